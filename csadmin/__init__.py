@@ -1,0 +1,1 @@
+"""csadmin: administration of customer-context data, built from plug-ins."""

@@ -1,0 +1,56 @@
+"""Keyset paging for list APIs (spec §1): the body stays a JSON array; `Link: rel="next"`.
+
+DRF's CursorPagination already pages by keyset (WHERE key > last, no OFFSET) when its first
+ordering field is unique; this keeps its cursor and only changes the envelope and parameters.
+"""
+
+from __future__ import annotations
+
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+
+class KeysetPagination(CursorPagination):
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+    ordering = "-id"  # unique, so every page is a pure index range scan
+
+    def get_paginated_response(self, data):
+        headers = {}
+        links = []
+        next_url = self.get_next_link()
+        previous_url = self.get_previous_link()
+        if next_url:
+            links.append(f'<{next_url}>; rel="next"')
+        if previous_url:
+            links.append(f'<{previous_url}>; rel="prev"')
+        if links:
+            headers["Link"] = ", ".join(links)
+        return Response(data, headers=headers)
+
+    def get_paginated_response_schema(self, schema):
+        return schema
+
+    def get_page_size(self, request):
+        from rest_framework.exceptions import ValidationError
+
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise ValidationError({"page_size": ["must be an integer"]}) from None
+        if size < 1:
+            raise ValidationError({"page_size": ["must be at least 1"]})
+        return min(size, self.max_page_size)
+
+    def decode_cursor(self, request):
+        from rest_framework.exceptions import NotFound, ValidationError
+
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": ["is not a cursor this list gave out"]}) from None

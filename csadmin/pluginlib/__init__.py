@@ -1,0 +1,54 @@
+"""The plug-in framework: everything a plug-in may use of the host is named here.
+
+Names that need Django's apps to be ready are imported lazily, so a plug-in's __init__ can
+import PluginConfig while settings load.
+"""
+
+from importlib import import_module
+
+from csadmin.pluginlib.config import BUILTIN_ROLES, HEADINGS, PluginConfig, Privilege
+from csadmin.pluginlib.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    Refused,
+    ValidationFailed,
+)
+from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
+
+_LAZY = {
+    "registry": "csadmin.pluginlib.registry",
+    # API conventions
+    "TenantAPIView": "csadmin.api.views",
+    "KeysetPagination": "csadmin.api.pagination",
+    # pages
+    "TenantPageMixin": "csadmin.ui.views",
+    "htmx_partial": "csadmin.ui.views",
+    # privileges and audit
+    "has_privilege": "csadmin.access.checks",
+    "record_audit": "csadmin.audit.services",
+    "require_maintenance_mode": "csadmin.tenancy.services",
+}
+
+__all__ = [
+    "BUILTIN_ROLES",
+    "HEADINGS",
+    "ConflictError",
+    "DomainError",
+    "NotFoundError",
+    "Refused",
+    "ValidationFailed",
+    "Extensions",
+    "MenuItem",
+    "PluginConfig",
+    "Privilege",
+    "Tab",
+    "Widget",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'csadmin.pluginlib' has no attribute {name!r}")

@@ -1,0 +1,68 @@
+"""What a plug-in declares about itself, as data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.apps import AppConfig
+
+HEADINGS = ("Dashboard", "Configuration", "Operations", "Administration")
+DEFAULT_HEADING = "Configuration"  # as in GAX: a plug-in without a heading lands here
+
+BUILTIN_ROLES = (
+    "Administrator",
+    "Supervisor",
+    "Schema Designer",
+    "Agent Application",
+    "Maintenance Operator",
+)
+
+PRIVILEGE_CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+@dataclass(frozen=True)
+class Privilege:
+    """A right a plug-in asks for. Roles bundle privileges; one function checks them.
+
+    administrative: lacking it answers 401 on the API, as Context Services does for methods that
+    change a schema, the server mode or run maintenance; lacking any other privilege is 403.
+    read_only: the Supervisor role (read everything) includes it.
+    roles: the other built-in roles that include it (Administrator includes every privilege).
+    """
+
+    code: str
+    description: str
+    administrative: bool = False
+    read_only: bool = False
+    roles: tuple[str, ...] = ()
+
+
+class PluginConfig(AppConfig):
+    """An AppConfig that is also a csadmin plug-in.
+
+    Module paths are relative to the plug-in's package; a missing module is allowed only when it
+    is optional (all of these are), a module that fails to import is an error naming the plug-in.
+    """
+
+    default_auto_field = "django.db.models.BigAutoField"
+
+    verbose_name: str = ""
+    version: str = "0.0.0"
+    description: str = ""
+    base_url: str = ""
+    menu_heading: str = DEFAULT_HEADING
+    privileges: tuple[Privilege, ...] = ()
+    requires: tuple[str, ...] = ()
+    # A core plug-in is part of the host: always on, cannot be disabled per tenant.
+    core: bool = False
+
+    menu_module: str = "navigation.menu"
+    urls_module: str = "urls.urlpatterns"
+    api_urls_module: str = "api.urls.urlpatterns"
+    tasks_module: str = "tasks"
+    extensions_module: str = "extensions"
+    demo_module: str = "demo.load_demo"
+
+    def privilege_codes(self) -> set[str]:
+        return {privilege.code for privilege in self.privileges}

@@ -1,0 +1,73 @@
+"""Helpers for tests of the host and of plug-ins: users with roles, API clients in a tenant,
+and the switch that makes service-backed tests fail instead of skip under REQUIRE_SERVICES=1."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from csadmin.access.services import grant_roles
+from csadmin.tenancy.models import Tenant
+
+API = "/genesys/1/cs/"
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def make_tenant(name: str, mode: str = "maintenance") -> Tenant:
+    return Tenant.objects.create(name=name, mode=mode)
+
+
+def make_user(username: str, tenant: Tenant | None = None, roles=(), password: str = "pw"):
+    user = get_user_model().objects.create_user(username=username, password=password)
+    if tenant is not None:
+        grant_roles(tenant=tenant, user=user, role_names=list(roles), actor=None)
+    return user
+
+
+class Api:
+    """A JSON client for /genesys/1/cs/ acting as one user in one tenant (by header)."""
+
+    def __init__(self, user=None, tenant: Tenant | None = None, header: str = "ContactCenterId"):
+        self.client = APIClient()
+        if user is not None:
+            self.client.force_authenticate(user)
+        self.headers = {header: str(tenant.pk)} if tenant is not None else {}
+
+    def call(self, method: str, path: str, body=None, **extra):
+        url = path if path.startswith("/") else API + path
+        headers = {**self.headers, **extra.pop("headers", {})}
+        kwargs = {"headers": headers, **extra}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+            kwargs["content_type"] = "application/json"
+        return getattr(self.client, method.lower())(url, **kwargs)
+
+    def get(self, path, **extra):
+        return self.call("GET", path, **extra)
+
+    def post(self, path, body=None, **extra):
+        return self.call("POST", path, body, **extra)
+
+    def put(self, path, body=None, **extra):
+        return self.call("PUT", path, body, **extra)
+
+    def delete(self, path, **extra):
+        return self.call("DELETE", path, **extra)
+
+
+def uses_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a service-backed test when the service is absent; fail under REQUIRE_SERVICES=1."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"needs {what}")

@@ -1,0 +1,175 @@
+"""Base views of the pages: the privilege mixin, htmx partials, sign-in, dashboard, errors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import TemplateView
+
+from csadmin.access.checks import Decision, decide
+from csadmin.access.throttle import login_blocked, record_login_failure, reset_login_failures
+from csadmin.api.errors import is_api_path, json_error
+from csadmin.pluginlib.errors import DomainError
+from csadmin.pluginlib.registry import registry
+from csadmin.tenancy.models import Tenant
+from csadmin.tenancy.selectors import TENANT_SESSION_KEY, session_tenant
+
+
+class TenantPageMixin(LoginRequiredMixin):
+    """Every page goes through here: sign-in, the current tenant, then the one privilege check.
+
+    Declare `privilege` (all methods) or `privileges = {"GET": ..., "POST": ...}`.
+    """
+
+    privilege: str | None = None
+    privileges: dict[str, str] = {}
+
+    def required_privilege(self, method: str) -> str:
+        method = "GET" if method in {"HEAD", "OPTIONS"} else method
+        privilege = self.privileges.get(method) or self.privilege
+        if not privilege:
+            raise ImproperlyConfigured(f"{type(self).__name__} declares no privilege for {method}")
+        return privilege
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        tenant = session_tenant(request)
+        request.tenant = tenant
+        if tenant is None:
+            return render(request, "ui/no_tenant.html", status=403)
+        plugin = registry.label_for_module(type(self).__module__)
+        decision = decide(request.user, tenant, self.required_privilege(request.method), plugin)
+        if decision is Decision.PLUGIN_DISABLED:
+            raise Http404("This plug-in is disabled for this tenant.")
+        if decision is not Decision.ALLOW:
+            return render(
+                request,
+                "ui/forbidden.html",
+                {"privilege": self.required_privilege(request.method)},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def can(self, privilege: str) -> bool:
+        return decide(self.request.user, self.request.tenant, privilege) is Decision.ALLOW
+
+
+def htmx_partial(request, template: str, partial: str, context: dict, status: int = 200):
+    """The whole page on a normal request; only `template#partial` for an htmx swap."""
+    name = template
+    if getattr(request, "htmx", False) and not request.htmx.boosted:
+        name = f"{template}#{partial}"
+    response = TemplateResponse(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def domain_error_message(request, error: DomainError) -> None:
+    messages.error(request, error.message)
+
+
+class LoginView(auth_views.LoginView):
+    """Sign-in, throttled per user name and address after repeated failures."""
+
+    template_name = "ui/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")[:150]
+        address = request.META.get("REMOTE_ADDR", "")
+        if login_blocked(username, address):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                "Too many failed sign-in attempts. Wait a few minutes and try again.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        record_login_failure(
+            self.request.POST.get("username", "")[:150], self.request.META.get("REMOTE_ADDR", "")
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        reset_login_failures(form.get_user().get_username())
+        return super().form_valid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class DashboardView(TenantPageMixin, TemplateView):
+    privilege = "ui.dashboard.view"
+    template_name = "ui/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        context["widgets"] = [
+            {"title": widget.title, "html": widget.render(request), "key": widget.key}
+            for widget in registry.widgets()
+            if decide(request.user, request.tenant, widget.privilege, widget.plugin)
+            is Decision.ALLOW
+        ]
+        return context
+
+
+class SwitchTenantView(LoginRequiredMixin, View):
+    """The header's tenant picker: keeps the choice in the session."""
+
+    def post(self, request):
+        raw = request.POST.get("tenant", "")
+        tenant = None
+        if raw.isdigit():
+            tenant = Tenant.objects.filter(pk=int(raw), memberships__user=request.user).first()
+        if tenant is None:
+            messages.error(request, "You hold no grant in that tenant.")
+        else:
+            request.session[TENANT_SESSION_KEY] = tenant.pk
+            messages.success(request, f"Now working in tenant {tenant.name}.")
+        target = request.POST.get("next") or reverse("ui:dashboard")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            target = reverse("ui:dashboard")
+        return HttpResponseRedirect(target)
+
+
+def api_not_found(request, *args, **kwargs):
+    return json_error(404, f"No such resource: {request.path}")
+
+
+def not_found(request, exception=None):
+    if is_api_path(request.path):
+        return json_error(404, f"No such resource: {request.path}")
+    return render(request, "ui/not_found.html", status=404)
+
+
+def forbidden(request, exception=None):
+    if is_api_path(request.path):
+        return json_error(403, "Forbidden.")
+    return render(request, "ui/forbidden.html", status=403)
+
+
+def server_error(request):
+    if is_api_path(request.path):
+        return json_error(500, "The server failed to answer; the error was logged.")
+    return render(request, "ui/server_error.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    if is_api_path(request.path):
+        return json_error(403, f"CSRF check failed: {reason}")
+    return render(request, "ui/forbidden.html", {"reason": "CSRF check failed"}, status=403)

@@ -1,0 +1,78 @@
+"""Fixtures shared by every test: tenants, users with roles, API clients, the browser."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from csadmin.testing import Api, make_tenant, make_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API + live_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def tenant(db):
+    return make_tenant("Acme")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return make_tenant("Globex")
+
+
+@pytest.fixture
+def admin(tenant):
+    return make_user("root", tenant, ["Administrator"])
+
+
+@pytest.fixture
+def api(admin, tenant) -> Api:
+    """An Administrator's API client in `tenant`."""
+    return Api(admin, tenant)
+
+
+@pytest.fixture
+def api_as(tenant):
+    """api_as("Supervisor") -> an API client for a new user holding that role in `tenant`."""
+    counter = iter(range(10_000))
+
+    def build(*roles: str, in_tenant=None) -> Api:
+        target = in_tenant or tenant
+        user = make_user(f"user{next(counter)}", target, roles)
+        return Api(user, target)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def signed_in_page(page, live_server, transactional_db):
+    """A browser page signed in as `admin` (password admin) in tenants Environment and Sandbox."""
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "admin")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.base_url = live_server.url
+    return page
