@@ -24,6 +24,7 @@ _LAZY = {
     # pages
     "TenantPageMixin": "csadmin.ui.views",
     "htmx_partial": "csadmin.ui.views",
+    "tabs_for": "csadmin.ui.tabs",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",
