@@ -39,7 +39,7 @@ class Api:
         self.headers = {header: str(tenant.pk)} if tenant is not None else {}
 
     def call(self, method: str, path: str, body=None, **extra):
-        url = path if path.startswith("/") else API + path
+        url = path if path.startswith("/") or "://" in path else API + path
         headers = {**self.headers, **extra.pop("headers", {})}
         kwargs = {"headers": headers, **extra}
         if body is not None:

@@ -49,3 +49,11 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": 'Token-based authentication with required prefix "Token"',
         }
+
+
+class RealmBasicScheme(OpenApiAuthenticationExtension):
+    target_class = "csadmin.access.authentication.RealmBasicAuthentication"
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic"}

@@ -16,8 +16,10 @@ from csadmin.pluginlib.errors import (
 )
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
 
+# Imported eagerly: the name `registry` must be the instance, not the submodule of that name.
+from csadmin.pluginlib.registry import registry
+
 _LAZY = {
-    "registry": "csadmin.pluginlib.registry",
     # API conventions
     "TenantAPIView": "csadmin.api.views",
     "KeysetPagination": "csadmin.api.pagination",
@@ -45,6 +47,7 @@ __all__ = [
     "Privilege",
     "Tab",
     "Widget",
+    "registry",
     *_LAZY,
 ]
 

@@ -1,0 +1,121 @@
+"""The access matrix: every API endpoint x every role x own / other tenant, from one table.
+
+A test walks every URL pattern under /genesys/1/cs/ and fails for an endpoint (name, method)
+missing from MATRIX, so a new endpoint cannot skip its row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter
+
+from csadmin.pluginlib import BUILTIN_ROLES
+from csadmin.testing import Api, make_user
+
+ADMIN = "Administrator"
+SUP = "Supervisor"
+SCHEMA = "Schema Designer"
+AGENT = "Agent Application"
+MAINT = "Maintenance Operator"
+EVERY = frozenset(BUILTIN_ROLES)
+
+
+@dataclass(frozen=True)
+class Row:
+    allowed: frozenset[str]
+    denied: int  # the status for a caller lacking the privilege: 401 (administrative) or 403
+    kwargs: dict = field(default_factory=dict)
+    body: dict | None = None
+
+
+MATRIX: dict[tuple[str, str], Row] = {
+    # host
+    ("tenancy-api:server-status", "GET"): Row(EVERY, 403),
+    ("tenancy-api:server-mode", "POST"): Row(frozenset({ADMIN}), 401, body={"mode": "maintenance"}),
+    # the sample plug-in of the tests
+    ("sample-api:notes", "GET"): Row(frozenset({ADMIN, SUP, AGENT}), 403),
+    ("sample-api:notes", "POST"): Row(frozenset({ADMIN, AGENT}), 403, body={"text": "x"}),
+    ("sample-api:purge", "POST"): Row(frozenset({ADMIN}), 401),
+}
+
+# Served to anyone on purpose: the OpenAPI document describes the API, it holds no data.
+PUBLIC = {"api-schema"}
+IGNORED_METHODS = {"head", "options"}
+
+
+def api_endpoints() -> list[tuple[str, str, URLPattern]]:
+    """(name, METHOD, pattern) of every view under the API prefix."""
+    found = []
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = (
+                    f"{namespace}:{pattern.namespace}"
+                    if namespace and pattern.namespace
+                    else (pattern.namespace or namespace)
+                )
+                walk(pattern.url_patterns, route, inner)
+            elif route.lstrip("^").startswith("genesys/1/cs"):
+                view_class = getattr(pattern.callback, "cls", None) or getattr(
+                    pattern.callback, "view_class", None
+                )
+                if view_class is None:
+                    continue  # the JSON 404 catch-all
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                for method in view_class.http_method_names:
+                    if method not in IGNORED_METHODS and hasattr(view_class, method):
+                        found.append((name, method.upper(), pattern))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def test_every_api_endpoint_has_a_row():
+    endpoints = {(name, method) for name, method, _ in api_endpoints() if name not in PUBLIC}
+    missing = sorted(endpoints - set(MATRIX))
+    stale = sorted(set(MATRIX) - endpoints)
+    assert not missing, f"endpoints without a row in the access matrix: {missing}"
+    assert not stale, f"rows for endpoints that do not exist: {stale}"
+
+
+def url_for(name: str, row: Row) -> str:
+    from django.urls import reverse
+
+    kwargs = dict(row.kwargs)
+    pattern = next(p for n, _m, p in api_endpoints() if n == name)
+    for key, converter in pattern.pattern.converters.items():
+        kwargs.setdefault(key, 999999 if isinstance(converter, IntConverter) else "nope")
+    return reverse(name, kwargs=kwargs)
+
+
+CELLS = [
+    (name, method, caller)
+    for (name, method) in MATRIX
+    for caller in [*BUILTIN_ROLES, "anonymous", "no role", "other tenant"]
+]
+
+
+@pytest.mark.parametrize(("name", "method", "caller"), CELLS)
+def test_access_cell(tenant, other_tenant, name, method, caller):
+    row = MATRIX[(name, method)]
+    if caller == "anonymous":
+        api, expected = Api(None, tenant), 401
+    elif caller == "no role":
+        api, expected = Api(make_user("bare", tenant, []), tenant), row.denied
+    elif caller == "other tenant":
+        # Administrator elsewhere, naming this tenant in the header.
+        api, expected = Api(make_user("outsider", other_tenant, [ADMIN]), tenant), 403
+    else:
+        api = Api(make_user("member", tenant, [caller]), tenant)
+        expected = None if caller in row.allowed else row.denied
+    response = api.call(method, url_for(name, row), row.body if method != "GET" else None)
+    if expected is None:
+        assert response.status_code not in (401, 403), (caller, response.content)
+        assert response.status_code < 500
+    else:
+        assert response.status_code == expected, (caller, response.content)
