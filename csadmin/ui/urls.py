@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("tenant/switch/", views.SwitchTenantView.as_view(), name="switch-tenant"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -173,3 +173,16 @@ def csrf_failure(request, reason=""):
     if is_api_path(request.path):
         return json_error(403, f"CSRF check failed: {reason}")
     return render(request, "ui/forbidden.html", {"reason": "CSRF check failed"}, status=403)
+
+
+def healthz(request):
+    """Liveness and database reachability for load balancers and container health checks."""
+    from django.db import connection
+    from django.http import JsonResponse
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

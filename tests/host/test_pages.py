@@ -195,3 +195,21 @@ def test_openapi_schema_and_docs_are_served_without_a_cdn(db):
     assert "/genesys/1/cs/server/mode" in schema.content.decode()
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
+
+
+def test_healthz_answers_without_sign_in(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_dashboard_shows_recent_changes_to_those_who_may_read_the_audit(admin_client, tenant):
+    from csadmin.tenancy.services import set_server_mode
+
+    set_server_mode(tenant=tenant, mode="production", actor=None)
+    page = admin_client.get("/").content.decode()
+    assert "Recent configuration changes" in page and "server.mode" in page
+    agent = make_user("agent", tenant, ["Agent Application"])
+    client = Client()
+    client.force_login(agent)
+    assert "Recent configuration changes" not in client.get("/").content.decode()
