@@ -54,7 +54,7 @@ class PluginListView(TenantPageMixin, TemplateView):
                 "api_routes": len(plugin.api_urlpatterns),
                 "jobs": registry.jobs_of(plugin.label),
             }
-            for plugin in sorted(registry.plugins(), key=lambda p: (not p.config.core, p.label))
+            for plugin in sorted(registry.plugins(), key=lambda p: (p.config.core, p.label))
         ]
         context["can_manage"] = self.can("tenancy.plugins.manage")
         context["breadcrumbs"] = [("Administration", None), ("Plug-ins", None)]
