@@ -31,6 +31,10 @@ class Row:
     body: dict | None = None
 
 
+DATA_READ = Row(frozenset({ADMIN, SUP, AGENT}), 403)
+DATA_WRITE = Row(frozenset({ADMIN, AGENT}), 403, body={})
+ATTRIBUTE_READ = Row(frozenset({ADMIN, SUP, SCHEMA, AGENT}), 403)
+
 MATRIX: dict[tuple[str, str], Row] = {
     # host
     ("tenancy-api:server-status", "GET"): Row(EVERY, 403),
@@ -39,6 +43,38 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("sample-api:notes", "GET"): Row(frozenset({ADMIN, SUP, AGENT}), 403),
     ("sample-api:notes", "POST"): Row(frozenset({ADMIN, AGENT}), 403, body={"text": "x"}),
     ("sample-api:purge", "POST"): Row(frozenset({ADMIN}), 401),
+    # services plug-in
+    ("services-api:service-start", "POST"): DATA_WRITE,
+    ("services-api:composite-start", "POST"): DATA_WRITE,
+    ("services-api:anonymous", "GET"): DATA_READ,
+    ("services-api:anonymous-active", "GET"): DATA_READ,
+    ("services-api:anonymous-completed", "GET"): DATA_READ,
+    ("services-api:customer", "GET"): DATA_READ,
+    ("services-api:customer-active", "GET"): DATA_READ,
+    ("services-api:customer-completed", "GET"): DATA_READ,
+    ("services-api:associate", "POST"): DATA_WRITE,
+    ("services-api:service", "GET"): DATA_READ,
+    ("services-api:service", "PUT"): DATA_WRITE,
+    ("services-api:service", "DELETE"): DATA_WRITE,
+    ("services-api:service-end", "POST"): DATA_WRITE,
+    ("services-api:service-ext", "PUT"): DATA_WRITE,
+    ("services-api:state-start", "POST"): DATA_WRITE,
+    ("services-api:state-transition", "POST"): DATA_WRITE,
+    ("services-api:states", "GET"): DATA_READ,
+    ("services-api:states-active", "GET"): DATA_READ,
+    ("services-api:states-completed", "GET"): DATA_READ,
+    ("services-api:state", "GET"): DATA_READ,
+    ("services-api:state-end", "POST"): DATA_WRITE,
+    ("services-api:state-ext", "PUT"): DATA_WRITE,
+    ("services-api:task-start", "POST"): DATA_WRITE,
+    ("services-api:tasks", "GET"): DATA_READ,
+    ("services-api:tasks-active", "GET"): DATA_READ,
+    ("services-api:tasks-completed", "GET"): DATA_READ,
+    ("services-api:task", "GET"): DATA_READ,
+    ("services-api:task-end", "POST"): DATA_WRITE,
+    ("services-api:task-ext", "PUT"): DATA_WRITE,
+    ("services-api:attributes", "GET"): ATTRIBUTE_READ,
+    ("services-api:attribute", "GET"): ATTRIBUTE_READ,
 }
 
 # Served to anyone on purpose: the OpenAPI document describes the API, it holds no data.
