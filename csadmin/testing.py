@@ -71,3 +71,48 @@ def require_service(available: bool, what: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not available")
     pytest.skip(f"needs {what}")
+
+
+def url_patterns() -> list[tuple[str, str, object]]:
+    """Every named URL pattern of the project as (namespaced name, route, pattern)."""
+    from django.urls import URLResolver, get_resolver
+
+    found = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if namespace and pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}"
+                walk(pattern.url_patterns, route, inner)
+            elif pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                found.append((name, route.lstrip("^"), pattern))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def view_methods(pattern) -> list[str]:
+    """The HTTP methods a pattern's class-based view implements (HEAD and OPTIONS left out)."""
+    view = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class", None)
+    if view is None:
+        return []
+    return [
+        method.upper()
+        for method in view.http_method_names
+        if method not in {"head", "options"} and hasattr(view, method)
+    ]
+
+
+def sample_url(pattern_name: str, **kwargs) -> str:
+    """Reverse a pattern, filling path parameters it needs with placeholder values."""
+    from django.urls import reverse
+    from django.urls.converters import IntConverter
+
+    pattern = next(p for name, _route, p in url_patterns() if name == pattern_name)
+    for key, converter in pattern.pattern.converters.items():
+        kwargs.setdefault(key, 999999 if isinstance(converter, IntConverter) else "nope")
+    return reverse(pattern_name, kwargs=kwargs)

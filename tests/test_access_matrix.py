@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.converters import IntConverter
 
 from csadmin.pluginlib import BUILTIN_ROLES
-from csadmin.testing import Api, make_user
+from csadmin.testing import Api, make_user, sample_url, url_patterns, view_methods
 
 ADMIN = "Administrator"
 SUP = "Supervisor"
@@ -79,54 +77,24 @@ MATRIX: dict[tuple[str, str], Row] = {
 
 # Served to anyone on purpose: the OpenAPI document describes the API, it holds no data.
 PUBLIC = {"api-schema"}
-IGNORED_METHODS = {"head", "options"}
 
 
-def api_endpoints() -> list[tuple[str, str, URLPattern]]:
-    """(name, METHOD, pattern) of every view under the API prefix."""
-    found = []
-
-    def walk(patterns, prefix, namespace):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                inner = (
-                    f"{namespace}:{pattern.namespace}"
-                    if namespace and pattern.namespace
-                    else (pattern.namespace or namespace)
-                )
-                walk(pattern.url_patterns, route, inner)
-            elif route.lstrip("^").startswith("genesys/1/cs"):
-                view_class = getattr(pattern.callback, "cls", None) or getattr(
-                    pattern.callback, "view_class", None
-                )
-                if view_class is None:
-                    continue  # the JSON 404 catch-all
-                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
-                for method in view_class.http_method_names:
-                    if method not in IGNORED_METHODS and hasattr(view_class, method):
-                        found.append((name, method.upper(), pattern))
-
-    walk(get_resolver().url_patterns, "", "")
-    return found
+def api_endpoints() -> list[tuple[str, str]]:
+    """(name, METHOD) of every view under the API prefix."""
+    return [
+        (name, method)
+        for name, route, pattern in url_patterns()
+        if route.startswith("genesys/1/cs")
+        for method in view_methods(pattern)
+    ]
 
 
 def test_every_api_endpoint_has_a_row():
-    endpoints = {(name, method) for name, method, _ in api_endpoints() if name not in PUBLIC}
+    endpoints = {(name, method) for name, method in api_endpoints() if name not in PUBLIC}
     missing = sorted(endpoints - set(MATRIX))
     stale = sorted(set(MATRIX) - endpoints)
     assert not missing, f"endpoints without a row in the access matrix: {missing}"
     assert not stale, f"rows for endpoints that do not exist: {stale}"
-
-
-def url_for(name: str, row: Row) -> str:
-    from django.urls import reverse
-
-    kwargs = dict(row.kwargs)
-    pattern = next(p for n, _m, p in api_endpoints() if n == name)
-    for key, converter in pattern.pattern.converters.items():
-        kwargs.setdefault(key, 999999 if isinstance(converter, IntConverter) else "nope")
-    return reverse(name, kwargs=kwargs)
 
 
 CELLS = [
@@ -149,7 +117,9 @@ def test_access_cell(tenant, other_tenant, name, method, caller):
     else:
         api = Api(make_user("member", tenant, [caller]), tenant)
         expected = None if caller in row.allowed else row.denied
-    response = api.call(method, url_for(name, row), row.body if method != "GET" else None)
+    response = api.call(
+        method, sample_url(name, **row.kwargs), row.body if method != "GET" else None
+    )
     if expected is None:
         assert response.status_code not in (401, 403), (caller, response.content)
         assert response.status_code < 500
