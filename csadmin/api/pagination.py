@@ -33,6 +33,42 @@ class KeysetPagination(CursorPagination):
     def get_paginated_response_schema(self, schema):
         return schema
 
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "in": "query",
+                "required": False,
+                "description": 'Opaque cursor from the previous page\'s Link rel="next".',
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+    @classmethod
+    def openapi_parameters(cls) -> list:
+        """The paging query parameters as drf-spectacular OpenApiParameters, for views that
+        page with `paginate()` and document themselves with @extend_schema."""
+        from drf_spectacular.types import OpenApiTypes
+        from drf_spectacular.utils import OpenApiParameter
+
+        return [
+            OpenApiParameter(
+                "cursor", OpenApiTypes.STR, description="Opaque cursor from Link rel=next."
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": cls.max_page_size},
+                description=f"Rows per page, 1 to {cls.max_page_size} (default {cls.page_size}).",
+            ),
+        ]
+
     def get_page_size(self, request):
         from rest_framework.exceptions import ValidationError
 
