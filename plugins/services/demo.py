@@ -52,20 +52,40 @@ def _values(tenant, actor) -> int:
     return added
 
 
-def _shift(service, started: dt.datetime, completed: dt.datetime | None = None) -> None:
-    """Move a just-made demo service back in time, keeping its children's order."""
-    delta = timezone.now() - started
+def _place(service, started: dt.datetime, completed: dt.datetime | None = None) -> None:
+    """Spread a just-made demo service over time: its states one after another, each task
+    inside its state, and every event at the moment of what it records."""
+    span = (completed or timezone.now()) - started
     Service.objects.filter(pk=service.pk).update(started_at=started, completed_at=completed)
-    for model in (State, Task):
-        for row in model.objects.filter(service=service):
-            row.started_at -= delta
-            if row.completed_at:
-                row.completed_at = min(row.completed_at - delta, completed or timezone.now())
-                row.completed_at = max(row.completed_at, row.started_at)
-            row.save(update_fields=["started_at", "completed_at"])
+    states = {s.state_id: s for s in State.objects.filter(service=service)}
+    count = max(len(states), 1)
+    times: dict[tuple[str, int | None], dt.datetime | None] = {
+        ("service.start", None): started,
+        ("service.end", None): completed,
+    }
+    for number, state in states.items():
+        state.started_at = started + span * (number - 1) / count
+        if state.completed_at:
+            state.completed_at = started + span * number / count
+        state.save(update_fields=["started_at", "completed_at"])
+        times[("state.start", number)] = times[("state.transition", number)] = state.started_at
+        times[("state.end", number)] = state.completed_at
+    for task in Task.objects.filter(service=service):
+        state = states.get(task.state_id)
+        window_start = state.started_at if state else started + span / 5
+        window_end = (state.completed_at if state else None) or started + span * 4 / 5
+        task.started_at = window_start + span / 20
+        if task.completed_at:
+            task.completed_at = max(window_end, task.started_at)
+        task.save(update_fields=["started_at", "completed_at"])
+        times[("task.start", task.task_id)] = task.started_at
+        times[("task.end", task.task_id)] = task.completed_at
     for event in Event.objects.filter(service=service):
-        event.at = completed if event.kind == "service.end" and completed else event.at - delta
-        event.save(update_fields=["at"])
+        number = event.task_id if event.kind.startswith("task.") else event.state_id
+        moment = times.get((event.kind, number))
+        if moment is not None:
+            event.at = moment
+            event.save(update_fields=["at"])
 
 
 def _journey(tenant, actor, *, customer_id, contact_key, number: int, completed: bool):
@@ -117,9 +137,9 @@ def _journey(tenant, actor, *, customer_id, contact_key, number: int, completed:
             body={"disposition": "Resolved", "disposition_desc": "Done on first contact"},
             actor=actor,
         )
-        _shift(service, started, started + dt.timedelta(minutes=5 + number % 25))
+        _place(service, started, started + dt.timedelta(minutes=5 + number % 25))
     else:
-        _shift(service, timezone.now() - dt.timedelta(minutes=10 + number % 50))
+        _place(service, timezone.now() - dt.timedelta(minutes=10 + number % 50))
     return service
 
 
