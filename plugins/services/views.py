@@ -15,10 +15,21 @@ from django.views.generic import TemplateView
 from csadmin.pluginlib import DomainError, TenantPageMixin, htmx_partial
 from plugins.services import selectors, services, timeline
 from plugins.services.attributes import ATTRIBUTES
+from plugins.services.events import has_nul
 from plugins.services.selectors import ServiceFilter
 
 READ, CHANGE = "services.data.read", "services.data.change"
 PAGE_SIZE = 25
+
+
+class RefuseNul(View):
+    """Ids and filters of these pages go into SQL, where PostgreSQL cannot hold NUL: such an
+    address or query is answered as not found, before any database work."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if has_nul(kwargs) or any(has_nul(v) for v in request.GET.values()):
+            raise Http404("No such page")
+        return super().dispatch(request, *args, **kwargs)
 
 
 # -- shared helpers --------------------------------------------------------------------------
@@ -60,7 +71,7 @@ def pretty(data) -> str:
 # -- services page ---------------------------------------------------------------------------
 
 
-class ServiceListPage(TenantPageMixin, TemplateView):
+class ServiceListPage(TenantPageMixin, RefuseNul, TemplateView):
     """Find a service by id, anonymous services by contact key, or browse recent ones."""
 
     privilege = READ
@@ -111,7 +122,7 @@ class ServiceListPage(TenantPageMixin, TemplateView):
 # -- one service -----------------------------------------------------------------------------
 
 
-class ServiceDetailPage(TenantPageMixin, TemplateView):
+class ServiceDetailPage(TenantPageMixin, RefuseNul, TemplateView):
     privilege = READ
     template_name = "services/detail.html"
 
@@ -142,7 +153,7 @@ class ServiceDetailPage(TenantPageMixin, TemplateView):
         return context
 
 
-class ServiceActionView(TenantPageMixin, View):
+class ServiceActionView(TenantPageMixin, RefuseNul):
     """A POST form of the service page: call one service function, report, go back."""
 
     privilege = CHANGE
@@ -222,7 +233,7 @@ class ExpiryAction(ServiceActionView):
         return "Expiration set."
 
 
-class DeleteServicePage(TenantPageMixin, TemplateView):
+class DeleteServicePage(TenantPageMixin, RefuseNul, TemplateView):
     """GET asks for confirmation; POST deletes."""
 
     privilege = CHANGE
@@ -253,7 +264,7 @@ class DeleteServicePage(TenantPageMixin, TemplateView):
         return redirect("services:service-list")
 
 
-class CustomerSuggestions(TenantPageMixin, View):
+class CustomerSuggestions(TenantPageMixin, RefuseNul):
     """Customer ids already seen on services of this tenant, for the associate field."""
 
     privilege = READ
@@ -267,7 +278,7 @@ class CustomerSuggestions(TenantPageMixin, View):
 # -- the customer page's Services tab --------------------------------------------------------
 
 
-class CustomerServicesTab(TenantPageMixin, TemplateView):
+class CustomerServicesTab(TenantPageMixin, RefuseNul, TemplateView):
     """A fragment for htmx (inside the customer page), a full page otherwise."""
 
     privilege = READ
@@ -318,7 +329,7 @@ class CustomerServicesTab(TenantPageMixin, TemplateView):
 # -- business attributes ---------------------------------------------------------------------
 
 
-class BusinessAttributesPage(TenantPageMixin, TemplateView):
+class BusinessAttributesPage(TenantPageMixin, RefuseNul, TemplateView):
     privileges = {"GET": "services.attributes.read", "POST": "services.attributes.change"}
     template_name = "services/attributes.html"
 
@@ -355,7 +366,7 @@ class BusinessAttributesPage(TenantPageMixin, TemplateView):
 ATTRIBUTE_ANCHORS = {name: name.replace(".", "-").lower() for name in ATTRIBUTES}
 
 
-class BusinessValueEdit(TenantPageMixin, View):
+class BusinessValueEdit(TenantPageMixin, RefuseNul):
     privilege = "services.attributes.change"
 
     def post(self, request, value_id):
