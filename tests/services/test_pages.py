@@ -178,3 +178,13 @@ def test_dashboard_widget_and_menu(browser, journey):
     page = browser.get("/").content.decode()
     assert 'data-testid="active-services">1<' in page
     assert reverse("services:service-list") in page and reverse("services:attributes") in page
+
+
+def test_customer_slot_offers_the_services_tab(rf, admin, tenant):
+    from csadmin.pluginlib import tabs_for
+
+    request = rf.get("/")
+    request.user, request.tenant = admin, tenant
+    tabs = {tab["key"]: tab for tab in tabs_for(request, "customer", "C000001")}
+    assert tabs["services"]["title"] == "Services"
+    assert tabs["services"]["url"] == reverse("services:customer-tab", args=["C000001"])
