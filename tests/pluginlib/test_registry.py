@@ -55,3 +55,18 @@ def test_duplicate_labels_fail_at_start_up():
 
 def test_check_passes_on_the_installed_plugins(db):
     call_command("check", "--fail-level", "ERROR")
+
+
+def test_tabs_for_lists_the_tabs_this_user_may_see(rf, tenant):
+    from csadmin.pluginlib import tabs_for
+    from csadmin.testing import make_user
+
+    request = rf.get("/")
+    request.tenant = tenant
+    request.user = make_user("agent", tenant, ["Agent Application"])
+    tabs = [tab for tab in tabs_for(request, "customer", "C000001") if tab["plugin"] == "sample"]
+    assert tabs == [
+        {"key": "notes", "title": "Notes", "url": "/sample/notes/C000001/tab/", "plugin": "sample"}
+    ]
+    request.user = make_user("designer", tenant, ["Maintenance Operator"])
+    assert not [tab for tab in tabs_for(request, "customer", "C1") if tab["plugin"] == "sample"]

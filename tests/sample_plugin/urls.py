@@ -4,5 +4,5 @@ from tests.sample_plugin import views
 
 urlpatterns = [
     path("notes/", views.NotesPage.as_view(), name="notes"),
-    path("notes/<int:note_id>/tab/", views.NoteTab.as_view(), name="note-tab"),
+    path("notes/<str:key>/tab/", views.NoteTab.as_view(), name="note-tab"),
 ]

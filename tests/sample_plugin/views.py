@@ -19,5 +19,6 @@ class NotesPage(TenantPageMixin, TemplateView):
 class NoteTab(TenantPageMixin, View):
     privilege = "sample.notes.read"
 
-    def get(self, request, note_id):
-        return HttpResponse(f"note {note_id}")
+    def get(self, request, key):
+        notes = Note.objects.filter(tenant=request.tenant).count()
+        return HttpResponse(f"{notes} notes about {key}", content_type="text/plain")
