@@ -12,6 +12,7 @@ from csadmin.pluginlib.errors import (
     DomainError,
     NotFoundError,
     Refused,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
@@ -38,6 +39,7 @@ __all__ = [
     "DomainError",
     "NotFoundError",
     "Refused",
+    "ServiceUnavailable",
     "ValidationFailed",
     "Extensions",
     "MenuItem",
