@@ -32,6 +32,7 @@ class Row:
 DATA_READ = Row(frozenset({ADMIN, SUP, AGENT}), 403)
 DATA_WRITE = Row(frozenset({ADMIN, AGENT}), 403, body={})
 ATTRIBUTE_READ = Row(frozenset({ADMIN, SUP, SCHEMA, AGENT}), 403)
+JOBS_READ = Row(frozenset({ADMIN, SUP, MAINT}), 403)
 
 MATRIX: dict[tuple[str, str], Row] = {
     # host
@@ -41,6 +42,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("sample-api:notes", "GET"): Row(frozenset({ADMIN, SUP, AGENT}), 403),
     ("sample-api:notes", "POST"): Row(frozenset({ADMIN, AGENT}), 403, body={"text": "x"}),
     ("sample-api:purge", "POST"): Row(frozenset({ADMIN}), 401),
+    # jobs (cancel and retry then check owner-or-manage on the run itself)
+    ("jobs-api:jobs", "GET"): JOBS_READ,
+    ("jobs-api:job", "GET"): JOBS_READ,
+    ("jobs-api:file", "GET"): JOBS_READ,
+    ("jobs-api:cancel", "POST"): JOBS_READ,
+    ("jobs-api:retry", "POST"): JOBS_READ,
     # services plug-in
     ("services-api:service-start", "POST"): DATA_WRITE,
     ("services-api:composite-start", "POST"): DATA_WRITE,
