@@ -68,7 +68,7 @@ def parse_flag(raw, path: str, errors: Errors) -> bool:
     return False
 
 
-def attribute_problems(raw, path: str, errors: Errors) -> dict | None:
+def attribute_problems(raw, path: str, errors: Errors, from_text: bool = False) -> dict | None:
     """One attribute in normalized form (None when it is broken; errors say why)."""
     if not isinstance(raw, dict):
         errors.add(path, "must be an object")
@@ -92,13 +92,15 @@ def attribute_problems(raw, path: str, errors: Errors) -> dict | None:
     attribute["encrypt"] = parse_flag(raw.get("encrypt", False), f"{path}.encrypt", errors)
     if "default" in raw and raw["default"] is not None and len(errors) == before:
         try:
-            attribute["default"] = coerce(raw["default"], attribute)
+            attribute["default"] = coerce(raw["default"], attribute, from_text=from_text)
         except BadValue as bad:
             errors.add(f"{path}.default", f"{bad} (the attribute's type is {kind})")
     return attribute if len(errors) == before else None
 
 
-def validate_attributes(raw, path: str = "attributes", errors: Errors | None = None) -> list:
+def validate_attributes(
+    raw, path: str = "attributes", errors: Errors | None = None, from_text: bool = False
+) -> list:
     """A list of attributes: each valid, names unique case-insensitively."""
     own = Errors() if errors is None else errors
     if raw is None:
@@ -111,7 +113,7 @@ def validate_attributes(raw, path: str = "attributes", errors: Errors | None = N
         return []
     attributes, seen = [], {}
     for index, item in enumerate(raw):
-        attribute = attribute_problems(item, f"{path}[{index}]", own)
+        attribute = attribute_problems(item, f"{path}[{index}]", own, from_text)
         name = item.get("name") if isinstance(item, dict) else None
         if isinstance(name, str) and name:
             first = seen.setdefault(name.lower(), index)
@@ -155,7 +157,7 @@ def validate_unique(raw, attributes: list, path: str, errors: Errors) -> list:
     return items
 
 
-def validate_extension_schema(raw) -> dict:
+def validate_extension_schema(raw, *, from_text: bool = False) -> dict:
     """A whole extension schema in normalized form, or ValidationFailed with every problem."""
     errors = Errors()
     if not isinstance(raw, dict):
@@ -167,7 +169,7 @@ def validate_extension_schema(raw) -> dict:
     kind = raw.get("type")
     if kind not in EXTENSION_TYPES:
         errors.add("type", f"must be one of {', '.join(EXTENSION_TYPES)}")
-    attributes = validate_attributes(raw.get("attributes"), "attributes", errors)
+    attributes = validate_attributes(raw.get("attributes"), "attributes", errors, from_text)
     unique = validate_unique(raw.get("unique"), attributes, "unique", errors)
     if kind == "classifier" and raw.get("attributes"):
         errors.add("attributes", "a classifier has no attributes")
@@ -175,7 +177,7 @@ def validate_extension_schema(raw) -> dict:
     return {"name": raw["name"], "type": kind, "attributes": attributes, "unique": unique}
 
 
-def validate_profile_schema(raw) -> list:
+def validate_profile_schema(raw, *, from_text: bool = False) -> list:
     if not isinstance(raw, dict):
         raise ValidationFailed.from_errors({"body": ["must be a JSON object"]})
     errors = Errors()
@@ -183,7 +185,7 @@ def validate_profile_schema(raw) -> list:
         errors.add(unknown, "is not a field of the profile schema")
     if "attributes" not in raw:
         errors.add("attributes", "is required")
-    attributes = validate_attributes(raw.get("attributes"), "attributes", errors)
+    attributes = validate_attributes(raw.get("attributes"), "attributes", errors, from_text)
     for index, attribute in enumerate(attributes):
         if attribute["name"].lower() == "customer_id":
             errors.add(f"attributes[{index}].name", "customer_id is the profile's id")

@@ -58,11 +58,11 @@ def _audit(tenant, actor, action, object_type, object_id, before=None, after=Non
 # -- profile schema -------------------------------------------------------------------------
 
 
-def profile_schema_set(*, tenant, body, actor) -> ProfileSchema:
+def profile_schema_set(*, tenant, body, actor, from_text: bool = False) -> ProfileSchema:
     """Define or replace the core attributes. Refused when existing customers would break it
     or an identification key names an attribute it drops."""
     require_maintenance_mode(tenant)
-    attributes = validate_profile_schema(body)
+    attributes = validate_profile_schema(body, from_text=from_text)
     with transaction.atomic():
         current = ProfileSchema.objects.select_for_update().filter(tenant=tenant).first()
         before = {"attributes": current.attributes} if current else None
@@ -132,9 +132,9 @@ def _renormalize(queryset, field: str, attributes: list) -> None:
 # -- extension schemas ----------------------------------------------------------------------
 
 
-def extension_schema_create(*, tenant, body, actor) -> ExtensionSchema:
+def extension_schema_create(*, tenant, body, actor, from_text: bool = False) -> ExtensionSchema:
     require_maintenance_mode(tenant)
-    data = validate_extension_schema(body)
+    data = validate_extension_schema(body, from_text=from_text)
     try:
         with transaction.atomic():
             schema = ExtensionSchema.objects.create(
@@ -160,12 +160,14 @@ def extension_schema_create(*, tenant, body, actor) -> ExtensionSchema:
     return schema
 
 
-def extension_schema_replace(*, tenant, name: str, body, actor) -> ExtensionSchema:
+def extension_schema_replace(
+    *, tenant, name: str, body, actor, from_text: bool = False
+) -> ExtensionSchema:
     """Replace a schema in place; refused with a count and the rule when records would break."""
     require_maintenance_mode(tenant)
     if isinstance(body, dict) and "name" not in body:
         body = {**body, "name": name}
-    data = validate_extension_schema(body)
+    data = validate_extension_schema(body, from_text=from_text)
     with transaction.atomic():
         schema = selectors.extension_schema(tenant, name, for_update=True)
         if data["name"].lower() != schema.name_lower:
@@ -389,13 +391,13 @@ def _insert_identity(rows: list[IdentityKey]) -> None:
 # -- customers ------------------------------------------------------------------------------
 
 
-def customer_create(*, tenant, body, actor) -> Customer:
+def customer_create(*, tenant, body, actor, from_text: bool = False) -> Customer:
     """A customer from a body of core attributes and extensions; the id is generated when
     absent. Refused (403) while the tenant has no profile schema."""
     schema = selectors.profile_schema(tenant)
     if schema is None:
         raise Refused("There is no profile schema yet: define it before creating customers.")
-    core, extensions = _split_body(tenant, body, schema.attributes)
+    core, extensions = _split_body(tenant, body, schema.attributes, from_text)
     customer_id = _customer_id(body)
     with transaction.atomic():
         try:
@@ -414,14 +416,14 @@ def customer_create(*, tenant, body, actor) -> Customer:
     return customer
 
 
-def customer_replace(*, tenant, customer_id: str, body, actor) -> Customer:
+def customer_replace(*, tenant, customer_id: str, body, actor, from_text: bool = False) -> Customer:
     """Replace the core attributes; the extensions present in the body replace theirs."""
     schema = selectors.profile_schema(tenant)
     with transaction.atomic():
         customer = selectors.customer(tenant, customer_id, for_update=True)
         if isinstance(body, dict) and body.get("customer_id", customer_id) != customer_id:
             raise ValidationFailed.from_errors({"customer_id": ["must match the path"]})
-        core, extensions = _split_body(tenant, body, schema.attributes if schema else [])
+        core, extensions = _split_body(tenant, body, schema.attributes if schema else [], from_text)
         customer.attributes = core
         customer.save(update_fields=["attributes", "updated_at"])
         for extension, values in extensions:
@@ -440,14 +442,19 @@ def customer_delete(*, tenant, customer_id: str, actor) -> None:
         customer.delete()
 
 
-def extension_records_set(*, tenant, customer_id: str, body, actor) -> Customer:
+def extension_records_set(
+    *, tenant, customer_id: str, body, actor, from_text: bool = False
+) -> Customer:
     """Replace the records of each extension named in the body."""
     if not isinstance(body, dict) or not body:
         raise ValidationFailed.from_errors({"body": ["must be a non-empty JSON object"]})
     with transaction.atomic():
         customer = selectors.customer(tenant, customer_id, for_update=True)
         errors = Errors()
-        parsed = [_parse_extension(tenant, name, value, errors) for name, value in body.items()]
+        parsed = [
+            _parse_extension(tenant, name, value, errors, from_text=from_text)
+            for name, value in body.items()
+        ]
         errors.raise_if_any()
         for extension, values in parsed:
             _write_records(customer, extension, values)
@@ -455,13 +462,15 @@ def extension_records_set(*, tenant, customer_id: str, body, actor) -> Customer:
     return customer
 
 
-def extension_record_add(*, tenant, customer_id: str, extension: str, values, actor):
+def extension_record_add(
+    *, tenant, customer_id: str, extension: str, values, actor, from_text: bool = False
+):
     """Add one record; its unique keys are checked by the database (a concurrent writer of the
     same key loses with a 400)."""
     with transaction.atomic():
         customer = selectors.customer(tenant, customer_id)
         schema = selectors.extension_schema(tenant, extension)
-        clean = validate_values(values, schema.attributes, path=schema.name)
+        clean = validate_values(values, schema.attributes, path=schema.name, from_text=from_text)
         record = ExtensionRecord.objects.create(
             tenant=tenant, customer=customer, schema=schema, values=clean
         )
@@ -471,7 +480,7 @@ def extension_record_add(*, tenant, customer_id: str, extension: str, values, ac
 
 
 def extension_record_update(
-    *, tenant, customer_id: str, extension: str, record_id: int, values, actor
+    *, tenant, customer_id: str, extension: str, record_id: int, values, actor, from_text=False
 ):
     """Replace one record's values (the pages' edit of a row)."""
     with transaction.atomic():
@@ -482,7 +491,9 @@ def extension_record_update(
         ).first()
         if record is None:
             raise NotFoundError(f"{schema.name} record {record_id} of {customer_id} not found")
-        record.values = validate_values(values, schema.attributes, path=schema.name)
+        record.values = validate_values(
+            values, schema.attributes, path=schema.name, from_text=from_text
+        )
         record.save(update_fields=["values"])
         RecordKey.objects.filter(record=record).delete()
         _insert_record_keys(schema, [record])
@@ -585,7 +596,7 @@ def _customer_id(body) -> str:
     return raw
 
 
-def _split_body(tenant, body, core_attributes: list):
+def _split_body(tenant, body, core_attributes: list, from_text: bool = False):
     """Core values and (extension, [values]) pairs of a customer body, checked together."""
     if not isinstance(body, dict):
         raise ValidationFailed.from_errors({"body": ["must be a JSON object"]})
@@ -597,15 +608,19 @@ def _split_body(tenant, body, core_attributes: list):
         if name.lower() in core_names:
             core_raw[name] = value
         else:
-            parsed = _parse_extension(tenant, name, value, errors, unknown_is_attribute=True)
+            parsed = _parse_extension(
+                tenant, name, value, errors, unknown_is_attribute=True, from_text=from_text
+            )
             if parsed is not None:
                 extensions.append(parsed)
-    core = check_values(core_raw, core_attributes, path="", errors=errors)
+    core = check_values(core_raw, core_attributes, path="", errors=errors, from_text=from_text)
     errors.raise_if_any()
     return core, extensions
 
 
-def _parse_extension(tenant, name, value, errors: Errors, unknown_is_attribute=False):
+def _parse_extension(
+    tenant, name, value, errors: Errors, unknown_is_attribute=False, from_text=False
+):
     schema = ExtensionSchema.objects.filter(tenant=tenant, name_lower=str(name).lower()).first()
     if schema is None:
         errors.add(
@@ -625,6 +640,7 @@ def _parse_extension(tenant, name, value, errors: Errors, unknown_is_attribute=F
             schema.attributes,
             path=f"{schema.name}[{i}]" if isinstance(value, list) else schema.name,
             errors=errors,
+            from_text=from_text,
         )
         for i, item in enumerate(items)
     ]
