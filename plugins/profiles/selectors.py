@@ -19,6 +19,12 @@ from plugins.profiles.models import (
 from plugins.profiles.values import BadValue, coerce
 
 
+def storable(text) -> bool:
+    """Whether a looked-up name or id can be in the database at all (PostgreSQL refuses NUL
+    in text, so asking for one would be an error instead of "not found")."""
+    return isinstance(text, str) and "\x00" not in text
+
+
 def profile_schema(tenant) -> ProfileSchema | None:
     return ProfileSchema.objects.filter(tenant=tenant).first()
 
@@ -34,6 +40,8 @@ def extension_schemas_with_counts(tenant):
 
 def extension_schema(tenant, name: str, *, for_update: bool = False) -> ExtensionSchema:
     """A schema by name, looked up ignoring case; 404 when absent."""
+    if not storable(name):
+        raise NotFoundError("There is no extension schema by that name")
     rows = ExtensionSchema.objects.filter(tenant=tenant, name_lower=str(name).lower())
     if for_update:
         rows = rows.select_for_update()
@@ -62,6 +70,8 @@ def identification_keys(tenant):
 
 
 def identification_key(tenant, name: str) -> IdentificationKey:
+    if not storable(name):
+        raise NotFoundError("There is no identification key by that name")
     key = identification_keys(tenant).filter(name_lower=str(name).lower()).first()
     if key is None:
         raise NotFoundError(f"There is no identification key named {name}")
@@ -78,6 +88,8 @@ def key_document(key: IdentificationKey) -> dict:
 
 
 def customer(tenant, customer_id: str, *, for_update: bool = False) -> Customer:
+    if not storable(customer_id):
+        raise NotFoundError("There is no customer with that id")
     rows = Customer.objects.filter(tenant=tenant, customer_id=customer_id)
     if for_update:
         rows = rows.select_for_update()
@@ -235,6 +247,7 @@ def _best_key(keys: list, params: dict[str, str]):
 def search_customers(tenant, *, text: str = "", attribute: str = ""):
     """The customers page's filter on core attribute values (contains, ignoring case)."""
     rows = Customer.objects.filter(tenant=tenant)
+    text = text.replace("\x00", "")
     if text:
         condition = Q(customer_id__icontains=text)
         schema = profile_schema(tenant)
@@ -246,3 +259,10 @@ def search_customers(tenant, *, text: str = "", attribute: str = ""):
             condition |= Q(**{f"attributes__{name}__icontains": text})
         rows = rows.filter(condition)
     return rows
+
+
+def find_extension_schema(tenant, name) -> ExtensionSchema | None:
+    """A schema by name ignoring case, or None (for bodies that name extensions)."""
+    if not storable(name):
+        return None
+    return ExtensionSchema.objects.filter(tenant=tenant, name_lower=name.lower()).first()

@@ -303,7 +303,7 @@ def _key_source(tenant, source, errors: Errors):
     if source.lower() == "profile":
         schema = selectors.profile_schema(tenant)
         return None, schema.attributes if schema else []
-    extension = ExtensionSchema.objects.filter(tenant=tenant, name_lower=source.lower()).first()
+    extension = selectors.find_extension_schema(tenant, source)
     if extension is None:
         errors.add("source", f"names {source}, which is not an extension schema")
         return None, []
@@ -468,7 +468,8 @@ def extension_record_add(
     """Add one record; its unique keys are checked by the database (a concurrent writer of the
     same key loses with a 400)."""
     with transaction.atomic():
-        customer = selectors.customer(tenant, customer_id)
+        # the customer's row lock serializes its writers, so identity rows stay exact
+        customer = selectors.customer(tenant, customer_id, for_update=True)
         schema = selectors.extension_schema(tenant, extension)
         clean = validate_values(values, schema.attributes, path=schema.name, from_text=from_text)
         record = ExtensionRecord.objects.create(
@@ -484,7 +485,8 @@ def extension_record_update(
 ):
     """Replace one record's values (the pages' edit of a row)."""
     with transaction.atomic():
-        customer = selectors.customer(tenant, customer_id)
+        # the customer's row lock serializes its writers, so identity rows stay exact
+        customer = selectors.customer(tenant, customer_id, for_update=True)
         schema = selectors.extension_schema(tenant, extension)
         record = ExtensionRecord.objects.filter(
             pk=record_id, customer=customer, schema=schema
@@ -504,7 +506,8 @@ def extension_record_update(
 def extension_record_update_by_unique(*, tenant, customer_id: str, extension: str, body, actor):
     """Update the multi-valued record that the body's unique attributes find."""
     with transaction.atomic():
-        customer = selectors.customer(tenant, customer_id)
+        # the customer's row lock serializes its writers, so identity rows stay exact
+        customer = selectors.customer(tenant, customer_id, for_update=True)
         schema = selectors.extension_schema(tenant, extension)
         record = _record_by_unique(customer, schema, body)
         merged = {**record.values, **body}
@@ -518,7 +521,8 @@ def extension_record_update_by_unique(*, tenant, customer_id: str, extension: st
 
 def extension_record_delete_by_unique(*, tenant, customer_id: str, extension: str, body, actor):
     with transaction.atomic():
-        customer = selectors.customer(tenant, customer_id)
+        # the customer's row lock serializes its writers, so identity rows stay exact
+        customer = selectors.customer(tenant, customer_id, for_update=True)
         schema = selectors.extension_schema(tenant, extension)
         record = _record_by_unique(customer, schema, body)
         record.delete()
@@ -527,7 +531,8 @@ def extension_record_delete_by_unique(*, tenant, customer_id: str, extension: st
 
 def extension_record_delete(*, tenant, customer_id: str, extension: str, record_id: int, actor):
     with transaction.atomic():
-        customer = selectors.customer(tenant, customer_id)
+        # the customer's row lock serializes its writers, so identity rows stay exact
+        customer = selectors.customer(tenant, customer_id, for_update=True)
         schema = selectors.extension_schema(tenant, extension)
         deleted, _ = ExtensionRecord.objects.filter(
             pk=record_id, customer=customer, schema=schema
@@ -621,7 +626,7 @@ def _split_body(tenant, body, core_attributes: list, from_text: bool = False):
 def _parse_extension(
     tenant, name, value, errors: Errors, unknown_is_attribute=False, from_text=False
 ):
-    schema = ExtensionSchema.objects.filter(tenant=tenant, name_lower=str(name).lower()).first()
+    schema = selectors.find_extension_schema(tenant, name)
     if schema is None:
         errors.add(
             str(name),

@@ -57,6 +57,8 @@ def _parse_text(text: str, kind: str):
 def _string(value, attribute):
     if not isinstance(value, str):
         raise BadValue("must be a string")
+    if "\x00" in value:
+        raise BadValue("must not contain the NUL character")
     length = attribute.get("length", DEFAULT_STRING_LENGTH)
     if len(value) > length:
         raise BadValue(f"must be at most {length} characters (got {len(value)})")

@@ -6,20 +6,20 @@ validators and services."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
 from csadmin.pluginlib import (
     DomainError,
+    NotFoundError,
     TenantPageMixin,
     ValidationFailed,
     htmx_partial,
     tabs_for,
 )
 from plugins.profiles import forms, selectors, services
-from plugins.profiles.models import ExtensionSchema
 from plugins.profiles.schema_rules import validate_extension_schema, validate_profile_schema
 
 SCHEMA_READ = "profiles.schema.read"
@@ -32,6 +32,16 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 
+class PageMixin(TenantPageMixin):
+    """TenantPageMixin whose unknown schema, key or customer answers the 404 page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFoundError as missing:
+            raise Http404(missing.message) from None
+
+
 def _schema_crumbs(*more):
     return [("Profile Schema", reverse("profiles:schemas")), *more]
 
@@ -39,7 +49,7 @@ def _schema_crumbs(*more):
 # -- schema designer ------------------------------------------------------------------------
 
 
-class SchemaListPage(TenantPageMixin, View):
+class SchemaListPage(PageMixin, View):
     privilege = SCHEMA_READ
 
     def get(self, request):
@@ -88,7 +98,7 @@ class DesignerMixin:
         return designer.extension_body()
 
 
-class ExtensionSchemaPage(DesignerMixin, TenantPageMixin, View):
+class ExtensionSchemaPage(DesignerMixin, PageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
     def get(self, request, name=None):
@@ -123,7 +133,7 @@ class ExtensionSchemaPage(DesignerMixin, TenantPageMixin, View):
         return HttpResponseRedirect(reverse("profiles:schemas"))
 
 
-class ProfileSchemaPage(DesignerMixin, TenantPageMixin, View):
+class ProfileSchemaPage(DesignerMixin, PageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
     kind = "profile"
 
@@ -163,7 +173,7 @@ class ProfileSchemaPage(DesignerMixin, TenantPageMixin, View):
         return HttpResponseRedirect(reverse("profiles:schemas"))
 
 
-class DesignerRowView(TenantPageMixin, View):
+class DesignerRowView(PageMixin, View):
     """A new attribute row (add), or nothing (remove: the row swaps itself out)."""
 
     privilege = SCHEMA_READ
@@ -180,7 +190,7 @@ class DesignerRowView(TenantPageMixin, View):
         return response
 
 
-class DesignerCheckView(DesignerMixin, TenantPageMixin, View):
+class DesignerCheckView(DesignerMixin, PageMixin, View):
     """Inline validation while typing: runs the same validator as saving, answers the
     errors, the unique-key picker and the JSON preview as out-of-band swaps."""
 
@@ -210,16 +220,13 @@ class DesignerCheckView(DesignerMixin, TenantPageMixin, View):
         original = request.POST.get("original", "")
         if designer.name.lower() == original.lower():
             return
-        taken = ExtensionSchema.objects.filter(
-            tenant=request.tenant, name_lower=designer.name.lower()
-        ).exists()
-        if taken:
+        if selectors.find_extension_schema(request.tenant, designer.name) is not None:
             raise ValidationFailed.from_errors(
                 {"name": [f"an extension schema named {designer.name} exists (names ignore case)"]}
             )
 
 
-class ExtensionSchemaDeletePage(TenantPageMixin, View):
+class ExtensionSchemaDeletePage(PageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
     def get(self, request, name):
@@ -248,7 +255,7 @@ class ExtensionSchemaDeletePage(TenantPageMixin, View):
 # -- identification keys --------------------------------------------------------------------
 
 
-class KeysPage(TenantPageMixin, View):
+class KeysPage(PageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
     def get(self, request, errors=None, status=200):
@@ -273,7 +280,7 @@ class KeysPage(TenantPageMixin, View):
         if source == "profile":
             schema = selectors.profile_schema(tenant)
             return [a["name"] for a in schema.attributes] if schema else []
-        schema = ExtensionSchema.objects.filter(tenant=tenant, name_lower=source.lower()).first()
+        schema = selectors.find_extension_schema(tenant, source)
         return [a["name"] for a in schema.attributes] if schema else []
 
     def post(self, request):
@@ -315,7 +322,7 @@ SORTS = {
 SHOWN_ATTRIBUTES = 4
 
 
-class CustomersPage(TenantPageMixin, View):
+class CustomersPage(PageMixin, View):
     """Search by identification key or attribute values; keyset paging; sortable columns."""
 
     privilege = CUSTOMERS_READ
@@ -411,6 +418,8 @@ def _keyset_page(rows, sort: str, after, size: int):
     """One page after the cursor value `after` of the sort field (unique per tenant)."""
     field, descending = SORTS[sort]
     if after:
+        if not selectors.storable(after):
+            raise ValidationFailed.from_errors({"after": ["is not a page this list gave"]})
         value = after
         if field == "id":
             if not after.isdigit():
@@ -434,7 +443,7 @@ def _query_with(query, **changes) -> str:
     return copy.urlencode()
 
 
-class CustomerFormPage(TenantPageMixin, View):
+class CustomerFormPage(PageMixin, View):
     """Create or edit a customer's core attributes: inputs generated from the profile schema."""
 
     privileges = {"GET": CUSTOMERS_CHANGE, "POST": CUSTOMERS_CHANGE}
@@ -487,7 +496,7 @@ class CustomerFormPage(TenantPageMixin, View):
         return HttpResponseRedirect(reverse("profiles:customer", args=[customer.customer_id]))
 
 
-class CustomerPage(TenantPageMixin, View):
+class CustomerPage(PageMixin, View):
     """The customer page: tabs Profile, Extensions and those other plug-ins contribute."""
 
     privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}
@@ -548,7 +557,7 @@ def _profile_rows(tenant, customer):
     return [(name, customer.attributes.get(name)) for name in [*names, *extra]]
 
 
-class ProfileTab(TenantPageMixin, View):
+class ProfileTab(PageMixin, View):
     privilege = CUSTOMERS_READ
 
     def get(self, request, customer_id):
@@ -561,7 +570,7 @@ class ProfileTab(TenantPageMixin, View):
         return render(request, "profiles/customer.html#profile", context)
 
 
-class ExtensionsTab(TenantPageMixin, View):
+class ExtensionsTab(PageMixin, View):
     privilege = CUSTOMERS_READ
 
     def get(self, request, customer_id):
@@ -621,7 +630,7 @@ def _section(customer, schema, records, can_change, *, edit_id=None, errors=None
     }
 
 
-class ExtensionSectionView(TenantPageMixin, View):
+class ExtensionSectionView(PageMixin, View):
     """One extension's section of the Extensions tab: show, add, edit, delete records."""
 
     privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}

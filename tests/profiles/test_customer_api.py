@@ -360,3 +360,21 @@ def test_extension_key_created_after_customers_indexes_each_their_own(api, schem
     )
     assert _ids(api.get("profiles?Address.PostCode=1000")) == ["C1"]
     assert _ids(api.get("profiles?address.postcode=2000")) == ["C2"]
+
+
+def test_nul_characters_are_refused_not_an_error(api, keys):
+    """PostgreSQL cannot store NUL in text: each of these must be a 4xx, not a 500."""
+    assert api.post("profiles", {"customer_id": "C1", "LastName": "a\u0000b"}).status_code == 400
+    assert api.post("profiles", {"customer_id": "C\u00001", "LastName": "a"}).status_code == 400
+    assert api.post("profiles", {"LastName": "a", "Ext\u0000": {}}).status_code == 400
+    assert api.get("profiles/C%001").status_code == 404
+    assert api.get("metadata/profiles/extensions/A%00").status_code == 404
+    assert api.get("metadata/identification-keys/A%00").status_code == 404
+    assert api.get("profiles?PhoneNumber=5%005").status_code == 400
+    assert (
+        api.post(
+            "metadata/identification-keys", {"name": "K", "source": "A\u0000", "attributes": ["x"]}
+        ).status_code
+        == 400
+    )
+    assert not Customer.objects.exists()

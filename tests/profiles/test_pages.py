@@ -336,3 +336,31 @@ def test_menu_entries(web, tenant):
     page = web.get("/profiles/schema/").content.decode()
     for label in ("Profile Schema", "Identification Keys", "Customers"):
         assert f">{label}</a>" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/profiles/schema/extensions/Nope/",
+        "/profiles/schema/extensions/Nope/delete/",
+        "/profiles/customers/Nope/",
+        "/profiles/customers/Nope/edit/",
+        "/profiles/customers/Nope/extensions/",
+        "/profiles/customers/Nope/extensions/Address/",
+    ],
+)
+def test_unknown_objects_are_404_pages(web, schemas, url):
+    assert web.get(url).status_code == 404
+
+
+def test_pages_need_their_privileges(client, tenant, schemas):
+    from csadmin.testing import make_user
+
+    agent = make_user("agent", tenant, ["Agent Application"])
+    client.force_login(agent)
+    assert client.get("/profiles/schema/").status_code == 200  # reading schemas is allowed
+    assert client.post("/profiles/schema/extensions/new/", designer_post()).status_code == 403
+    assert client.get("/profiles/customers/").status_code == 200
+    designer = make_user("designer", tenant, ["Schema Designer"])
+    client.force_login(designer)
+    assert client.get("/profiles/customers/").status_code == 403

@@ -223,6 +223,9 @@ def test_privileges_401_for_schema_change_403_for_reading(api_as, tenant):
     assert response.json()["exception"] == "AuthenticationException"
     nobody = api_as("Maintenance Operator")
     assert nobody.get(EXT).status_code == 403
+    assert agent.put("metadata/profiles", PROFILE).status_code == 401
+    key = {"name": "K", "source": "profile", "attributes": ["LastName"]}
+    assert agent.post("metadata/identification-keys", key).status_code == 401
     designer = api_as("Schema Designer")
     assert designer.post(EXT, ADDRESS).status_code == 201
     assert api_as("Supervisor").get(f"{EXT}/Address").status_code == 200
