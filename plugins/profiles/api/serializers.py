@@ -46,15 +46,6 @@ class CustomerIdSerializer(serializers.Serializer):
     customer_id = serializers.CharField()
 
 
-class CustomerSerializer(serializers.Serializer):
-    """customer_id plus core attributes and extensions (objects or arrays of objects)."""
-
-    customer_id = serializers.CharField(required=False)
-
-    class Meta:
-        ref_name = "Customer"
-
-
 class ErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
     exception = serializers.CharField()

@@ -23,6 +23,9 @@ SCHEMA_CHANGE = "profiles.schema.change"
 CUSTOMERS_READ = "profiles.customers.read"
 CUSTOMERS_CHANGE = "profiles.customers.change"
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 415)}
+LOCATION = OpenApiParameter(
+    "Location", str, OpenApiParameter.HEADER, response=[201], description="the new resource"
+)
 FREE_OBJECT = OpenApiTypes.OBJECT
 
 
@@ -75,6 +78,7 @@ class ExtensionSchemasView(TenantAPIView):
     @extend_schema(
         request=ExtensionSchemaSerializer,
         responses={201: NameSerializer, **ERRORS},
+        parameters=[LOCATION],
         operation_id="extension_schemas_create",
     )
     def post(self, request):
@@ -125,6 +129,7 @@ class IdentificationKeysView(TenantAPIView):
     @extend_schema(
         request=IdentificationKeySerializer,
         responses={201: IdentificationKeySerializer, **ERRORS},
+        parameters=[LOCATION],
         operation_id="identification_keys_create",
     )
     def post(self, request):
@@ -200,6 +205,7 @@ class CustomersView(TenantAPIView):
     @extend_schema(
         request=FREE_OBJECT,
         responses={201: CustomerIdSerializer, **ERRORS},
+        parameters=[LOCATION],
         operation_id="customers_create",
     )
     def post(self, request):
