@@ -1,0 +1,709 @@
+"""Pages of the profiles plug-in: schema designer, identification keys, customers.
+
+Views parse the form, call the same services as the API and render; every rule lives in the
+validators and services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views import View
+
+from csadmin.pluginlib import (
+    DomainError,
+    NotFoundError,
+    TenantPageMixin,
+    ValidationFailed,
+    htmx_partial,
+    tabs_for,
+)
+from plugins.profiles import forms, selectors, services
+from plugins.profiles.schema_rules import validate_extension_schema, validate_profile_schema
+
+SCHEMA_READ = "profiles.schema.read"
+SCHEMA_CHANGE = "profiles.schema.change"
+CUSTOMERS_READ = "profiles.customers.read"
+CUSTOMERS_CHANGE = "profiles.customers.change"
+# The designer form re-validates on this event (the removed row cannot carry it itself).
+CHANGED = '{"designer-changed": {"target": "#designer"}}'
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
+class PageMixin(TenantPageMixin):
+    """TenantPageMixin whose unknown schema, key or customer answers the 404 page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFoundError as missing:
+            raise Http404(missing.message) from None
+
+
+def _schema_crumbs(*more):
+    return [("Profile Schema", reverse("profiles:schemas")), *more]
+
+
+# -- schema designer ------------------------------------------------------------------------
+
+
+class SchemaListPage(PageMixin, View):
+    privilege = SCHEMA_READ
+
+    def get(self, request):
+        tenant = request.tenant
+        profile = selectors.profile_schema(tenant)
+        context = {
+            "schemas": selectors.extension_schemas_with_counts(tenant),
+            "profile_attributes": profile.attributes if profile else [],
+            "has_profile": profile is not None,
+            "can_change": self.can(SCHEMA_CHANGE),
+            "production": tenant.in_production,
+            "breadcrumbs": [("Profile Schema", None)],
+        }
+        return render(request, "profiles/schema_list.html", context)
+
+
+class DesignerMixin:
+    """What the extension and profile designers share: render the page or its feedback."""
+
+    kind = "extension"
+
+    def page(self, request, designer, *, schema_name=None, status=200):
+        tenant = request.tenant
+        context = {
+            "designer": designer,
+            "kind": self.kind,
+            "schema_name": schema_name,
+            "editable": not tenant.in_production and self.can(SCHEMA_CHANGE),
+            "production": tenant.in_production,
+            "preview": designer.preview(self.document(designer)),
+            "check_url": reverse("profiles:designer-check"),
+            "breadcrumbs": _schema_crumbs(
+                (
+                    "Core profile"
+                    if self.kind == "profile"
+                    else schema_name or "New extension schema",
+                    None,
+                )
+            ),
+        }
+        return render(request, "profiles/designer.html", context, status=status)
+
+    def document(self, designer):
+        if self.kind == "profile":
+            return designer.profile_body()
+        return designer.extension_body()
+
+
+class ExtensionSchemaPage(DesignerMixin, PageMixin, View):
+    privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
+
+    def get(self, request, name=None):
+        if name is None:
+            designer = forms.Designer(rows=[forms.AttributeRow(row_id=forms.new_row_id())])
+            return self.page(request, designer)
+        schema = selectors.extension_schema(request.tenant, name)
+        document = selectors.schema_document(schema)
+        return self.page(request, forms.designer_from_schema(document), schema_name=schema.name)
+
+    def post(self, request, name=None):
+        designer = forms.designer_from_post(request.POST)
+        body = designer.extension_body()
+        try:
+            if name is None:
+                schema = services.extension_schema_create(
+                    tenant=request.tenant, body=body, actor=request.user, from_text=True
+                )
+            else:
+                schema = services.extension_schema_replace(
+                    tenant=request.tenant,
+                    name=name,
+                    body=body,
+                    actor=request.user,
+                    from_text=True,
+                )
+        except DomainError as error:
+            designer.attach_errors(error.errors or {"body": [error.message]})
+            messages.error(request, error.message)
+            return self.page(request, designer, schema_name=name, status=error.status_code)
+        messages.success(request, f"Extension schema {schema.name} saved.")
+        return HttpResponseRedirect(reverse("profiles:schemas"))
+
+
+class ProfileSchemaPage(DesignerMixin, PageMixin, View):
+    privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
+    kind = "profile"
+
+    def get(self, request):
+        schema = selectors.profile_schema(request.tenant)
+        if schema is None:
+            designer = forms.Designer(
+                rows=[
+                    forms.AttributeRow(row_id=forms.new_row_id(), name=name, length=length)
+                    for name, length in (
+                        ("FirstName", "64"),
+                        ("LastName", "64"),
+                        ("PhoneNumber", "32"),
+                        ("EmailAddress", "128"),
+                        ("Title", "16"),
+                    )
+                ]
+            )
+        else:
+            designer = forms.designer_from_schema({"attributes": schema.attributes})
+        return self.page(request, designer)
+
+    def post(self, request):
+        designer = forms.designer_from_post(request.POST)
+        try:
+            services.profile_schema_set(
+                tenant=request.tenant,
+                body=designer.profile_body(),
+                actor=request.user,
+                from_text=True,
+            )
+        except DomainError as error:
+            designer.attach_errors(error.errors or {"body": [error.message]})
+            messages.error(request, error.message)
+            return self.page(request, designer, status=error.status_code)
+        messages.success(request, "Profile schema saved.")
+        return HttpResponseRedirect(reverse("profiles:schemas"))
+
+
+class DesignerRowView(PageMixin, View):
+    """A new attribute row (add), or nothing (remove: the row swaps itself out)."""
+
+    privilege = SCHEMA_READ
+
+    def get(self, request):
+        if request.GET.get("remove"):
+            response = HttpResponse("")
+            response["HX-Trigger-After-Settle"] = CHANGED
+            return response
+        row = forms.AttributeRow(row_id=forms.new_row_id())
+        context = {"row": row, "designer": forms.Designer(), "editable": True}
+        response = render(request, "profiles/designer.html#row", context)
+        response["HX-Trigger-After-Settle"] = CHANGED
+        return response
+
+
+class DesignerCheckView(DesignerMixin, PageMixin, View):
+    """Inline validation while typing: runs the same validator as saving, answers the
+    errors, the unique-key picker and the JSON preview as out-of-band swaps."""
+
+    privilege = SCHEMA_READ
+
+    def post(self, request):
+        self.kind = "profile" if request.POST.get("kind") == "profile" else "extension"
+        designer = forms.designer_from_post(request.POST)
+        document = self.document(designer)
+        try:
+            if self.kind == "profile":
+                document = {"attributes": validate_profile_schema(document, from_text=True)}
+            else:
+                document = validate_extension_schema(document, from_text=True)
+                self._check_name_free(request, designer)
+        except ValidationFailed as failed:
+            designer.attach_errors(failed.errors or {})
+        context = {
+            "designer": designer,
+            "kind": self.kind,
+            "editable": True,
+            "preview": designer.preview(document),
+        }
+        return render(request, "profiles/designer.html#feedback", context)
+
+    def _check_name_free(self, request, designer):
+        original = request.POST.get("original", "")
+        if designer.name.lower() == original.lower():
+            return
+        if selectors.find_extension_schema(request.tenant, designer.name) is not None:
+            raise ValidationFailed.from_errors(
+                {"name": [f"an extension schema named {designer.name} exists (names ignore case)"]}
+            )
+
+
+class ExtensionSchemaDeletePage(PageMixin, View):
+    privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
+
+    def get(self, request, name):
+        schema = selectors.extension_schema(request.tenant, name)
+        context = {
+            "schema": schema,
+            "records": selectors.record_count(schema),
+            "keys": list(schema.keys.values_list("name", flat=True)),
+            "production": request.tenant.in_production,
+            "breadcrumbs": _schema_crumbs((schema.name, None)),
+        }
+        return render(request, "profiles/schema_delete.html", context)
+
+    def post(self, request, name):
+        try:
+            records = services.extension_schema_delete(
+                tenant=request.tenant, name=name, actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(reverse("profiles:schema-delete", args=[name]))
+        messages.success(request, f"Extension schema {name} deleted with {records} records.")
+        return HttpResponseRedirect(reverse("profiles:schemas"))
+
+
+# -- identification keys --------------------------------------------------------------------
+
+
+class KeysPage(PageMixin, View):
+    privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
+
+    def get(self, request, errors=None, status=200):
+        tenant = request.tenant
+        source = request.GET.get("source") or request.POST.get("source") or "profile"
+        context = {
+            "keys": [selectors.key_document(k) for k in selectors.identification_keys(tenant)],
+            "sources": ["profile", *[s.name for s in selectors.extension_schemas(tenant)]],
+            "source": source,
+            "source_attributes": self._attributes(tenant, source),
+            "picked": request.POST.getlist("attributes"),
+            "editable": not tenant.in_production and self.can(SCHEMA_CHANGE),
+            "production": tenant.in_production,
+            "errors": errors or {},
+            "form": request.POST,
+            "breadcrumbs": [("Identification Keys", None)],
+        }
+        return htmx_partial(request, "profiles/keys.html", "attributes", context, status=status)
+
+    @staticmethod
+    def _attributes(tenant, source):
+        if source == "profile":
+            schema = selectors.profile_schema(tenant)
+            return [a["name"] for a in schema.attributes] if schema else []
+        schema = selectors.find_extension_schema(tenant, source)
+        return [a["name"] for a in schema.attributes] if schema else []
+
+    def post(self, request):
+        if request.POST.get("delete"):
+            return self._delete(request, request.POST["delete"])
+        body = {
+            "name": request.POST.get("name", "").strip(),
+            "source": request.POST.get("source", "profile"),
+            "attributes": request.POST.getlist("attributes"),
+            "unique": request.POST.get("unique") == "on",
+        }
+        try:
+            key = services.identification_key_create(
+                tenant=request.tenant, body=body, actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return self.get(request, errors=error.errors, status=error.status_code)
+        messages.success(request, f"Identification key {key.name} created.")
+        return HttpResponseRedirect(reverse("profiles:keys"))
+
+    def _delete(self, request, name):
+        try:
+            services.identification_key_delete(tenant=request.tenant, name=name, actor=request.user)
+            messages.success(request, f"Identification key {name} deleted.")
+        except DomainError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("profiles:keys"))
+
+
+# -- customers ------------------------------------------------------------------------------
+
+SORTS = {
+    "customer_id": ("customer_id", False),
+    "-customer_id": ("customer_id", True),
+    "created": ("id", False),
+    "-created": ("id", True),
+}
+SHOWN_ATTRIBUTES = 4
+
+
+class CustomersPage(PageMixin, View):
+    """Search by identification key or attribute values; keyset paging; sortable columns."""
+
+    privilege = CUSTOMERS_READ
+
+    def get(self, request):
+        tenant = request.tenant
+        profile = selectors.profile_schema(tenant)
+        attributes = profile.attributes if profile else []
+        keys = list(selectors.identification_keys(tenant))
+        mode = "key" if request.GET.get("key") else "text"
+        sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "customer_id"
+        size = _page_size(request.GET.get("page_size"))
+        error = None
+        try:
+            rows = self._rows(request, tenant, keys, mode)
+            page, next_after = _keyset_page(rows, sort, request.GET.get("after"), size)
+        except DomainError as failed:
+            error, page, next_after = failed.message, [], None
+        shown = attributes[:SHOWN_ATTRIBUTES]
+        context = {
+            "customers": [
+                {
+                    "customer_id": c.customer_id,
+                    "created": c.created_at,
+                    "values": [c.attributes.get(a["name"], "") for a in shown],
+                }
+                for c in page
+            ],
+            "columns": [a["name"] for a in shown],
+            "string_attributes": [a["name"] for a in attributes if a["type"] == "string"],
+            "keys": [selectors.key_document(k) for k in keys],
+            "chosen_key": request.GET.get("key", ""),
+            "key_fields": self._key_fields(keys, request.GET),
+            "query": request.GET,
+            "sort": sort,
+            "page_size": size,
+            "next_query": _query_with(request.GET, after=next_after) if next_after else None,
+            "first_query": _query_with(request.GET, after=None)
+            if request.GET.get("after")
+            else None,
+            "sort_links": {
+                column: _query_with(
+                    request.GET, sort=f"-{column}" if sort == column else column, after=None
+                )
+                for column in ("customer_id", "created")
+            },
+            "search_error": error,
+            "can_change": self.can(CUSTOMERS_CHANGE),
+            "has_profile": profile is not None,
+            "breadcrumbs": [("Customers", None)],
+        }
+        return htmx_partial(request, "profiles/customers.html", "results", context)
+
+    @staticmethod
+    def _rows(request, tenant, keys, mode):
+        if mode == "key":
+            key_name = request.GET["key"]
+            params = {
+                name[2:]: value
+                for name, value in request.GET.items()
+                if name.startswith("v.") and value != ""
+            }
+            return selectors.identify(tenant, params, key_name)
+        return selectors.search_customers(
+            tenant, text=request.GET.get("q", "").strip(), attribute=request.GET.get("attr", "")
+        )
+
+    @staticmethod
+    def _key_fields(keys, query):
+        chosen = query.get("key", "")
+        for key in keys:
+            if key.name == chosen:
+                prefix = f"{key.extension.name}." if key.extension_id else ""
+                return [
+                    {
+                        "param": f"v.{prefix}{name}",
+                        "label": f"{prefix}{name}",
+                        "value": query.get(f"v.{prefix}{name}", ""),
+                    }
+                    for name in key.attributes
+                ]
+        return []
+
+
+def _page_size(raw) -> int:
+    try:
+        return max(1, min(int(raw), MAX_PAGE_SIZE))
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+
+
+def _keyset_page(rows, sort: str, after, size: int):
+    """One page after the cursor value `after` of the sort field (unique per tenant)."""
+    field, descending = SORTS[sort]
+    if after:
+        if not selectors.storable(after):
+            raise ValidationFailed.from_errors({"after": ["is not a page this list gave"]})
+        value = after
+        if field == "id":
+            if not after.isdigit():
+                raise ValidationFailed.from_errors({"after": ["is not a page this list gave"]})
+            value = int(after)
+        rows = rows.filter(**{f"{field}__{'lt' if descending else 'gt'}": value})
+    page = list(rows.order_by(f"-{field}" if descending else field)[: size + 1])
+    has_next = len(page) > size
+    page = page[:size]
+    next_after = str(getattr(page[-1], field)) if has_next else None
+    return page, next_after
+
+
+def _query_with(query, **changes) -> str:
+    copy = query.copy()
+    for name, value in changes.items():
+        if value is None:
+            copy.pop(name, None)
+        else:
+            copy[name] = value
+    return copy.urlencode()
+
+
+class CustomerFormPage(PageMixin, View):
+    """Create or edit a customer's core attributes: inputs generated from the profile schema."""
+
+    privileges = {"GET": CUSTOMERS_CHANGE, "POST": CUSTOMERS_CHANGE}
+
+    def get(self, request, customer_id=None, values=None, errors=None, status=200):
+        profile = selectors.profile_schema(request.tenant)
+        if profile is None:
+            messages.error(request, "Define the profile schema before creating customers.")
+            return HttpResponseRedirect(reverse("profiles:customers"))
+        if values is None:
+            values = (
+                selectors.customer(request.tenant, customer_id).attributes if customer_id else {}
+            )
+        crumbs = [("Customers", reverse("profiles:customers"))]
+        if customer_id:
+            crumbs.append((customer_id, reverse("profiles:customer", args=[customer_id])))
+        context = {
+            "customer_id": customer_id,
+            "fields": forms.input_fields(profile.attributes, values, errors or {}),
+            "errors": errors or {},
+            "posted_id": request.POST.get("customer_id", ""),
+            "breadcrumbs": [*crumbs, ("Edit" if customer_id else "New customer", None)],
+        }
+        return render(request, "profiles/customer_form.html", context, status=status)
+
+    def post(self, request, customer_id=None):
+        profile = selectors.profile_schema(request.tenant)
+        attributes = profile.attributes if profile else []
+        values = forms.values_from_post(request.POST, attributes)
+        try:
+            if customer_id:
+                customer = services.customer_replace(
+                    tenant=request.tenant,
+                    customer_id=customer_id,
+                    body=values,
+                    actor=request.user,
+                    from_text=True,
+                )
+            else:
+                body = dict(values)
+                if request.POST.get("customer_id", "").strip():
+                    body["customer_id"] = request.POST["customer_id"].strip()
+                customer = services.customer_create(
+                    tenant=request.tenant, body=body, actor=request.user, from_text=True
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return self.get(request, customer_id, values, error.errors, error.status_code)
+        messages.success(request, f"Customer {customer.customer_id} saved.")
+        return HttpResponseRedirect(reverse("profiles:customer", args=[customer.customer_id]))
+
+
+class CustomerPage(PageMixin, View):
+    """The customer page: tabs Profile, Extensions and those other plug-ins contribute."""
+
+    privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}
+
+    def get(self, request, customer_id):
+        customer = selectors.customer(request.tenant, customer_id)
+        tabs = [
+            {
+                "key": "profile",
+                "title": "Profile",
+                "url": reverse("profiles:customer-profile", args=[customer_id]),
+            },
+            {
+                "key": "extensions",
+                "title": "Extensions",
+                "url": reverse("profiles:customer-extensions", args=[customer_id]),
+            },
+            *_contributed_tabs(request, customer_id),
+        ]
+        context = {
+            "customer": customer,
+            "tabs": tabs,
+            "profile": _profile_rows(request.tenant, customer),
+            "can_change": self.can(CUSTOMERS_CHANGE),
+            "breadcrumbs": [
+                ("Customers", reverse("profiles:customers")),
+                (customer.customer_id, None),
+            ],
+        }
+        return render(request, "profiles/customer.html", context)
+
+    def post(self, request, customer_id):
+        """Delete the customer (the page's only write; edits have their own forms)."""
+        try:
+            services.customer_delete(
+                tenant=request.tenant, customer_id=customer_id, actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(reverse("profiles:customer", args=[customer_id]))
+        messages.success(request, f"Customer {customer_id} deleted.")
+        return HttpResponseRedirect(reverse("profiles:customers"))
+
+
+def _contributed_tabs(request, customer_id: str) -> list[dict]:
+    """The tabs other plug-ins add; a plug-in whose URL cannot take this id (e.g. digits
+    only) must not take the customer page down with it."""
+    try:
+        return tabs_for(request, "customer", customer_id)
+    except NoReverseMatch:
+        return []
+
+
+def _profile_rows(tenant, customer):
+    profile = selectors.profile_schema(tenant)
+    names = [a["name"] for a in profile.attributes] if profile else []
+    extra = [name for name in customer.attributes if name not in names]
+    return [(name, customer.attributes.get(name)) for name in [*names, *extra]]
+
+
+class ProfileTab(PageMixin, View):
+    privilege = CUSTOMERS_READ
+
+    def get(self, request, customer_id):
+        customer = selectors.customer(request.tenant, customer_id)
+        context = {
+            "customer": customer,
+            "profile": _profile_rows(request.tenant, customer),
+            "can_change": self.can(CUSTOMERS_CHANGE),
+        }
+        return render(request, "profiles/customer.html#profile", context)
+
+
+class ExtensionsTab(PageMixin, View):
+    privilege = CUSTOMERS_READ
+
+    def get(self, request, customer_id):
+        customer = selectors.customer(request.tenant, customer_id)
+        can_change = self.can(CUSTOMERS_CHANGE)
+        sections = [
+            _section(customer, schema, records, can_change)
+            for schema, records in selectors.customer_extensions(customer)
+        ]
+        context = {"customer": customer, "sections": sections}
+        return render(request, "profiles/customer.html#extensions", context)
+
+
+def _section(customer, schema, records, can_change, *, edit_id=None, errors=None, posted=None):
+    """What one extension's part of the Extensions tab shows."""
+    errors = errors or {}
+    columns = [a["name"] for a in schema.attributes]
+    rows = []
+    for record in records:
+        editing = record.pk == edit_id
+        rows.append(
+            {
+                "id": record.pk,
+                "values": [record.values.get(name, "") for name in columns],
+                "fields": forms.input_fields(
+                    schema.attributes,
+                    posted if (editing and posted is not None) else record.values,
+                    errors if editing else {},
+                    prefix=f"{schema.name}.",
+                )
+                if editing
+                else None,
+            }
+        )
+    single = records[0].values if records else {}
+    adding = edit_id is None and posted is not None
+    return {
+        "schema": schema,
+        "customer_id": customer.customer_id,
+        "columns": columns,
+        "rows": rows,
+        "present": bool(records),
+        "single_fields": forms.input_fields(
+            schema.attributes,
+            posted if posted is not None else single,
+            errors,
+            prefix=f"{schema.name}.",
+        ),
+        "add_fields": forms.input_fields(
+            schema.attributes,
+            posted if adding else {},
+            errors if adding else {},
+            prefix=f"{schema.name}.",
+        ),
+        "errors": [m for messages_ in errors.values() for m in messages_],
+        "can_change": can_change,
+    }
+
+
+class ExtensionSectionView(PageMixin, View):
+    """One extension's section of the Extensions tab: show, add, edit, delete records."""
+
+    privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}
+
+    def get(self, request, customer_id, extension):
+        edit = request.GET.get("edit", "")
+        return self.render_section(
+            request, customer_id, extension, edit_id=int(edit) if edit.isdigit() else None
+        )
+
+    def post(self, request, customer_id, extension):
+        tenant = request.tenant
+        schema = selectors.extension_schema(tenant, extension)
+        action = request.POST.get("action", "")
+        record = request.POST.get("record", "")
+        record_id = int(record) if record.isdigit() else None
+        values = forms.values_from_post(request.POST, schema.attributes, prefix=f"{schema.name}.")
+        common = {"tenant": tenant, "customer_id": customer_id, "actor": request.user}
+        try:
+            if action == "add":
+                services.extension_record_add(
+                    extension=schema.name, values=values, from_text=True, **common
+                )
+            elif action == "save" and record_id:
+                services.extension_record_update(
+                    extension=schema.name,
+                    record_id=record_id,
+                    values=values,
+                    from_text=True,
+                    **common,
+                )
+            elif action == "delete" and record_id:
+                services.extension_record_delete(
+                    extension=schema.name, record_id=record_id, **common
+                )
+            elif action == "set":
+                services.extension_records_set(body={schema.name: values}, from_text=True, **common)
+            elif action == "clear":
+                services.extension_records_set(body={schema.name: []}, **common)
+            else:
+                raise ValidationFailed.from_errors({"action": ["is not an action of this form"]})
+        except DomainError as error:
+            if not request.htmx:
+                messages.error(request, error.message)
+                return HttpResponseRedirect(reverse("profiles:customer", args=[customer_id]))
+            errors = error.errors or {"body": [error.message]}
+            return self.render_section(
+                request,
+                customer_id,
+                extension,
+                edit_id=record_id if action == "save" else None,
+                errors=errors,
+                posted=values,
+            )
+        if not request.htmx:
+            return HttpResponseRedirect(reverse("profiles:customer", args=[customer_id]))
+        return self.render_section(request, customer_id, extension)
+
+    def render_section(
+        self, request, customer_id, extension, *, edit_id=None, errors=None, posted=None
+    ):
+        customer = selectors.customer(request.tenant, customer_id)
+        schema = selectors.extension_schema(request.tenant, extension)
+        records = list(customer.records.filter(schema=schema).order_by("pk"))
+        section = _section(
+            customer,
+            schema,
+            records,
+            self.can(CUSTOMERS_CHANGE),
+            edit_id=edit_id,
+            errors=errors,
+            posted=posted,
+        )
+        # A refused write answers the section with its errors as a 200: htmx swaps only
+        # successful answers, and the section is what the user must see.
+        return render(request, "profiles/customer.html#section", {"section": section})
