@@ -6,7 +6,8 @@ missing from MATRIX, so a new endpoint cannot skip its row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -27,12 +28,25 @@ class Row:
     denied: int  # the status for a caller lacking the privilege: 401 (administrative) or 403
     kwargs: dict = field(default_factory=dict)
     body: dict | None = None
+    prepare: Callable | None = None  # prepare(tenant): state the call needs to pass its rules
+
+
+def with_profile_schema(tenant) -> None:
+    from plugins.profiles.services import profile_schema_set
+
+    profile_schema_set(
+        tenant=tenant, body={"attributes": [{"name": "LastName", "type": "string"}]}, actor=None
+    )
 
 
 DATA_READ = Row(frozenset({ADMIN, SUP, AGENT}), 403)
 DATA_WRITE = Row(frozenset({ADMIN, AGENT}), 403, body={})
 ATTRIBUTE_READ = Row(frozenset({ADMIN, SUP, SCHEMA, AGENT}), 403)
 JOBS_READ = Row(frozenset({ADMIN, SUP, MAINT}), 403)
+SCHEMA_READ = Row(frozenset({ADMIN, SUP, SCHEMA, AGENT}), 403)
+SCHEMA_CHANGE = Row(frozenset({ADMIN, SCHEMA}), 401, body={})  # administrative: 401 as CS
+CUSTOMERS_READ = Row(frozenset({ADMIN, SUP, AGENT}), 403)
+CUSTOMERS_CHANGE = Row(frozenset({ADMIN, AGENT}), 403, body={})
 
 MATRIX: dict[tuple[str, str], Row] = {
     # host
@@ -48,6 +62,26 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("jobs-api:file", "GET"): JOBS_READ,
     ("jobs-api:cancel", "POST"): JOBS_READ,
     ("jobs-api:retry", "POST"): JOBS_READ,
+    # profiles plug-in
+    ("profiles-api:profile-schema", "GET"): SCHEMA_READ,
+    ("profiles-api:profile-schema", "PUT"): SCHEMA_CHANGE,
+    ("profiles-api:extensions", "GET"): SCHEMA_READ,
+    ("profiles-api:extensions", "POST"): SCHEMA_CHANGE,
+    ("profiles-api:extension", "GET"): SCHEMA_READ,
+    ("profiles-api:extension", "PUT"): SCHEMA_CHANGE,
+    ("profiles-api:extension", "DELETE"): SCHEMA_CHANGE,
+    ("profiles-api:identification-keys", "GET"): SCHEMA_READ,
+    ("profiles-api:identification-keys", "POST"): SCHEMA_CHANGE,
+    ("profiles-api:identification-key", "GET"): SCHEMA_READ,
+    ("profiles-api:identification-key", "DELETE"): SCHEMA_CHANGE,
+    ("profiles-api:customers", "GET"): CUSTOMERS_READ,
+    ("profiles-api:customers", "POST"): replace(CUSTOMERS_CHANGE, prepare=with_profile_schema),
+    ("profiles-api:customer", "GET"): CUSTOMERS_READ,
+    ("profiles-api:customer", "PUT"): CUSTOMERS_CHANGE,
+    ("profiles-api:customer", "DELETE"): CUSTOMERS_CHANGE,
+    ("profiles-api:customer-extensions", "POST"): CUSTOMERS_CHANGE,
+    ("profiles-api:record-by-unique", "PUT"): CUSTOMERS_CHANGE,
+    ("profiles-api:record-delete-by-unique", "PUT"): CUSTOMERS_CHANGE,
     # services plug-in
     ("services-api:service-start", "POST"): DATA_WRITE,
     ("services-api:composite-start", "POST"): DATA_WRITE,
@@ -114,6 +148,8 @@ CELLS = [
 @pytest.mark.parametrize(("name", "method", "caller"), CELLS)
 def test_access_cell(tenant, other_tenant, name, method, caller):
     row = MATRIX[(name, method)]
+    if row.prepare is not None:
+        row.prepare(tenant)
     if caller == "anonymous":
         api, expected = Api(None, tenant), 401
     elif caller == "no role":

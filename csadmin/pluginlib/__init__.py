@@ -24,6 +24,7 @@ _LAZY = {
     # API conventions
     "TenantAPIView": "csadmin.api.views",
     "KeysetPagination": "csadmin.api.pagination",
+    "ErrorSerializer": "csadmin.api.schema",
     # pages
     "TenantPageMixin": "csadmin.ui.views",
     "htmx_partial": "csadmin.ui.views",

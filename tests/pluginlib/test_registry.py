@@ -70,3 +70,28 @@ def test_tabs_for_lists_the_tabs_this_user_may_see(rf, tenant):
     ]
     request.user = make_user("designer", tenant, ["Maintenance Operator"])
     assert not [tab for tab in tabs_for(request, "customer", "C1") if tab["plugin"] == "sample"]
+
+
+def test_a_tab_that_cannot_link_to_the_key_is_left_out(rf, tenant, monkeypatch):
+    from django.urls import reverse
+
+    from csadmin.pluginlib import Tab, tabs_for
+    from csadmin.pluginlib.registry import Plugin
+    from csadmin.testing import make_user
+
+    narrow = Tab(
+        "customer",
+        "narrow",
+        "Narrow",
+        url=lambda key: reverse("sample:note-tab", args=[key]),
+        privilege="sample.notes.read",
+        plugin="sample",
+    )
+    sample = registry.get("sample")
+    patched = Plugin(config=sample.config, tabs=(narrow,))
+    monkeypatch.setattr(registry, "tabs", lambda slot: list(patched.tabs))
+    request = rf.get("/")
+    request.tenant = tenant
+    request.user = make_user("agent", tenant, ["Agent Application"])
+    assert [tab["key"] for tab in tabs_for(request, "customer", "ok")] == ["narrow"]
+    assert tabs_for(request, "customer", "has/slash") == []

@@ -3,6 +3,8 @@ record_rules; these serializers only describe."""
 
 from rest_framework import serializers
 
+from csadmin.pluginlib import ErrorSerializer  # noqa: F401  (used by the views)
+
 
 class AttributeSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=26)
@@ -44,11 +46,3 @@ class IdentificationKeySerializer(serializers.Serializer):
 
 class CustomerIdSerializer(serializers.Serializer):
     customer_id = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    exception = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )

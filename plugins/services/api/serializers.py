@@ -4,6 +4,8 @@ these classes describe them (and the request bodies) for the schema."""
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from csadmin.pluginlib import ErrorSerializer  # noqa: F401  (used by the views)
+
 
 class EventSerializer(serializers.Serializer):
     """A start or end event: the known fields; any other key is attached data."""
@@ -123,12 +125,6 @@ class BusinessAttributeSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     description = serializers.CharField()
     values = ValueSerializer(many=True)
-
-
-class ErrorSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    exception = serializers.CharField()
-    errors = serializers.DictField(required=False)
 
 
 def _flag(name):
