@@ -172,6 +172,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"ServerModeEnum": ["production", "maintenance"]},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "csadmin.api.schema.add_common_error_responses",
+    ],
 }
 
 # Jobs: Redis when REDIS_URL is set, otherwise a broker kept in files under var/ (no server).

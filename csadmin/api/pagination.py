@@ -46,8 +46,8 @@ class KeysetPagination(CursorPagination):
                 "name": self.page_size_query_param,
                 "in": "query",
                 "required": False,
-                "description": f"Rows per page (default {self.page_size}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+                "description": self._page_size_description(),
+                "schema": {"type": "integer", "minimum": 1},
             },
         ]
 
@@ -64,10 +64,18 @@ class KeysetPagination(CursorPagination):
             ),
             OpenApiParameter(
                 "page_size",
-                {"type": "integer", "minimum": 1, "maximum": cls.max_page_size},
-                description=f"Rows per page, 1 to {cls.max_page_size} (default {cls.page_size}).",
+                {"type": "integer", "minimum": 1},
+                description=cls._page_size_description(),
             ),
         ]
+
+    @classmethod
+    def _page_size_description(cls) -> str:
+        # Larger sizes are served as the maximum, not refused: no maximum in the schema.
+        return (
+            f"Rows per page, at least 1 (default {cls.page_size}); "
+            f"more than {cls.max_page_size} is served as {cls.max_page_size}."
+        )
 
     def get_page_size(self, request):
         from rest_framework.exceptions import ValidationError

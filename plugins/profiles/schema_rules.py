@@ -183,7 +183,7 @@ def validate_profile_schema(raw, *, from_text: bool = False) -> list:
     errors = Errors()
     for unknown in sorted(set(raw) - {"attributes"}):
         errors.add(unknown, "is not a field of the profile schema")
-    if "attributes" not in raw:
+    if raw.get("attributes") is None:  # null would silently drop every attribute
         errors.add("attributes", "is required")
     attributes = validate_attributes(raw.get("attributes"), "attributes", errors, from_text)
     for index, attribute in enumerate(attributes):

@@ -2,9 +2,10 @@
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from csadmin.api.pagination import KeysetPagination
 from csadmin.api.views import TenantAPIView
 from csadmin.jobs.api.serializers import JobAcceptedSerializer, JobFilterSerializer, JobSerializer
 from csadmin.jobs.presenters import job_accepted, job_json
@@ -22,13 +23,13 @@ class JobListView(TenantAPIView):
         operation_id="jobs_list",
         parameters=[
             JobFilterSerializer,
-            OpenApiParameter("cursor", str, description="from the Link header's next URL"),
-            OpenApiParameter("page_size", int, description="1 to 1000, default 100"),
+            *KeysetPagination.openapi_parameters(),
         ],
         responses={200: JobSerializer(many=True), 400: ERROR},
     )
     def get(self, request):
-        filters = JobFilterSerializer(data=request.query_params)
+        # A plain dict: DRF reads a blank form value as "not given", so ?state= would pass.
+        filters = JobFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         rows = jobs_of(request.tenant, filters.validated_data)
         return self.paginate(rows, lambda page: [job_json(run, request) for run in page])

@@ -1,32 +1,77 @@
 """OpenAPI shapes of the services API. Answers are built by plugins.services.representation;
 these classes describe them (and the request bodies) for the schema."""
 
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
-from csadmin.pluginlib import ErrorSerializer  # noqa: F401  (used by the views)
+from csadmin.pluginlib import ErrorSerializer, KeysetPagination  # noqa: F401  (used by the views)
+
+VALUE_REF = {
+    "oneOf": [
+        {"type": "string", "maxLength": 255},
+        {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+    ],
+    "nullable": True,
+    "description": "business attribute value: its name or its id",
+}
+REQUIRED_VALUE_REF = {
+    "oneOf": [
+        {"type": "string", "minLength": 1, "maxLength": 255},
+        {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+    ],
+    "description": "business attribute value: its name or its id",
+}
+
+
+@extend_schema_field(VALUE_REF)
+class ValueRefField(serializers.JSONField):
+    """A value name or id; null reads as "not given" (plugins.services.events)."""
+
+
+@extend_schema_field(REQUIRED_VALUE_REF)
+class RequiredValueRefField(serializers.JSONField):
+    """A value name or id that the operation needs."""
+
+
+def _text(limit: int = 255):
+    return serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=limit
+    )
+
+
+def _seconds():
+    return serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10**9)
 
 
 class EventSerializer(serializers.Serializer):
-    """A start or end event: the known fields; any other key is attached data."""
+    """A start or end event: the known fields; any other key is attached data. Every known
+    field may be null, which reads as "not given"."""
 
-    customer_id = serializers.CharField(required=False, max_length=255)
-    contact_key = serializers.CharField(required=False, max_length=255)
-    service_type = serializers.CharField(required=False, help_text="value name or id")
-    state_type = serializers.CharField(required=False, help_text="value name or id")
-    task_type = serializers.CharField(required=False, help_text="value name or id")
-    session_id = serializers.CharField(required=False, max_length=32)
-    interaction_id = serializers.CharField(required=False, max_length=50)
-    application_type = serializers.CharField(required=False)
-    application_id = serializers.CharField(required=False)
-    resource_type = serializers.CharField(required=False)
-    resource_id = serializers.CharField(required=False)
-    media_type = serializers.CharField(required=False)
-    disposition = serializers.CharField(required=False)
-    disposition_desc = serializers.CharField(required=False, max_length=64)
-    est_duration = serializers.IntegerField(required=False, min_value=0)
-    ttl = serializers.IntegerField(required=False, min_value=0)
-    expiration_time = serializers.DateTimeField(required=False)
+    customer_id = _text()
+    contact_key = _text()
+    service_type = ValueRefField(required=False)
+    state_type = ValueRefField(required=False)
+    task_type = ValueRefField(required=False)
+    session_id = _text(32)
+    interaction_id = _text(50)
+    application_type = ValueRefField(required=False)
+    application_id = _text()
+    resource_type = ValueRefField(required=False)
+    resource_id = _text()
+    media_type = ValueRefField(required=False)
+    disposition = ValueRefField(required=False)
+    disposition_desc = _text(64)
+    est_duration = _seconds()
+    ttl = _seconds()
+    expiration_time = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ServiceStartSerializer(EventSerializer):
+    service_type = RequiredValueRefField()
+
+
+class StateStartSerializer(EventSerializer):
+    state_type = RequiredValueRefField()
 
 
 class TimestampSerializer(serializers.Serializer):
@@ -70,9 +115,16 @@ class ServiceIdSerializer(serializers.Serializer):
     service_id = serializers.CharField()
 
 
-class CompositeStartSerializer(EventSerializer):
-    states = EventSerializer(many=True, required=False)
-    tasks = EventSerializer(many=True, required=False, help_text='each may name "state_index"')
+class CompositeTaskSerializer(EventSerializer):
+    task_type = RequiredValueRefField()
+    state_index = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, help_text="position in states"
+    )
+
+
+class CompositeStartSerializer(ServiceStartSerializer):
+    states = StateStartSerializer(many=True, required=False)
+    tasks = CompositeTaskSerializer(many=True, required=False)
 
 
 class CompositeResultSerializer(serializers.Serializer):
@@ -90,17 +142,16 @@ class TaskIdSerializer(serializers.Serializer):
 
 
 class TaskStartSerializer(EventSerializer):
-    state_id = serializers.IntegerField(required=False)
+    task_type = RequiredValueRefField()
+    state_id = serializers.IntegerField(required=False, allow_null=True)
 
 
-class TransitionFromSerializer(serializers.Serializer):
+class TransitionFromSerializer(EventSerializer):
     state_id = serializers.IntegerField()
-    disposition = serializers.CharField(required=False)
-    disposition_desc = serializers.CharField(required=False, max_length=64)
 
 
 class TransitionSerializer(EventSerializer):
-    to = EventSerializer()
+    to = StateStartSerializer()
 
     def get_fields(self):
         fields = super().get_fields()
@@ -109,8 +160,8 @@ class TransitionSerializer(EventSerializer):
 
 
 class ExpirySerializer(serializers.Serializer):
-    ttl = serializers.IntegerField(required=False, min_value=0)
-    expiration_time = serializers.DateTimeField(required=False)
+    ttl = _seconds()
+    expiration_time = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class ValueSerializer(serializers.Serializer):
@@ -137,13 +188,14 @@ NESTED_PARAMETERS = [
     _flag("active_tasks"),
     _flag("completed_tasks"),
 ]
-PAGING_PARAMETERS = [
-    OpenApiParameter("page_size", int, description="1 to 1000, default 100"),
-    OpenApiParameter("cursor", str, description="from the Link rel=next header"),
-]
+PAGING_PARAMETERS = KeysetPagination.openapi_parameters()
+# A blank value reads as "not given" (views.timestamp_param).
+TIMESTAMP_OR_BLANK = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}]
+}
 LIST_PARAMETERS = [
-    OpenApiParameter("started_from", str, description="ISO-8601 timestamp"),
-    OpenApiParameter("started_to", str, description="ISO-8601 timestamp"),
+    OpenApiParameter("started_from", TIMESTAMP_OR_BLANK, description="ISO-8601 timestamp"),
+    OpenApiParameter("started_to", TIMESTAMP_OR_BLANK, description="ISO-8601 timestamp"),
     OpenApiParameter("service_types", str, description="comma-separated value names"),
     *PAGING_PARAMETERS,
     *NESTED_PARAMETERS,

@@ -105,7 +105,7 @@ class ServiceStartView(ServicesView):
     privileges = {"POST": CHANGE}
 
     @extend_schema(
-        request=s.EventSerializer,
+        request=s.ServiceStartSerializer,
         responses={201: s.ServiceIdSerializer, **ERRORS},
         tags=["services"],
     )
@@ -244,7 +244,9 @@ class StateStartView(ServicesView):
     privileges = {"POST": CHANGE}
 
     @extend_schema(
-        request=s.EventSerializer, responses={201: s.StateIdSerializer, **ERRORS}, tags=["states"]
+        request=s.StateStartSerializer,
+        responses={201: s.StateIdSerializer, **ERRORS},
+        tags=["states"],
     )
     def post(self, request, service_id):
         state = services.state_start(
