@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Count, Q
 
 from csadmin.pluginlib import NotFoundError, ValidationFailed
@@ -38,13 +39,18 @@ def extension_schemas_with_counts(tenant):
     return extension_schemas(tenant).annotate(record_count=Count("records")).order_by("name_lower")
 
 
-def extension_schema(tenant, name: str, *, for_update: bool = False) -> ExtensionSchema:
-    """A schema by name, looked up ignoring case; 404 when absent."""
+def extension_schema(
+    tenant, name: str, *, for_update: bool = False, for_records: bool = False
+) -> ExtensionSchema:
+    """A schema by name, looked up ignoring case; 404 when absent. `for_records`: the caller
+    writes records by it (see hold_for_records)."""
     if not storable(name):
         raise NotFoundError("There is no extension schema by that name")
     rows = ExtensionSchema.objects.filter(tenant=tenant, name_lower=str(name).lower())
     if for_update:
         rows = rows.select_for_update()
+    if for_records:
+        hold_for_records(rows)
     schema = rows.first()
     if schema is None:
         raise NotFoundError(f"There is no extension schema named {name}")
@@ -261,8 +267,26 @@ def search_customers(tenant, *, text: str = "", attribute: str = ""):
     return rows
 
 
-def find_extension_schema(tenant, name) -> ExtensionSchema | None:
+def find_extension_schema(tenant, name, *, for_records: bool = False) -> ExtensionSchema | None:
     """A schema by name ignoring case, or None (for bodies that name extensions)."""
     if not storable(name):
         return None
-    return ExtensionSchema.objects.filter(tenant=tenant, name_lower=name.lower()).first()
+    rows = ExtensionSchema.objects.filter(tenant=tenant, name_lower=name.lower())
+    if for_records:
+        hold_for_records(rows)
+    return rows.first()
+
+
+def hold_for_records(rows) -> None:
+    """Lock schema rows FOR KEY SHARE until the transaction ends, before reading them: a
+    writer of records then validates against the schema that stays in force while it writes.
+    A replace or delete (FOR UPDATE) waits for the writers, or they wait for it and read its
+    result; writers of records do not block one another. SQLite serializes writers anyway."""
+    if connection.vendor != "postgresql":
+        return
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        table = connection.ops.quote_name(ExtensionSchema._meta.db_table)
+        with connection.cursor() as cursor:
+            sql = f"SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE"  # noqa: S608 - own table
+            cursor.execute(sql, [ids])

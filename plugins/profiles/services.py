@@ -397,9 +397,9 @@ def customer_create(*, tenant, body, actor, from_text: bool = False) -> Customer
     schema = selectors.profile_schema(tenant)
     if schema is None:
         raise Refused("There is no profile schema yet: define it before creating customers.")
-    core, extensions = _split_body(tenant, body, schema.attributes, from_text)
-    customer_id = _customer_id(body)
-    with transaction.atomic():
+    with transaction.atomic():  # the extension schemas stay held until the records are in
+        core, extensions = _split_body(tenant, body, schema.attributes, from_text)
+        customer_id = _customer_id(body)
         try:
             with transaction.atomic():
                 customer = Customer.objects.create(
@@ -470,7 +470,7 @@ def extension_record_add(
     with transaction.atomic():
         # the customer's row lock serializes its writers, so identity rows stay exact
         customer = selectors.customer(tenant, customer_id, for_update=True)
-        schema = selectors.extension_schema(tenant, extension)
+        schema = selectors.extension_schema(tenant, extension, for_records=True)
         clean = validate_values(values, schema.attributes, path=schema.name, from_text=from_text)
         record = ExtensionRecord.objects.create(
             tenant=tenant, customer=customer, schema=schema, values=clean
@@ -487,7 +487,7 @@ def extension_record_update(
     with transaction.atomic():
         # the customer's row lock serializes its writers, so identity rows stay exact
         customer = selectors.customer(tenant, customer_id, for_update=True)
-        schema = selectors.extension_schema(tenant, extension)
+        schema = selectors.extension_schema(tenant, extension, for_records=True)
         record = ExtensionRecord.objects.filter(
             pk=record_id, customer=customer, schema=schema
         ).first()
@@ -508,7 +508,7 @@ def extension_record_update_by_unique(*, tenant, customer_id: str, extension: st
     with transaction.atomic():
         # the customer's row lock serializes its writers, so identity rows stay exact
         customer = selectors.customer(tenant, customer_id, for_update=True)
-        schema = selectors.extension_schema(tenant, extension)
+        schema = selectors.extension_schema(tenant, extension, for_records=True)
         record = _record_by_unique(customer, schema, body)
         merged = {**record.values, **body}
         record.values = validate_values(merged, schema.attributes, path=schema.name)
@@ -523,7 +523,7 @@ def extension_record_delete_by_unique(*, tenant, customer_id: str, extension: st
     with transaction.atomic():
         # the customer's row lock serializes its writers, so identity rows stay exact
         customer = selectors.customer(tenant, customer_id, for_update=True)
-        schema = selectors.extension_schema(tenant, extension)
+        schema = selectors.extension_schema(tenant, extension, for_records=True)
         record = _record_by_unique(customer, schema, body)
         record.delete()
         _refresh_identity(customer)
@@ -533,7 +533,7 @@ def extension_record_delete(*, tenant, customer_id: str, extension: str, record_
     with transaction.atomic():
         # the customer's row lock serializes its writers, so identity rows stay exact
         customer = selectors.customer(tenant, customer_id, for_update=True)
-        schema = selectors.extension_schema(tenant, extension)
+        schema = selectors.extension_schema(tenant, extension, for_records=True)
         deleted, _ = ExtensionRecord.objects.filter(
             pk=record_id, customer=customer, schema=schema
         ).delete()
@@ -626,7 +626,7 @@ def _split_body(tenant, body, core_attributes: list, from_text: bool = False):
 def _parse_extension(
     tenant, name, value, errors: Errors, unknown_is_attribute=False, from_text=False
 ):
-    schema = selectors.find_extension_schema(tenant, name)
+    schema = selectors.find_extension_schema(tenant, name, for_records=True)
     if schema is None:
         errors.add(
             str(name),

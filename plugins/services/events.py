@@ -154,7 +154,11 @@ def parse_timestamp(raw: str) -> dt.datetime | None:
         return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value, dt.UTC)
-    return value
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 that ISO-8601 allows (up to 23:59).
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 lies before the first instant
+        return None
 
 
 def iso(value: dt.datetime | None) -> str | None:

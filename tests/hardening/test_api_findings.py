@@ -41,3 +41,16 @@ def test_page_size_is_documented_as_served(api):
     parameter = KeysetPagination.openapi_parameters()[1]
     assert "maximum" not in parameter.type  # more than the maximum is served as the maximum
     assert str(KeysetPagination.max_page_size) in parameter.description
+
+
+def test_timestamps_with_any_iso_offset_are_served_not_500(api):
+    for value in ("1055-04-15T06:20:57-22:07", "2026-01-01T00:00:00+23:59"):
+        response = api.get("services/anonymous/k1", data={"started_from": value})
+        assert response.status_code == 200, (value, response.content)
+    started = api.post(
+        "services/start", {"service_type": "Sales", "expiration_time": "2999-01-01T00:00:00-22:00"}
+    )
+    assert started.status_code == 201, started.content
+    edge = api.get("services/anonymous/k1", data={"started_to": "0001-01-01T00:00:00+01:00"})
+    assert edge.status_code == 400
+    assert edge.json()["errors"] == {"started_to": ["must be an ISO-8601 timestamp"]}
