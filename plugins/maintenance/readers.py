@@ -215,6 +215,7 @@ def iter_json_array(stream):
         if separator != ",":
             raise FileProblem(state["line"], "expected ',' or ']' between rows")
         state["pos"] += 1
+        next_char()  # skip the whitespace before the next row
 
 
 def iter_ndjson(stream):

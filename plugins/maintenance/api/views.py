@@ -7,7 +7,9 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from csadmin.jobs import job_accepted
@@ -63,8 +65,15 @@ class PurgeView(TenantAPIView):
         return job_accepted(request, run)
 
 
+class NdjsonRenderer(JSONRenderer):
+    """Lets `Accept: application/x-ndjson` through negotiation (errors still render as JSON)."""
+
+    media_type = NDJSON
+
+
 class ExportStreamView(TenantAPIView):
     privileges = {"GET": RUN}
+    renderer_classes = [JSONRenderer, NdjsonRenderer]
 
     @extend_schema(
         operation_id="maintenance_services_stream",
@@ -91,8 +100,19 @@ class LimitedMultiPartParser(MultiPartParser):
         return super().parse(stream, media_type, parser_context)
 
 
+class _NoFormatOverride:
+    URL_FORMAT_OVERRIDE = None
+
+
+class FormatIsOurs(DefaultContentNegotiation):
+    """`?format=json|csv` names the export files' format here (spec §6), not DRF's renderer."""
+
+    settings = _NoFormatOverride
+
+
 class ServiceFilesView(TenantAPIView):
     privileges = {"POST": RUN}
+    content_negotiation_class = FormatIsOurs
     parser_classes = [LimitedMultiPartParser, JSONParser]
 
     @extend_schema(
