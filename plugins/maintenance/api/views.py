@@ -13,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from csadmin.jobs import job_accepted
+from csadmin.jobs.api.serializers import JobAcceptedSerializer
 from csadmin.pluginlib import TenantAPIView
 from plugins.maintenance import services
 from plugins.maintenance.exporting import parse_export_query, stream_json_array, stream_ndjson
@@ -28,12 +29,6 @@ class PurgeSerializer(serializers.Serializer):
     limit = serializers.DateTimeField(help_text="services started before this are purged")
     operation = serializers.ChoiceField(choices=OPERATIONS)
     dry_run = serializers.BooleanField(required=False, default=False)
-
-
-class JobAcceptedSerializer(serializers.Serializer):
-    job_id = serializers.IntegerField()
-    status = serializers.CharField()
-    status_url = serializers.URLField()
 
 
 class FilesUploadSerializer(serializers.Serializer):
