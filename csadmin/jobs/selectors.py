@@ -61,7 +61,8 @@ def get_job(*, tenant, job_id) -> JobRun:
 
 
 def job_log(run: JobRun, limit: int = 500):
-    return list(run.log_lines.order_by("id")[:limit])
+    """The latest `limit` log lines, oldest first."""
+    return list(reversed(run.log_lines.order_by("-id")[:limit]))
 
 
 def get_job_file(*, tenant, job_id, name: str) -> JobFile:

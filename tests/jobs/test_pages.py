@@ -145,3 +145,11 @@ def test_pages_need_jobs_runs_view(tenant):
     assert client.get("/jobs/").status_code == 403
     assert client.get(f"/jobs/{run.pk}/").status_code == 403
     assert client.post(f"/jobs/{run.pk}/retry/").status_code == 403
+
+
+def test_a_job_page_shows_the_latest_log_lines(browser, tenant):
+    run = _job(tenant)
+    JobLog.objects.bulk_create(JobLog(job=run, message=f"line {n:04}") for n in range(600))
+    html = browser.get(f"/jobs/{run.pk}/").content.decode()
+    assert "line 0599" in html and "line 0100" in html
+    assert "line 0099" not in html

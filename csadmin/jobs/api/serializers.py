@@ -38,5 +38,6 @@ class JobSerializer(serializers.Serializer):
 
 class JobAcceptedSerializer(serializers.Serializer):
     job_id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=JobRun.State.values)
+    # The run's state (an enum on the job itself; text here to keep one enum in the schema).
+    status = serializers.CharField(help_text="queued, running, succeeded, failed or cancelled")
     status_url = serializers.URLField()
