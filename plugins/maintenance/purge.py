@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from csadmin.pluginlib import ValidationFailed
+from csadmin.pluginlib import ValidationFailed, record_audit
 from plugins.services import selectors, services
 
 BATCH = 1000
@@ -56,3 +56,16 @@ def run_purge(*, tenant, operation: str, limit: dt.datetime, dry_run: bool, repo
         reporter.progress(totals["services"], max(total, totals["services"]))
     reporter.log("info", f"Removed {totals['services']} services.")
     return totals
+
+
+def audit_purge(*, tenant, actor, operation: str, limit: dt.datetime, counts: dict, job_id=None):
+    """One audit entry per purge that deleted (a dry run changes nothing, so none)."""
+    record_audit(
+        tenant=tenant,
+        actor=actor,
+        plugin="maintenance",
+        action="purge",
+        object_type="services",
+        object_id=operation,
+        after={"limit": limit.isoformat(), "job": job_id, **counts},
+    )

@@ -12,7 +12,6 @@ from celery.schedules import crontab
 
 from csadmin.celery import app
 from csadmin.jobs import job
-from csadmin.pluginlib import record_audit
 
 RETENTION_TASK = "maintenance.apply_retention_policies"
 
@@ -25,27 +24,27 @@ def _timestamp(raw):
 
 @job("maintenance.purge")
 def purge_job(handle):
-    from plugins.maintenance.purge import run_purge
+    from plugins.maintenance.purge import audit_purge, run_purge
 
     arguments = handle.arguments
     dry_run = bool(arguments.get("dry_run"))
+    limit = _timestamp(arguments["limit"])
     counts = run_purge(
         tenant=handle.tenant,
         operation=arguments["operation"],
-        limit=_timestamp(arguments["limit"]),
+        limit=limit,
         dry_run=dry_run,
         reporter=handle,
         batch=int(arguments.get("batch") or 1000),
     )
     if not dry_run:
-        record_audit(
+        audit_purge(
             tenant=handle.tenant,
             actor=handle.actor,
-            plugin="maintenance",
-            action="purge",
-            object_type="services",
-            object_id=arguments["operation"],
-            after={"limit": arguments["limit"], "job": handle.job_id, **counts},
+            operation=arguments["operation"],
+            limit=limit,
+            counts=counts,
+            job_id=handle.job_id,
         )
 
 
