@@ -85,6 +85,7 @@ def import_job(handle):
                     reporter=handle,
                     errors_out=errors_out,
                     max_errors=arguments.get("max_errors"),
+                    batch=int(arguments.get("batch") or 2000),
                 )
         finally:
             if handle.counts.get("errors"):
