@@ -781,8 +781,9 @@ def import_known_values(tenant) -> dict:
     return known_values(tenant, set(ATTRIBUTE_FIELDS.values()))
 
 
-def import_service_row(tenant, row, known) -> Service:
-    """An unsaved Service from one exported row, or RowProblems naming every broken rule."""
+def import_service_row(tenant, row, known) -> dict:
+    """The column values of a Service from one exported row (plain values: building model
+    objects would cost more than the insert), or RowProblems naming every broken rule."""
     if not isinstance(row, dict):
         raise RowProblems([("row", "must be a JSON object")])
     problems: list[tuple[str, str]] = []
@@ -795,18 +796,20 @@ def import_service_row(tenant, row, known) -> Service:
     timing = _timing_fields(row, problems)
     if problems:
         raise RowProblems(problems)
-    return Service(
-        tenant=tenant,
-        service_id=service_id,
-        service_type=event.get("service_type", ""),
-        customer_id=event.get("customer_id") or None,
-        contact_key=event.get("contact_key", ""),
-        expires_at=event.expires_at,
-        est_duration=event.get("est_duration"),
-        disposition=event.get("disposition", ""),
-        disposition_desc=event.get("disposition_desc", ""),
+    return {
+        "tenant_id": tenant.pk,
+        "service_id": service_id,
+        "service_type": event.get("service_type", ""),
+        "customer_id": event.get("customer_id") or None,
+        "contact_key": event.get("contact_key", ""),
+        "expires_at": event.expires_at,
+        "est_duration": event.get("est_duration"),
+        "disposition": event.get("disposition", ""),
+        "disposition_desc": event.get("disposition_desc", ""),
+        "last_state_id": 0,
+        "last_task_id": 0,
         **timing,
-    )
+    }
 
 
 def _import_child(row, known, kind: str):
@@ -845,50 +848,54 @@ def import_task_row(row, known) -> tuple[str, dict]:
     return _import_child(row, known, "task")
 
 
-def _copy_rows(model, objects) -> None:
-    """COPY the rows into the model's table (PostgreSQL, psycopg 3): the fastest insert."""
+def _copy_rows(model, rows: list[dict]) -> None:
+    """COPY the rows (column values by attribute name) into the model's table (PostgreSQL,
+    psycopg 3): the fastest insert there is."""
     import json
 
     from django.db import connection, models
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    names = [f.attname for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"COPY {table} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for obj in objects:
-            row = []
-            for f in fields:
-                value = getattr(obj, f.attname)
-                if value is not None and isinstance(f, models.JSONField):
-                    value = json.dumps(value)
-                row.append(value)
-            copy.write_row(row)
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[name])
+                    if name in json_fields and row[name] is not None
+                    else row[name]
+                    for name in names
+                ]
+            )
 
 
-def _insert(model, objects: list) -> None:
+def _insert(model, rows: list[dict]) -> None:
     from django.db import connection
 
-    if not objects:
+    if not rows:
         return
     if connection.vendor == "postgresql":
-        _copy_rows(model, objects)
+        _copy_rows(model, rows)
     else:
-        model.objects.bulk_create(objects, batch_size=500)
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
 
 
-def import_services_batch(tenant, services: list[Service]) -> int:
-    """Insert the services whose service_id the tenant does not have yet (the first of each
-    id within the batch); one short transaction; answer how many were inserted."""
+def import_services_batch(tenant, services: list[dict]) -> int:
+    """Insert the services (from import_service_row) whose service_id the tenant does not have
+    yet, the first of each id within the batch; one short transaction; answer how many."""
     from plugins.services.selectors import existing_service_ids
 
     with transaction.atomic():
-        existing = existing_service_ids(tenant, {s.service_id for s in services})
+        existing = existing_service_ids(tenant, {row["service_id"] for row in services})
         fresh, seen = [], set(existing)
-        for service in services:
-            if service.service_id not in seen:
-                seen.add(service.service_id)
-                fresh.append(service)
+        for row in services:
+            if row["service_id"] not in seen:
+                seen.add(row["service_id"])
+                fresh.append(row)
         _insert(Service, fresh)
     return len(fresh)
 
@@ -918,9 +925,9 @@ def _import_children(tenant, model, kind: str, rows: list[tuple[int, str, dict]]
             key = (pk, values[number])
             if key not in present:
                 present.add(key)
-                fresh.append(model(service_id=pk, **values))
+                fresh.append({"service_id": pk, **values})
         _insert(model, fresh)
-        touched = {obj.service_id for obj in fresh}
+        touched = {row["service_id"] for row in fresh}
         if touched:
             highest = (
                 model.objects.filter(service_id=OuterRef("pk"))
