@@ -69,11 +69,16 @@ def export_files_job(handle):
 
 @job("maintenance.import")
 def import_job(handle):
+    from csadmin.pluginlib import ValidationFailed
     from plugins.maintenance.importing import run_import
-    from plugins.maintenance.uploads import upload_path
+    from plugins.maintenance.uploads import discard_upload, upload_path
 
     arguments = handle.arguments
     path = upload_path(arguments["upload"])
+    if not path.is_file():
+        raise ValidationFailed.from_errors(
+            {"file": ["the uploaded file is no longer kept (it was imported); upload it again"]}
+        )
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "errors.csv"
         counts = {}
@@ -90,6 +95,7 @@ def import_job(handle):
         finally:
             if handle.counts.get("errors"):
                 handle.add_file("errors.csv", report)
+        discard_upload(arguments["upload"])  # imported: a retry needs a new upload
         handle.log(
             "info",
             f"Imported {counts.get('services', 0)} services, {counts.get('states', 0)} states, "

@@ -242,3 +242,14 @@ def test_tasks_import_checks_rules(api, tenant, run_jobs):
     assert job.counts["tasks"] == 1 and job.counts["errors"] == 2
     assert Task.objects.filter(service__tenant=tenant).count() == 1
     assert Service.objects.get(tenant=tenant, service_id="host").last_task_id == 1
+
+
+def test_an_imported_upload_is_removed_and_a_retry_says_why(api, tenant, run_jobs, media_root):
+    from csadmin.jobs import retry_job
+
+    job = import_file(api, run_jobs, "rows.ndjson", BAD_NDJSON)
+    uploads = media_root / "maintenance" / "uploads"
+    assert not any(uploads.iterdir())
+    again = run_jobs(lambda: retry_job(tenant=tenant, job_id=job.pk, actor=job.created_by_user))
+    again.refresh_from_db()
+    assert again.state == "failed" and "upload it again" in again.error
