@@ -655,6 +655,8 @@ def business_value_remove(*, tenant, value_id: int, actor) -> None:
 # inserts a batch set-based: COPY on PostgreSQL, bulk_create elsewhere. Re-importing a row that
 # is already there (a service by its service_id, a state or task by its number) adds nothing.
 
+from plugins.services.events import has_nul  # noqa: E402 (imported beside the section using it)
+
 IMPORT_SERVICE_FIELDS = (
     "service_type",
     "customer_id",
@@ -739,6 +741,9 @@ def _json_object_field(row: dict, name: str, problems: list, *, nullable: bool):
     if not isinstance(value, dict):
         problems.append((name, "must be a JSON object"))
         return None
+    if has_nul(value):
+        problems.append((name, "must not contain the NUL character"))
+        return None
     return value
 
 
@@ -812,6 +817,8 @@ def import_service_row(tenant, row, known) -> dict:
         problems.append(("service_id", "is required"))
     elif len(service_id) > MAX_SERVICE_ID_LENGTH:
         problems.append(("service_id", f"must be at most {MAX_SERVICE_ID_LENGTH} characters"))
+    elif has_nul(service_id):
+        problems.append(("service_id", "must not contain the NUL character"))
     event = _import_event(row, IMPORT_SERVICE_FIELDS, ("service_type",), known, problems)
     timing = _timing_fields(row, problems)
     if problems:
@@ -838,6 +845,8 @@ def _import_child(row, known, kind: str):
     problems: list[tuple[str, str]] = []
     if not isinstance(row.get("service_id"), str) or not row["service_id"]:
         problems.append(("service_id", "is required"))
+    elif has_nul(row["service_id"]):
+        problems.append(("service_id", "must not contain the NUL character"))
     number = _positive_int(row, f"{kind}_id", problems, required=True)
     state_id = _positive_int(row, "state_id", problems, required=False) if kind == "task" else None
     type_field = f"{kind}_type"

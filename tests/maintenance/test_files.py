@@ -253,3 +253,20 @@ def test_an_imported_upload_is_removed_and_a_retry_says_why(api, tenant, run_job
     again = run_jobs(lambda: retry_job(tenant=tenant, job_id=job.pk, actor=job.created_by_user))
     again.refresh_from_db()
     assert again.state == "failed" and "upload it again" in again.error
+
+
+def test_nul_characters_are_bad_rows_not_a_failed_batch(api, tenant, run_jobs):
+    rows = [
+        {"service_id": "nul\u0000id", "service_type": "S", "started": FROM},
+        {
+            "service_id": "fine",
+            "service_type": "S",
+            "started": FROM,
+            "started_data": {"a": "\u0000"},
+        },
+        {"service_id": "ok", "service_type": "S", "started": FROM},
+    ]
+    content = "\n".join(json.dumps(row) for row in rows).encode()
+    job = import_file(api, run_jobs, "rows.ndjson", content)
+    assert job.state == "succeeded", job.error
+    assert (job.counts["services"], job.counts["errors"]) == (1, 2)
