@@ -9,8 +9,10 @@ import zipfile
 
 import pytest
 
+from csadmin.jobs import JobCancelled
 from csadmin.jobs.models import JobRun
 from csadmin.testing import Api, make_user
+from plugins.maintenance.reporting import QuietReporter
 from plugins.services.models import Service, State, Task
 from tests.maintenance.conftest import OLD, RECENT, make_service
 
@@ -270,3 +272,48 @@ def test_nul_characters_are_bad_rows_not_a_failed_batch(api, tenant, run_jobs):
     job = import_file(api, run_jobs, "rows.ndjson", content)
     assert job.state == "succeeded", job.error
     assert (job.counts["services"], job.counts["errors"]) == (1, 2)
+
+
+class CancelAfter(QuietReporter):
+    """A reporter whose job is cancelled after `checks` checks (as a click on Cancel would)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.checks, self.seen = checks, 0
+
+    def check_cancelled(self) -> None:
+        self.seen += 1
+        if self.seen > self.checks:
+            raise JobCancelled()
+
+
+def test_import_stops_between_batches_when_cancelled(tenant, tmp_path):
+    from plugins.maintenance.importing import run_import
+
+    source = tmp_path / "rows.ndjson"
+    source.write_text(
+        "".join(
+            json.dumps({"service_id": f"s{n}", "service_type": "S", "started": FROM}) + "\n"
+            for n in range(10)
+        )
+    )
+    with open(tmp_path / "errors.csv", "w") as errors, pytest.raises(JobCancelled):
+        run_import(tenant=tenant, path=source, reporter=CancelAfter(2), errors_out=errors, batch=3)
+    assert Service.objects.filter(tenant=tenant).count() == 6
+
+
+def test_export_stops_between_chunks_when_cancelled(tenant, rich_services, tmp_path):
+    from contextlib import contextmanager
+
+    from plugins.maintenance.exporting import parse_export_query, write_export_files
+
+    @contextmanager
+    def open_file(name):
+        with open(tmp_path / name, "w") as out:
+            yield out
+
+    query = parse_export_query({"time_from": FROM}, for_files=True)
+    with pytest.raises(JobCancelled):
+        write_export_files(
+            tenant=tenant, query=query, fmt="json", open_file=open_file, reporter=CancelAfter(0)
+        )
