@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
-from types import SimpleNamespace
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -425,8 +423,10 @@ EXPORT_STATE_FIELDS = ("service_id", "state_id", "state_type", *EXPORT_COMMON_FI
 EXPORT_TASK_FIELDS = ("service_id", "task_id", "state_id", "task_type", *EXPORT_COMMON_FIELDS)
 
 
-def _grouped(queryset, fields) -> dict[int, list[SimpleNamespace]]:
-    grouped: dict[int, list[SimpleNamespace]] = {}
+def _grouped(queryset, fields) -> dict[int, list]:
+    from types import SimpleNamespace
+
+    grouped: dict[int, list] = {}
     for row in queryset.values(*fields):
         grouped.setdefault(row["service_id"], []).append(SimpleNamespace(**row))
     return grouped
@@ -448,6 +448,9 @@ def export_service_chunks(queryset, *, chunk: int = 1000):
     cursor: per chunk one query for the states and one for the tasks. Rows are plain
     namespaces with the models' attribute names (no model objects: several times faster,
     and the representation functions read attributes only)."""
+    from itertools import islice
+    from types import SimpleNamespace
+
     rows = queryset.values(*EXPORT_SERVICE_FIELDS).iterator(chunk_size=chunk)
     while True:
         services = list(islice(rows, chunk))
@@ -496,11 +499,6 @@ def service_row_ids(tenant, service_ids) -> dict[str, int]:
             "service_id", "pk"
         )
     )
-
-
-def tenant_service_count(tenant) -> int:
-    """Every service row of the tenant, expired ones too."""
-    return Service.objects.filter(tenant=tenant).count()
 
 
 # The full representation of services (spec §4: the service with all its states and tasks,
