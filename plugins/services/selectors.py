@@ -285,3 +285,313 @@ def active_count(tenant) -> int:
 
 def recent_services(tenant, limit: int = 5) -> list[Service]:
     return list(live_services(tenant).order_by("-id")[:limit])
+
+
+# -- for the maintenance plug-in: purge classes, purge preview, export selection --------------
+# Added for plugins/maintenance (purge, export stream, export files). Set-based: every function
+# here answers a queryset, one aggregate, or batches by keyset, never all rows at once.
+
+PURGE_OPERATIONS = (
+    "purge.service.all",
+    "purge.service.started",
+    "purge.service.started.anonymous",
+    "purge.service.completed",
+    "purge.service.completed.anonymous",
+)
+EXPORT_EVENT_FILTERS = ("any", "started", "completed")
+EXPORT_STATE_FILTERS = ("any", "active", "inactive")
+
+
+def purge_class(operation: str, limit: dt.datetime) -> Q:
+    """The services one purge operation removes among those started before `limit` (spec §6)."""
+    started = Q(started_at__lt=limit)
+    anonymous = Q(customer_id__isnull=True) | Q(customer_id="")
+    classes = {
+        "purge.service.all": started,
+        "purge.service.started": started & ACTIVE,
+        "purge.service.started.anonymous": started & ACTIVE & anonymous,
+        "purge.service.completed": started & ~ACTIVE,
+        "purge.service.completed.anonymous": started & ~ACTIVE & anonymous,
+    }
+    if operation not in classes:
+        raise ValueError(f"unknown purge operation {operation}")
+    return classes[operation]
+
+
+def expired_services(now: dt.datetime | None = None) -> Q:
+    """Services past their expiration time: every purge operation removes them."""
+    return Q(expires_at__lte=now or timezone.now())
+
+
+def purge_selection(tenant, operation: str, limit: dt.datetime, now=None):
+    """Every service of `tenant` a purge removes: its class, and the expired ones."""
+    condition = purge_class(operation, limit) | expired_services(now)
+    return Service.objects.filter(condition, tenant=tenant)
+
+
+def purge_id_batches(tenant, operation: str, limit: dt.datetime, *, batch: int = 1000, now=None):
+    """Batches of service row ids to purge, ascending, by keyset: each batch is one short
+    index range query, so nothing is held open between batches (a cancel can stop between)."""
+    selection = purge_selection(tenant, operation, limit, now)
+    last = 0
+    while True:
+        ids = list(
+            selection.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def purge_dry_counts(tenant, operation: str, limit: dt.datetime, now=None) -> dict[str, int]:
+    """What a purge would remove, counted without deleting: three queries."""
+    selection = purge_selection(tenant, operation, limit, now)
+    ids = selection.values("pk")
+    return {
+        "services": selection.count(),
+        "states": State.objects.filter(service_id__in=ids).count(),
+        "tasks": Task.objects.filter(service_id__in=ids).count(),
+    }
+
+
+def purge_preview(tenant, limit: dt.datetime, now=None) -> dict[str, int]:
+    """How many services each operation would remove (expired ones included), and how many
+    are expired: one aggregate query."""
+    expired = expired_services(now)
+    aggregates = {
+        operation: Count("id", filter=purge_class(operation, limit) | expired)
+        for operation in PURGE_OPERATIONS
+    }
+    aggregates["expired"] = Count("id", filter=expired)
+    counts = Service.objects.filter(tenant=tenant).aggregate(**aggregates)
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def export_selection(
+    tenant,
+    *,
+    time_from: dt.datetime,
+    time_to: dt.datetime,
+    filter_events: str = "any",
+    filter_state: str = "any",
+):
+    """Services (not expired) with a start / end / any event in [time_from, time_to], then
+    kept when active / inactive now (spec §6). Ordered by row id for a stable stream."""
+    started = Q(started_at__gte=time_from, started_at__lte=time_to)
+    completed = Q(completed_at__gte=time_from, completed_at__lte=time_to)
+    if filter_events == "started":
+        condition = started
+    elif filter_events == "completed":
+        condition = completed
+    else:
+        with_event = Event.objects.filter(at__gte=time_from, at__lte=time_to).values("service_id")
+        condition = started | completed | Q(pk__in=with_event)
+    queryset = live_services(tenant).filter(condition)
+    if filter_state == "active":
+        queryset = queryset.filter(ACTIVE)
+    elif filter_state == "inactive":
+        queryset = queryset.filter(completed_at__isnull=False)
+    return queryset.order_by("pk")
+
+
+def export_service_ids(queryset, *, chunk: int = 5000) -> Iterator[str]:
+    """The selected services' ids, from a server-side cursor on PostgreSQL."""
+    return queryset.values_list("service_id", flat=True).iterator(chunk_size=chunk)
+
+
+EXPORT_COMMON_FIELDS = (
+    "started_at",
+    "completed_at",
+    "est_duration",
+    "disposition",
+    "disposition_desc",
+    "started_data",
+    "completed_data",
+    "extensions",
+)
+EXPORT_SERVICE_FIELDS = (
+    "id",
+    "service_id",
+    "service_type",
+    "customer_id",
+    "contact_key",
+    "expires_at",
+    *EXPORT_COMMON_FIELDS,
+)
+EXPORT_STATE_FIELDS = ("service_id", "state_id", "state_type", *EXPORT_COMMON_FIELDS)
+EXPORT_TASK_FIELDS = ("service_id", "task_id", "state_id", "task_type", *EXPORT_COMMON_FIELDS)
+
+
+def _grouped(queryset, fields) -> dict[int, list]:
+    from types import SimpleNamespace
+
+    grouped: dict[int, list] = {}
+    for row in queryset.values(*fields):
+        grouped.setdefault(row["service_id"], []).append(SimpleNamespace(**row))
+    return grouped
+
+
+def _of_services(ids: list[int]) -> Q:
+    """service_id among these row ids. On PostgreSQL the ids go as one array parameter: a
+    thousand `IN` placeholders cost more to build and parse than the query takes to run."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor == "postgresql":
+        return Q(service_id__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+    return Q(service_id__in=ids)
+
+
+def export_service_chunks(queryset, *, chunk: int = 1000):
+    """The selected services in chunks of (service, states, tasks), read from a server-side
+    cursor: per chunk one query for the states and one for the tasks. Rows are plain
+    namespaces with the models' attribute names (no model objects: several times faster,
+    and the representation functions read attributes only)."""
+    from itertools import islice
+    from types import SimpleNamespace
+
+    rows = queryset.values(*EXPORT_SERVICE_FIELDS).iterator(chunk_size=chunk)
+    while True:
+        services = list(islice(rows, chunk))
+        if not services:
+            return
+        ids = [row["id"] for row in services]
+        states = _grouped(
+            State.objects.filter(_of_services(ids)).order_by("service_id", "state_id"),
+            EXPORT_STATE_FIELDS,
+        )
+        tasks = _grouped(
+            Task.objects.filter(_of_services(ids)).order_by("service_id", "task_id"),
+            EXPORT_TASK_FIELDS,
+        )
+        yield [
+            (SimpleNamespace(**row), states.get(row["id"], []), tasks.get(row["id"], []))
+            for row in services
+        ]
+
+
+EXISTING_SERVICE_IDS_SQL = (
+    "SELECT service_id FROM services_service WHERE tenant_id = %s AND service_id = ANY(%s)"
+)
+
+
+def existing_service_ids(tenant, service_ids) -> set[str]:
+    """Which of these service ids the tenant already has (expired ones too): one query (on
+    PostgreSQL with the ids as one array parameter, much cheaper than thousands of IN terms)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(EXISTING_SERVICE_IDS_SQL, [tenant.pk, list(service_ids)])
+            return {row[0] for row in cursor.fetchall()}
+    return set(
+        Service.objects.filter(tenant=tenant, service_id__in=list(service_ids)).values_list(
+            "service_id", flat=True
+        )
+    )
+
+
+def service_row_ids(tenant, service_ids) -> dict[str, int]:
+    """service_id -> row id for these service ids of the tenant: one query."""
+    return dict(
+        Service.objects.filter(tenant=tenant, service_id__in=list(service_ids)).values_list(
+            "service_id", "pk"
+        )
+    )
+
+
+# The full representation of services (spec §4: the service with all its states and tasks,
+# as representation.service_dict renders it) built by PostgreSQL itself, one JSON text per
+# service, read from a server-side cursor: several times faster than building the dicts in
+# Python. Keys come in jsonb order; the values are the same (a test compares both paths).
+_TS = """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+def _common_json(alias: str) -> str:
+    ts = _TS.format
+    return f"""
+      jsonb_build_object(
+        'est_duration', {alias}.est_duration,
+        'disposition', NULLIF({alias}.disposition, ''),
+        'disposition_desc', NULLIF({alias}.disposition_desc, ''),
+        'started', jsonb_build_object('timestamp', {ts(alias + ".started_at")})
+                   || COALESCE({alias}.started_data, '{{}}'::jsonb))
+      || CASE WHEN {alias}.completed_at IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object(
+           'completed', jsonb_build_object('timestamp', {ts(alias + ".completed_at")})
+                        || COALESCE({alias}.completed_data, '{{}}'::jsonb),
+           'duration', trunc(extract(epoch FROM {alias}.completed_at - {alias}.started_at)::float8
+                             * 1000)::bigint) END
+      || CASE WHEN {alias}.extensions IS NULL OR {alias}.extensions = '{{}}'::jsonb
+              THEN '{{}}'::jsonb ELSE jsonb_build_object('extensions', {alias}.extensions) END"""
+
+
+def _nested_json(table: str, alias: str, number: str, head: str) -> str:
+    item = f"(jsonb_build_object({head}) || {_common_json(alias)})"
+    return f"""
+      LEFT JOIN LATERAL (
+        SELECT
+          COALESCE(jsonb_agg({item} ORDER BY {alias}.{number})
+                   FILTER (WHERE {alias}.completed_at IS NULL), '[]'::jsonb) AS active,
+          COALESCE(jsonb_agg({item} ORDER BY {alias}.{number})
+                   FILTER (WHERE {alias}.completed_at IS NOT NULL), '[]'::jsonb) AS completed
+        FROM {table} {alias} WHERE {alias}.service_id = s.id
+      ) {alias}_json ON true"""  # noqa: S608 (constant SQL: no input reaches this text)
+
+
+FULL_SERVICE_JSON_SQL = f"""
+SELECT (
+  jsonb_build_object(
+    'service_id', s.service_id,
+    'service_type', s.service_type,
+    'customer_id', s.customer_id,
+    'contact_key', NULLIF(s.contact_key, ''),
+    'active_states', st_json.active,
+    'completed_states', st_json.completed,
+    'active_tasks', tk_json.active,
+    'completed_tasks', tk_json.completed)
+  || {_common_json("s")}
+  || CASE WHEN s.expires_at IS NULL THEN '{{}}'::jsonb
+          ELSE jsonb_build_object('expiration_time', {_TS.format("s.expires_at")}) END
+)::text
+FROM services_service s
+{
+    _nested_json(
+        "services_state", "st", "state_id", "'state_id', st.state_id, 'state_type', st.state_type"
+    )
+}
+{
+    _nested_json(
+        "services_task",
+        "tk",
+        "task_id",
+        "'task_id', tk.task_id, 'task_type', tk.task_type, 'state_id', tk.state_id",
+    )
+}
+WHERE s.id IN ({{selection}})
+ORDER BY s.id
+"""  # noqa: S608 (constant SQL; the selection is Django's own SQL with its parameters apart)
+
+
+def export_full_json(queryset, *, chunk: int = 2000) -> Iterator[str] | None:
+    """On PostgreSQL: the JSON text of each selected service with all its states and tasks,
+    from a server-side cursor. None elsewhere (use export_service_chunks and the
+    representation functions there)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    selection, params = queryset.order_by().values("pk").query.sql_with_params()
+    sql = FULL_SERVICE_JSON_SQL.replace("{selection}", selection)
+
+    def rows():
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while True:
+                batch = cursor.fetchmany(chunk)
+                if not batch:
+                    return
+                for (text,) in batch:
+                    yield text
+
+    return rows()
