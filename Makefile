@@ -34,6 +34,7 @@ worker: install
 	$(BIN)/celery -A csadmin worker --loglevel=info
 
 test: install
+	scripts/ensure-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -82,6 +82,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("profiles-api:customer-extensions", "POST"): CUSTOMERS_CHANGE,
     ("profiles-api:record-by-unique", "PUT"): CUSTOMERS_CHANGE,
     ("profiles-api:record-delete-by-unique", "PUT"): CUSTOMERS_CHANGE,
+    # maintenance plug-in: running maintenance is administrative (401, as CS)
+    ("maintenance-api:purge", "POST"): Row(
+        frozenset({ADMIN, MAINT}),
+        401,
+        body={"limit": "2020-01-01T00:00:00Z", "operation": "purge.service.all", "dry_run": True},
+    ),
+    ("maintenance-api:stream", "GET"): Row(frozenset({ADMIN, MAINT}), 401),
+    ("maintenance-api:files", "POST"): Row(frozenset({ADMIN, MAINT}), 401),
     # services plug-in
     ("services-api:service-start", "POST"): DATA_WRITE,
     ("services-api:composite-start", "POST"): DATA_WRITE,

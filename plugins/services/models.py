@@ -16,7 +16,27 @@ from django.db.models import Q
 ACTIVE = Q(completed_at__isnull=True)
 
 
-class Service(models.Model):
+class Lifespan(models.Model):
+    """What a service, a state and a task share: the fields of their start and end events."""
+
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    est_duration = models.IntegerField(null=True, blank=True)
+    disposition = models.CharField(max_length=255, blank=True, default="")
+    disposition_desc = models.CharField(max_length=64, blank=True, default="")
+    started_data = models.JSONField(default=dict, blank=True)
+    completed_data = models.JSONField(null=True, blank=True)
+    extensions = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.completed_at is None
+
+
+class Service(Lifespan):
     """One customer journey. `customer_id` is a plain string: services never check profiles."""
 
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
@@ -24,15 +44,7 @@ class Service(models.Model):
     service_type = models.CharField(max_length=255, blank=True, default="")
     customer_id = models.CharField(max_length=255, null=True, blank=True)
     contact_key = models.CharField(max_length=255, blank=True, default="")
-    started_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    est_duration = models.IntegerField(null=True, blank=True)
-    disposition = models.CharField(max_length=255, blank=True, default="")
-    disposition_desc = models.CharField(max_length=64, blank=True, default="")
-    started_data = models.JSONField(default=dict, blank=True)
-    completed_data = models.JSONField(null=True, blank=True)
-    extensions = models.JSONField(default=dict, blank=True)
     # Numbering of states and tasks, advanced under the service's row lock.
     last_state_id = models.IntegerField(default=0)
     last_task_id = models.IntegerField(default=0)
@@ -64,25 +76,13 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.service_id
 
-    @property
-    def is_active(self) -> bool:
-        return self.completed_at is None
 
-
-class State(models.Model):
+class State(Lifespan):
     service = models.ForeignKey(
         Service, on_delete=models.DO_NOTHING, related_name="states", db_index=False
     )
     state_id = models.IntegerField()
     state_type = models.CharField(max_length=255, blank=True, default="")
-    started_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
-    est_duration = models.IntegerField(null=True, blank=True)
-    disposition = models.CharField(max_length=255, blank=True, default="")
-    disposition_desc = models.CharField(max_length=64, blank=True, default="")
-    started_data = models.JSONField(default=dict, blank=True)
-    completed_data = models.JSONField(null=True, blank=True)
-    extensions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -92,26 +92,14 @@ class State(models.Model):
     def __str__(self) -> str:
         return f"{self.service_id}/state {self.state_id}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.completed_at is None
 
-
-class Task(models.Model):
+class Task(Lifespan):
     service = models.ForeignKey(
         Service, on_delete=models.DO_NOTHING, related_name="tasks", db_index=False
     )
     task_id = models.IntegerField()
     state_id = models.IntegerField(null=True, blank=True)  # the state's number in this service
     task_type = models.CharField(max_length=255, blank=True, default="")
-    started_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
-    est_duration = models.IntegerField(null=True, blank=True)
-    disposition = models.CharField(max_length=255, blank=True, default="")
-    disposition_desc = models.CharField(max_length=64, blank=True, default="")
-    started_data = models.JSONField(default=dict, blank=True)
-    completed_data = models.JSONField(null=True, blank=True)
-    extensions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -120,10 +108,6 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id}/task {self.task_id}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.completed_at is None
 
 
 class Event(models.Model):

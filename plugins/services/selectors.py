@@ -231,54 +231,6 @@ def _attribute_dict(name: str, row) -> dict:
     }
 
 
-# -- for maintenance: purge and export -------------------------------------------------------
-
-
-def services_for_purge(
-    tenant, *, expired: bool = True, completed_before: dt.datetime | None = None, batch: int = 1000
-) -> Iterator[list[int]]:
-    """Batches of service ids (row ids, ascending) to purge: expired ones, and, when given,
-    those completed before a time. Keyset by id, so each batch is one index range scan; give
-    each batch to `services.purge_services_batch(tenant, ids)`."""
-    condition = Q()
-    if expired:
-        condition |= Q(expires_at__lte=timezone.now())
-    if completed_before is not None:
-        condition |= Q(completed_at__lt=completed_before)
-    if not condition:
-        return
-    last = 0
-    while True:
-        ids = list(
-            Service.objects.filter(condition, tenant=tenant, pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
-def iter_services_for_export(tenant, *, chunk: int = 1000, include_expired: bool = False):
-    """Every service of a tenant with its states and tasks, chunk by chunk of ids: three
-    queries per chunk. Yields Service objects whose `states.all()` / `tasks.all()` are loaded."""
-    base = Service.objects.filter(tenant=tenant)
-    if not include_expired:
-        base = base.filter(not_expired())
-    last = 0
-    while True:
-        services = list(
-            with_nested(base.filter(pk__gt=last), Nested(True, True, True, True)).order_by("pk")[
-                :chunk
-            ]
-        )
-        if not services:
-            return
-        yield from services
-        last = services[-1].pk
-
-
 def active_count(tenant) -> int:
     return live_services(tenant).filter(ACTIVE).count()
 

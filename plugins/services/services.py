@@ -292,25 +292,18 @@ def service_delete(*, tenant, service_id: str, actor) -> None:
     delete_service_rows([service.pk])
 
 
-def delete_service_rows(ids: list[int]) -> int:
+def delete_service_rows(ids: list[int]) -> dict[str, int]:
     """Remove services with their events, tasks and states: four set-based DELETEs by service
-    id (children first, the foreign keys are DO_NOTHING). Returns the services deleted."""
+    id (children first, the foreign keys are DO_NOTHING). Returns how many of each went."""
     ids = list(ids)
     if not ids:
-        return 0
+        return {"services": 0, "states": 0, "tasks": 0, "events": 0}
     with transaction.atomic():
-        Event.objects.filter(service_id__in=ids).delete()
-        Task.objects.filter(service_id__in=ids).delete()
-        State.objects.filter(service_id__in=ids).delete()
-        deleted, _ = Service.objects.filter(pk__in=ids).delete()
-    return deleted
-
-
-def purge_services_batch(tenant, ids: list[int]) -> int:
-    """Delete one batch of services of `tenant` (ids from `selectors.services_for_purge`). Ids
-    of another tenant are ignored, so a batch can never reach across tenants."""
-    own = list(Service.objects.filter(tenant=tenant, pk__in=list(ids)).values_list("pk", flat=True))
-    return delete_service_rows(own)
+        events = Event.objects.filter(service_id__in=ids).delete()[0]
+        tasks = Task.objects.filter(service_id__in=ids).delete()[0]
+        states = State.objects.filter(service_id__in=ids).delete()[0]
+        services = Service.objects.filter(pk__in=ids).delete()[0]
+    return {"services": services, "states": states, "tasks": tasks, "events": events}
 
 
 # -- states ----------------------------------------------------------------------------------
@@ -699,11 +692,7 @@ def purge_batch(tenant, ids) -> dict[str, int]:
         return counts
     with transaction.atomic():
         own = list(Service.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", flat=True))
-        events = Event.objects.filter(service_id__in=own).delete()[0]
-        tasks = Task.objects.filter(service_id__in=own).delete()[0]
-        states = State.objects.filter(service_id__in=own).delete()[0]
-        services = Service.objects.filter(pk__in=own).delete()[0]
-    return {"services": services, "states": states, "tasks": tasks, "events": events}
+        return delete_service_rows(own)
 
 
 class RowProblems(Exception):
