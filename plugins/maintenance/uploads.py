@@ -62,6 +62,9 @@ def keep_upload(uploaded) -> str:
     temporary = getattr(uploaded, "temporary_file_path", None)
     if temporary is not None:
         shutil.move(temporary(), target)  # a rename when on the same disk
+        # Close now: Django's close() expects the file gone; the garbage collector's does not,
+        # and would report an unlink error for every upload.
+        uploaded.close()
     else:
         with open(target, "wb") as out:
             for chunk in uploaded.chunks():

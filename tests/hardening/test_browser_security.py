@@ -96,3 +96,36 @@ def test_production_settings_send_security_headers_and_flag_cookies(tmp_path):
     assert seen["csrf_cookie"]["secure"] == "True"
     assert seen["http_redirect"][0] == 301
     assert seen["http_redirect"][1].startswith("https://")
+
+
+@pytest.fixture
+def job_with_a_file(admin, tenant, settings, tmp_path, django_capture_on_commit_callbacks):
+    from csadmin.jobs import enqueue_job
+    from tests.jobs import jobs_for_tests
+
+    settings.MEDIA_ROOT = tmp_path / "files"
+    (tmp_path / "files" / "secret.txt").parent.mkdir(parents=True)
+    (tmp_path / "files" / "secret.txt").write_text("outside the job's folder")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = enqueue_job(
+            tenant=tenant,
+            kind=jobs_for_tests.with_files,
+            arguments={"name": "report.csv"},
+            actor=admin,
+        )
+    client = Client()
+    client.force_login(admin)
+    assert client.get(f"/jobs/{run.pk}/files/report.csv").status_code == 200
+    return client, run
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["..", ".env", "..%2F..%2Fsecret.txt", "..%5C..%5Csecret.txt", "a%00.csv", "%2e%2e", "-rf"],
+)
+def test_job_file_page_refuses_hostile_file_names(job_with_a_file, name):
+    """The download page (the API has its own tests in tests/jobs) never leaves the job's
+    folder and answers 404 for any name outside the file-name rule."""
+    client, run = job_with_a_file
+    response = client.get(f"/jobs/{run.pk}/files/{name}")
+    assert response.status_code == 404, (name, response.status_code)

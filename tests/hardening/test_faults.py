@@ -27,7 +27,13 @@ from csadmin.jobs import enqueue_job, reap_stale_jobs
 from csadmin.jobs.models import JobRun
 from csadmin.jobs.services import BROKER_DOWN
 from csadmin.testing import make_user, require_service, uses_postgresql
-from tests.jobs.test_worker import database_url, redis_answers, wait_for, worker  # noqa: F401
+from tests.jobs.test_worker import (  # noqa: F401 - worker is a fixture
+    VISIBILITY_TIMEOUT,
+    database_url,
+    redis_answers,
+    wait_for,
+    worker,
+)
 from tests.sample_plugin.models import Note
 
 pytestmark = pytest.mark.services
@@ -257,3 +263,86 @@ def test_a_worker_killed_mid_job_and_gone_leaves_the_job_failed_not_running(
     assert "stopped answering" in final.error
     assert final.finished_at is not None
     assert 2 <= final.done < 20  # the progress it had committed stays as it was
+
+
+def orphans() -> int:
+    """States, tasks and events whose service is gone: a purge batch half-applied."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM services_state s WHERE NOT EXISTS "
+            "  (SELECT 1 FROM services_service v WHERE v.id = s.service_id))"
+            " + (SELECT count(*) FROM services_task t WHERE NOT EXISTS "
+            "  (SELECT 1 FROM services_service v WHERE v.id = t.service_id))"
+            " + (SELECT count(*) FROM services_event e WHERE NOT EXISTS "
+            "  (SELECT 1 FROM services_service v WHERE v.id = e.service_id))"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_worker_killed_mid_purge_leaves_whole_batches_and_the_purge_completes(
+    worker,  # noqa: F811 - the jobs tests' real Celery worker
+    tenant,
+    admin,
+):
+    from plugins.services import services as service_writes
+    from plugins.services.models import Service
+
+    for n in range(40):  # some with states, tasks and events
+        sid = service_writes.service_start(
+            tenant=tenant, body={"service_type": "Sales", "customer_id": f"C{n}"}, actor=admin
+        ).service_id
+        service_writes.state_start(
+            tenant=tenant, service_id=sid, body={"state_type": "Queue"}, actor=admin
+        )
+        service_writes.task_start(
+            tenant=tenant, service_id=sid, body={"task_type": "Call"}, actor=admin
+        )
+    day_ago = timezone.now() - timedelta(days=1)
+    Service.objects.bulk_create(
+        Service(
+            tenant=tenant,
+            service_id=uuid.uuid4().hex,
+            service_type="Sales",
+            contact_key=f"k{n}",
+            started_at=day_ago,
+        )
+        for n in range(2960)
+    )
+    assert Service.objects.filter(tenant=tenant).count() == 3000
+    run = enqueue_job(
+        tenant=tenant,
+        kind="maintenance.purge",
+        arguments={
+            "operation": "purge.service.all",
+            "limit": (timezone.now() + timedelta(minutes=5)).isoformat(),
+            "dry_run": False,
+            "batch": 5,
+        },
+        actor=admin,
+    )
+    wait_for(
+        lambda: JobRun.objects.filter(pk=run.pk, state=State.RUNNING, done__gte=200).exists(),
+        timeout=60,
+        what="the purge to remove some batches",
+        worker=worker,
+    )
+    killed_at = time.monotonic()
+    worker.kill()
+    left = Service.objects.filter(tenant=tenant).count()
+    assert 0 < left < 3000, left  # killed mid-purge
+    assert (3000 - left) % 5 == 0  # whole batches only
+    assert orphans() == 0
+    assert JobRun.objects.get(pk=run.pk).state == State.RUNNING
+
+    time.sleep(max(0.0, VISIBILITY_TIMEOUT + 1 - (time.monotonic() - killed_at)))
+    worker.start()  # the broker hands the purge out again: it resumes on what is left
+    final = wait_for(
+        lambda: JobRun.objects.filter(pk=run.pk, state__in=JobRun.FINISHED).first(),
+        timeout=120,
+        what="the redelivered purge to end",
+        worker=worker,
+    )
+    assert final.state == State.SUCCEEDED, final.error
+    assert final.attempts == 2
+    assert Service.objects.filter(tenant=tenant).count() == 0
+    assert orphans() == 0

@@ -4,6 +4,7 @@ filters, counts, jobs, job files, pages) shows nothing of the other, errors incl
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -32,6 +33,8 @@ ADDRESS = {
 KEY = {"name": "ByPhone", "source": "profile", "attributes": ["PhoneNumber"]}
 CUSTOMERS = ("C1", "C2")
 CONTACT_KEY = "555-0100"
+EPOCH = "2000-01-01T00:00:00Z"
+FUTURE = "2999-01-01T00:00:00Z"
 
 
 def build(name: str, run_job) -> dict:
@@ -136,7 +139,18 @@ def reads_of(own: dict) -> list[str]:
         f"services/{sid}/tasks/{own['task_id']}",
         "maintenance/jobs",
         f"maintenance/jobs/{own['job_id']}",
+        f"maintenance/services/stream?time_from={EPOCH}",
+        f"maintenance/services/stream?time_from={EPOCH}&export_content=true",
     ]
+
+
+def body_of(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode()
+
+
+def stream_of(api) -> list:
+    return json.loads(body_of(api.get(f"maintenance/services/stream?time_from={EPOCH}")))
 
 
 def assert_nothing_of(other: dict, text: str, where: str) -> None:
@@ -151,7 +165,7 @@ def test_api_reads_show_nothing_of_the_other_tenant(twins):
         for path in reads_of(own):
             response = own["api"].get(path)
             assert response.status_code == 200, (path, response.content[:300])
-            assert_nothing_of(other, response.content.decode(), path)
+            assert_nothing_of(other, body_of(response), path)
 
 
 def test_api_counts_are_the_tenants_own(twins):
@@ -264,6 +278,10 @@ def page_urls(own: dict) -> list[str]:
         reverse("jobs:list"),
         reverse("jobs:detail", kwargs={"job_id": own["job_id"]}),
         reverse("jobs:file", kwargs={"job_id": own["job_id"], "name": "report.csv"}),
+        reverse("maintenance:page"),
+        reverse("maintenance:preview") + "?limit=2999-01-01T00:00&operation=purge.service.all",
+        reverse("maintenance:export")
+        + "?time_from=2000-01-01T00:00&filter_events=any&export_content=on",
     ]
 
 
@@ -279,8 +297,7 @@ def test_pages_show_nothing_of_the_other_tenant(twins):
         for url in page_urls(own):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
-            body = b"".join(response) if response.streaming else response.content
-            assert_nothing_of(other, body.decode(), url)
+            assert_nothing_of(other, body_of(response), url)
 
 
 def test_pages_of_the_other_tenants_objects_are_not_found(twins):
@@ -302,3 +319,22 @@ def test_pages_of_the_other_tenants_objects_are_not_found(twins):
             client.get, reverse(name, kwargs=theirs), reverse(name, kwargs=missing), globex
         )
         assert status == 404, name
+
+
+def test_export_and_purge_of_one_tenant_leave_the_other_alone(
+    twins, django_capture_on_commit_callbacks
+):
+    acme, globex = twins
+    exported = stream_of(acme["api"])
+    assert sorted(exported) == sorted(acme["service_ids"])  # without content: the ids
+    with django_capture_on_commit_callbacks(execute=True):
+        purge = acme["api"].post(
+            "maintenance/purge", {"operation": "purge.service.all", "limit": FUTURE}
+        )
+    assert purge.status_code == 202, purge.content
+    job = acme["api"].get(f"maintenance/jobs/{purge.json()['job_id']}").json()
+    assert job["state"] == "succeeded" and job["counts"]["services"] == 2, job
+    assert stream_of(acme["api"]) == []
+    left = stream_of(globex["api"])
+    assert sorted(left) == sorted(globex["service_ids"])
+    assert [j["id"] for j in globex["api"].get("maintenance/jobs").json()] == [globex["job_id"]]

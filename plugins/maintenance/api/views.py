@@ -24,13 +24,21 @@ ERROR = OpenApiResponse(description="The spec's error body")
 NDJSON = "application/x-ndjson"
 
 
+# A blank value reads as the default (exporting.parse_export_query), so "" is documented too.
 EXPORT_PARAMETERS = [
     OpenApiParameter("time_from", OpenApiTypes.DATETIME, required=True),
-    OpenApiParameter("time_to", OpenApiTypes.DATETIME, description="default now"),
-    OpenApiParameter("filter_events", str, enum=["any", "started", "completed"]),
+    OpenApiParameter(
+        "time_to",
+        {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}]},
+        description="default now",
+    ),
+    OpenApiParameter("filter_events", str, enum=["", "any", "started", "completed"]),
     OpenApiParameter("export_content", bool),
     OpenApiParameter(
-        "filter_state", str, enum=["any", "active", "inactive"], description="only with content"
+        "filter_state",
+        str,
+        enum=["", "any", "active", "inactive"],
+        description="only with content",
     ),
 ]
 
@@ -44,7 +52,7 @@ class PurgeView(TenantAPIView):
     @extend_schema(
         operation_id="maintenance_purge",
         request=PurgeSerializer,
-        responses={202: JobAcceptedSerializer, 400: ERROR, 401: ERROR},
+        responses={202: JobAcceptedSerializer, 400: ERROR, 401: ERROR, 503: ERROR},
     )
     def post(self, request):
         run = services.start_purge(tenant=request.tenant, body=request.data, actor=request.user)
@@ -118,11 +126,11 @@ class ServiceFilesView(TenantAPIView):
         operation_id="maintenance_services_files",
         parameters=[
             *EXPORT_PARAMETERS,
-            OpenApiParameter("format", str, enum=["json", "csv"], description="export only"),
+            OpenApiParameter("format", str, enum=["", "json", "csv"], description="export only"),
             OpenApiParameter("max_errors", int, description="import only"),
         ],
         request={"multipart/form-data": FilesUploadSerializer},
-        responses={202: JobAcceptedSerializer, 400: ERROR, 401: ERROR, 413: ERROR},
+        responses={202: JobAcceptedSerializer, 400: ERROR, 401: ERROR, 413: ERROR, 503: ERROR},
     )
     def post(self, request):
         try:
