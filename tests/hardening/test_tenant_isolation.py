@@ -338,3 +338,26 @@ def test_export_and_purge_of_one_tenant_leave_the_other_alone(
     left = stream_of(globex["api"])
     assert sorted(left) == sorted(globex["service_ids"])
     assert [j["id"] for j in globex["api"].get("maintenance/jobs").json()] == [globex["job_id"]]
+
+
+def by_testid(html: str, name: str) -> str:
+    found = re.search(rf'data-testid="{name}"[^>]*>\s*([^<]*?)\s*<', html)
+    assert found, name
+    return found.group(1)
+
+
+def test_page_totals_count_only_the_tenants_own(twins):
+    """Globex gets extra rows; Acme's totals must not move."""
+    acme, globex = twins
+    for n in range(3):
+        globex["api"].post("profiles", {"customer_id": f"G{n}", "LastName": "Doe-globex"})
+        globex["api"].post("services/start", {"service_type": "Sales", "customer_id": "C1"})
+    client = signed_in(acme)
+    dashboard = client.get(reverse("ui:dashboard")).content.decode()
+    assert by_testid(dashboard, "customer-count") == str(len(CUSTOMERS))
+    assert by_testid(dashboard, "schema-count").startswith("1 ")
+    assert by_testid(dashboard, "active-services") == "2"
+    tab = client.get(reverse("services:customer-tab", kwargs={"customer_id": "C1"}))
+    assert by_testid(tab.content.decode(), "count-active") == "1"
+    theirs = signed_in(globex).get(reverse("ui:dashboard")).content.decode()
+    assert by_testid(theirs, "customer-count") == str(len(CUSTOMERS) + 3)
