@@ -26,8 +26,12 @@ def storable(text) -> bool:
     return isinstance(text, str) and "\x00" not in text
 
 
-def profile_schema(tenant) -> ProfileSchema | None:
-    return ProfileSchema.objects.filter(tenant=tenant).first()
+def profile_schema(tenant, *, for_records: bool = False) -> ProfileSchema | None:
+    """`for_records`: the caller writes customers by it (see hold_for_records)."""
+    rows = ProfileSchema.objects.filter(tenant=tenant)
+    if for_records:
+        hold_for_records(rows)
+    return rows.first()
 
 
 def extension_schemas(tenant):
@@ -98,7 +102,10 @@ def customer(tenant, customer_id: str, *, for_update: bool = False) -> Customer:
         raise NotFoundError("There is no customer with that id")
     rows = Customer.objects.filter(tenant=tenant, customer_id=customer_id)
     if for_update:
-        rows = rows.select_for_update()
+        # NO KEY UPDATE: serializes the customer's writers, yet lets a schema replace insert
+        # identity rows that reference it (FOR KEY SHARE) while a writer waits for that schema;
+        # FOR UPDATE would close that circle into a deadlock.
+        rows = rows.select_for_update(no_key=True)
     found = rows.first()
     if found is None:
         raise NotFoundError(f"There is no customer {customer_id}")
@@ -279,14 +286,15 @@ def find_extension_schema(tenant, name, *, for_records: bool = False) -> Extensi
 
 def hold_for_records(rows) -> None:
     """Lock schema rows FOR KEY SHARE until the transaction ends, before reading them: a
-    writer of records then validates against the schema that stays in force while it writes.
+    writer of records (or customers) then validates against the schema that stays in force
+    while it writes.
     A replace or delete (FOR UPDATE) waits for the writers, or they wait for it and read its
     result; writers of records do not block one another. SQLite serializes writers anyway."""
     if connection.vendor != "postgresql":
         return
     ids = list(rows.values_list("pk", flat=True))
     if ids:
-        table = connection.ops.quote_name(ExtensionSchema._meta.db_table)
+        table = connection.ops.quote_name(rows.model._meta.db_table)
         with connection.cursor() as cursor:
             sql = f"SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE"  # noqa: S608 - own table
             cursor.execute(sql, [ids])

@@ -394,10 +394,10 @@ def _insert_identity(rows: list[IdentityKey]) -> None:
 def customer_create(*, tenant, body, actor, from_text: bool = False) -> Customer:
     """A customer from a body of core attributes and extensions; the id is generated when
     absent. Refused (403) while the tenant has no profile schema."""
-    schema = selectors.profile_schema(tenant)
-    if schema is None:
-        raise Refused("There is no profile schema yet: define it before creating customers.")
-    with transaction.atomic():  # the extension schemas stay held until the records are in
+    with transaction.atomic():  # the schemas stay held until the customer and records are in
+        schema = selectors.profile_schema(tenant, for_records=True)
+        if schema is None:
+            raise Refused("There is no profile schema yet: define it before creating customers.")
         core, extensions = _split_body(tenant, body, schema.attributes, from_text)
         customer_id = _customer_id(body)
         try:
@@ -418,8 +418,8 @@ def customer_create(*, tenant, body, actor, from_text: bool = False) -> Customer
 
 def customer_replace(*, tenant, customer_id: str, body, actor, from_text: bool = False) -> Customer:
     """Replace the core attributes; the extensions present in the body replace theirs."""
-    schema = selectors.profile_schema(tenant)
     with transaction.atomic():
+        schema = selectors.profile_schema(tenant, for_records=True)
         customer = selectors.customer(tenant, customer_id, for_update=True)
         if isinstance(body, dict) and body.get("customer_id", customer_id) != customer_id:
             raise ValidationFailed.from_errors({"customer_id": ["must match the path"]})

@@ -205,3 +205,52 @@ def test_schema_replace_racing_record_inserts(profiles, admin, tenant):
         # leave no 3-character country behind for the next round's replace
         ExtensionRecord.objects.filter(tenant=tenant).delete()
     assert outcomes
+
+
+def test_profile_schema_replace_racing_customer_creates(profiles, admin, tenant):
+    """The replace shortens LastName to 5 characters while a writer creates a customer with a
+    longer one: never both accepted; every stored customer fits the stored schema."""
+    shorter = copy.deepcopy(PROFILE)
+    shorter["attributes"][1]["length"] = 5
+    outcomes = set()
+    for n in range(ROUNDS):
+        profiles.put("metadata/profiles", PROFILE)  # back to 64 characters
+        replace, create = race(
+            lambda: Api(admin, tenant).put("metadata/profiles", shorter),
+            lambda n=n: Api(admin, tenant).post(
+                "profiles", {"customer_id": f"P{n}", "LastName": "Longer-than-five"}
+            ),
+        )
+        assert not (replace[0] == 200 and create[0] == 201), (replace, create)
+        if replace[0] == 200:
+            assert_clear_refusal(create)
+            outcomes.add("replace won")
+        else:
+            assert create[0] == 201, create
+            assert_clear_refusal(replace)
+            outcomes.add("create won")
+        # leave only short names behind for the next round's replace
+        Customer.objects.filter(tenant=tenant, customer_id__startswith="P").delete()
+    assert outcomes
+
+
+def test_schema_replace_racing_record_writers_of_a_keyed_extension(profiles, admin, tenant):
+    """With an identification key on the extension, a replace rebuilds the key's rows for every
+    customer while writers hold their customer: both finish, in one order or the other."""
+    key = {"name": "ByPostCode", "source": "Address", "attributes": ["PostCode", "Country"]}
+    assert profiles.post("metadata/identification-keys", key).status_code == 201
+    assert profiles.post("profiles/C1/extensions", {"Address": [address(1)]}).status_code == 200
+    for n in range(ROUNDS):
+        wider = copy.deepcopy(ADDRESS)
+        wider["attributes"][3]["length"] = 40 + n  # a replace every existing record fits
+        replace, write = race(
+            lambda body=wider: Api(admin, tenant).put("metadata/profiles/extensions/Address", body),
+            lambda n=n: Api(admin, tenant).post(
+                "profiles/C1/extensions", {"Address": [address(1), address(100 + n)]}
+            ),
+        )
+        assert (replace[0], write[0]) == (200, 200), (replace, write)
+    found = profiles.get("profiles?Address.PostCode=100&Address.Country=BE").json()
+    assert [c["customer_id"] for c in found] == []  # replaced by later writes
+    last = profiles.get(f"profiles?Address.PostCode={100 + ROUNDS - 1}&Address.Country=BE")
+    assert [c["customer_id"] for c in last.json()] == ["C1"]
