@@ -129,3 +129,14 @@ def test_job_file_page_refuses_hostile_file_names(job_with_a_file, name):
     client, run = job_with_a_file
     response = client.get(f"/jobs/{run.pk}/files/{name}")
     assert response.status_code == 404, (name, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "name", ["<script>alert(1)</script>.csv", '"><img src=x onerror=alert(1)>', "../x.csv"]
+)
+def test_hostile_job_file_names_are_refused_by_rule(name):
+    from csadmin.jobs.files import check_file_name
+    from csadmin.pluginlib import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        check_file_name(name)
