@@ -1,0 +1,144 @@
+"""Reading a start/end event body (spec §4): its known fields with their rules, the rest is
+attached data kept with the event. Pure functions: no database here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from csadmin.pluginlib import ValidationFailed
+
+# Fields whose value is a business attribute value (name or id) -> the attribute's name.
+ATTRIBUTE_FIELDS = {
+    "service_type": "Service.type",
+    "state_type": "State.type",
+    "task_type": "Task.type",
+    "application_type": "Application.type",
+    "resource_type": "Resource.type",
+    "media_type": "Media.type",
+    "disposition": "Disposition",
+}
+LIMITS = {"session_id": 32, "interaction_id": 50, "disposition_desc": 64}
+TEXT_FIELDS = (
+    "customer_id",
+    "contact_key",
+    "session_id",
+    "interaction_id",
+    "application_id",
+    "resource_id",
+    "disposition_desc",
+)
+INTEGER_FIELDS = ("est_duration", "ttl")
+DEFAULT_TEXT_LIMIT = 255
+KNOWN = set(ATTRIBUTE_FIELDS) | set(TEXT_FIELDS) | set(INTEGER_FIELDS) | {"expiration_time"}
+
+
+@dataclass
+class ParsedEvent:
+    fields: dict = field(default_factory=dict)  # known fields, checked (types still raw ids)
+    attached: dict = field(default_factory=dict)  # any other key, as sent
+    expires_at: dt.datetime | None = None
+
+    def get(self, name, default=None):
+        return self.fields.get(name, default)
+
+    def payload(self) -> dict:
+        """What the event row keeps: every field as sent (after checks) plus attached data."""
+        return {**self.fields, **self.attached}
+
+
+def require_object(body, where: str = "body") -> dict:
+    if not isinstance(body, dict):
+        raise ValidationFailed.from_errors({where: ["must be a JSON object"]})
+    return body
+
+
+def parse_event(body, *, prefix: str = "", required: tuple[str, ...] = ()) -> ParsedEvent:
+    """Check the known fields of one event body; collect every error before refusing."""
+    body = require_object(body, prefix.rstrip(".") or "body")
+    errors: dict[str, list[str]] = {}
+    parsed = ParsedEvent()
+    for name in required:
+        if body.get(name) in (None, ""):
+            errors[prefix + name] = ["is required"]
+    for name, value in body.items():
+        if name not in KNOWN:
+            parsed.attached[name] = value
+            continue
+        if value is None:
+            continue
+        problem = _check(name, value)
+        if problem:
+            errors.setdefault(prefix + name, []).append(problem)
+        else:
+            parsed.fields[name] = value
+    if not errors:
+        parsed.expires_at = expiry(parsed.fields, errors, prefix)
+    if errors:
+        raise ValidationFailed.from_errors(errors)
+    return parsed
+
+
+def _check(name: str, value) -> str | None:
+    if name in ATTRIBUTE_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            return "must be a string (value name) or an integer (value id)"
+        if isinstance(value, str) and len(value) > DEFAULT_TEXT_LIMIT:
+            return f"must be at most {DEFAULT_TEXT_LIMIT} characters"
+        return None
+    if name in TEXT_FIELDS:
+        if not isinstance(value, str):
+            return "must be a string"
+        limit = LIMITS.get(name, DEFAULT_TEXT_LIMIT)
+        if len(value) > limit:
+            return f"must be at most {limit} characters"
+        return None
+    if name in INTEGER_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "must be an integer (seconds)"
+        if value < 0:
+            return "must not be negative"
+        if value > 10**9:
+            return "must be at most 1000000000 seconds"
+        return None
+    if name == "expiration_time" and (not isinstance(value, str) or parse_timestamp(value) is None):
+        return "must be an ISO-8601 timestamp, e.g. 2026-11-29T10:15:00.000Z"
+    return None
+
+
+def expiry(fields: dict, errors: dict | None = None, prefix: str = "") -> dt.datetime | None:
+    """`ttl` (seconds from now) wins over `expiration_time`."""
+    if "ttl" in fields:
+        return timezone.now() + dt.timedelta(seconds=fields["ttl"])
+    if "expiration_time" in fields:
+        return parse_timestamp(fields["expiration_time"])
+    return None
+
+
+def parse_timestamp(raw: str) -> dt.datetime | None:
+    try:
+        value = parse_datetime(raw.strip())
+    except (ValueError, TypeError):
+        return None
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """Timestamps as the spec writes them: UTC with milliseconds, `...T10:15:00.000Z`."""
+    if value is None:
+        return None
+    value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def duration_ms(started: dt.datetime, completed: dt.datetime | None) -> int | None:
+    if completed is None:
+        return None
+    return int((completed - started).total_seconds() * 1000)

@@ -1,0 +1,287 @@
+"""Every read of the services plug-in. Expired services (past `expires_at`) are invisible to
+every read here; only the purge helpers see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from csadmin.pluginlib import NotFoundError
+from plugins.services.attributes import ATTRIBUTES
+from plugins.services.models import (
+    ACTIVE,
+    BusinessAttribute,
+    BusinessAttributeValue,
+    Event,
+    Service,
+    State,
+    Task,
+)
+
+STATUSES = ("all", "active", "completed")
+
+
+def not_expired(now: dt.datetime | None = None) -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now())
+
+
+def live_services(tenant):
+    return Service.objects.filter(not_expired(), tenant=tenant)
+
+
+def by_status(queryset, status: str):
+    if status == "active":
+        return queryset.filter(ACTIVE)
+    if status == "completed":
+        return queryset.filter(completed_at__isnull=False)
+    return queryset
+
+
+@dataclass(frozen=True)
+class Nested:
+    """Which nested lists a service representation carries (the four `?x=true` flags)."""
+
+    active_states: bool = False
+    completed_states: bool = False
+    active_tasks: bool = False
+    completed_tasks: bool = False
+
+    @property
+    def states(self) -> bool:
+        return self.active_states or self.completed_states
+
+    @property
+    def tasks(self) -> bool:
+        return self.active_tasks or self.completed_tasks
+
+
+NO_NESTED = Nested()
+
+
+@dataclass(frozen=True)
+class ServiceFilter:
+    status: str = "all"
+    customer_id: str | None = None
+    contact_key: str | None = None
+    anonymous: bool | None = None  # True: no customer; False: with a customer; None: both
+    started_from: dt.datetime | None = None
+    started_to: dt.datetime | None = None
+    service_types: tuple[str, ...] = ()
+
+
+def with_nested(queryset, nested: Nested):
+    """Two extra queries at most (states, tasks) whatever the number of services or rows."""
+    lookups = []
+    if nested.states:
+        states = State.objects.order_by("state_id")
+        if not nested.completed_states:
+            states = states.filter(ACTIVE)
+        elif not nested.active_states:
+            states = states.filter(completed_at__isnull=False)
+        lookups.append(Prefetch("states", queryset=states))
+    if nested.tasks:
+        tasks = Task.objects.order_by("task_id")
+        if not nested.completed_tasks:
+            tasks = tasks.filter(ACTIVE)
+        elif not nested.active_tasks:
+            tasks = tasks.filter(completed_at__isnull=False)
+        lookups.append(Prefetch("tasks", queryset=tasks))
+    return queryset.prefetch_related(*lookups) if lookups else queryset
+
+
+def service_list(tenant, filters: ServiceFilter, nested: Nested = NO_NESTED):
+    """Services of a tenant for a list; ordering is left to the keyset pager ("-id")."""
+    queryset = by_status(live_services(tenant), filters.status)
+    if filters.customer_id is not None:
+        queryset = queryset.filter(customer_id=filters.customer_id)
+    if filters.contact_key is not None:
+        queryset = queryset.filter(contact_key=filters.contact_key)
+    if filters.anonymous is True:
+        queryset = queryset.filter(customer_id__isnull=True)
+    elif filters.anonymous is False:
+        queryset = queryset.filter(customer_id__isnull=False)
+    if filters.started_from is not None:
+        queryset = queryset.filter(started_at__gte=filters.started_from)
+    if filters.started_to is not None:
+        queryset = queryset.filter(started_at__lte=filters.started_to)
+    if filters.service_types:
+        queryset = queryset.filter(service_type__in=filters.service_types)
+    return with_nested(queryset, nested)
+
+
+def status_counts(queryset) -> dict[str, int]:
+    """Active and completed counts of a filtered list, in one query."""
+    counts = queryset.aggregate(
+        active=Count("id", filter=ACTIVE), completed=Count("id", filter=~ACTIVE)
+    )
+    return {"active": counts["active"] or 0, "completed": counts["completed"] or 0}
+
+
+def get_service(tenant, service_id: str, nested: Nested = NO_NESTED) -> Service:
+    service = with_nested(live_services(tenant), nested).filter(service_id=service_id).first()
+    if service is None:
+        raise NotFoundError(f"service {service_id} not found")
+    return service
+
+
+def states_of(service, status: str = "all", state_types: tuple[str, ...] = ()):
+    queryset = by_status(State.objects.filter(service=service), status)
+    if state_types:
+        queryset = queryset.filter(state_type__in=state_types)
+    return queryset
+
+
+def get_state(service, state_id: int) -> State:
+    state = State.objects.filter(service=service, state_id=state_id).first()
+    if state is None:
+        raise NotFoundError(f"state {state_id} not found in service {service.service_id}")
+    return state
+
+
+def tasks_of(service, status="all", task_types: tuple[str, ...] = (), state_id: int | None = None):
+    queryset = by_status(Task.objects.filter(service=service), status)
+    if task_types:
+        queryset = queryset.filter(task_type__in=task_types)
+    if state_id is not None:
+        queryset = queryset.filter(state_id=state_id)
+    return queryset
+
+
+def get_task(service, task_id: int) -> Task:
+    task = Task.objects.filter(service=service, task_id=task_id).first()
+    if task is None:
+        raise NotFoundError(f"task {task_id} not found in service {service.service_id}")
+    return task
+
+
+def events_of(service):
+    return Event.objects.filter(service=service).order_by("id")
+
+
+def service_detail(tenant, service_id: str):
+    """A service with all its states, tasks and events, for its page: four queries."""
+    service = get_service(tenant, service_id, Nested(True, True, True, True))
+    return service, list(events_of(service))
+
+
+def seen_customer_ids(tenant, prefix: str, limit: int = 10) -> list[str]:
+    """Customer ids already on services of this tenant starting with `prefix` (suggestions)."""
+    return list(
+        Service.objects.filter(tenant=tenant, customer_id__startswith=prefix)
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)
+        .distinct()[:limit]
+    )
+
+
+def service_types_in_use(tenant, limit: int = 200) -> list[str]:
+    names = BusinessAttributeValue.objects.filter(
+        attribute__tenant=tenant, attribute__name="Service.type"
+    ).values_list("name", flat=True)
+    return list(names[:limit])
+
+
+# -- business attributes ---------------------------------------------------------------------
+
+
+def business_attributes(tenant) -> list[dict]:
+    """The seven attributes with their values, in two queries."""
+    rows = {
+        row.name: row
+        for row in BusinessAttribute.objects.filter(tenant=tenant).prefetch_related(
+            Prefetch("values", queryset=BusinessAttributeValue.objects.order_by("name"))
+        )
+    }
+    return [_attribute_dict(name, rows.get(name)) for name in ATTRIBUTES]
+
+
+def business_attribute(tenant, name: str) -> dict:
+    if name not in ATTRIBUTES:
+        raise NotFoundError(f"business attribute {name} not found")
+    row = (
+        BusinessAttribute.objects.filter(tenant=tenant, name=name)
+        .prefetch_related(
+            Prefetch("values", queryset=BusinessAttributeValue.objects.order_by("name"))
+        )
+        .first()
+    )
+    return _attribute_dict(name, row)
+
+
+def _attribute_dict(name: str, row) -> dict:
+    display_name, description = ATTRIBUTES[name]
+    values = list(row.values.all()) if row is not None else []
+    return {
+        "name": name,
+        "display_name": row.display_name if row is not None and row.display_name else display_name,
+        "description": row.description if row is not None and row.description else description,
+        "values": [
+            {
+                "id": value.pk,
+                "name": value.name,
+                "display_name": value.display_name,
+                "description": value.description,
+            }
+            for value in values
+        ],
+    }
+
+
+# -- for maintenance: purge and export -------------------------------------------------------
+
+
+def services_for_purge(
+    tenant, *, expired: bool = True, completed_before: dt.datetime | None = None, batch: int = 1000
+) -> Iterator[list[int]]:
+    """Batches of service ids (row ids, ascending) to purge: expired ones, and, when given,
+    those completed before a time. Keyset by id, so each batch is one index range scan; give
+    each batch to `services.purge_services_batch(tenant, ids)`."""
+    condition = Q()
+    if expired:
+        condition |= Q(expires_at__lte=timezone.now())
+    if completed_before is not None:
+        condition |= Q(completed_at__lt=completed_before)
+    if not condition:
+        return
+    last = 0
+    while True:
+        ids = list(
+            Service.objects.filter(condition, tenant=tenant, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def iter_services_for_export(tenant, *, chunk: int = 1000, include_expired: bool = False):
+    """Every service of a tenant with its states and tasks, chunk by chunk of ids: three
+    queries per chunk. Yields Service objects whose `states.all()` / `tasks.all()` are loaded."""
+    base = Service.objects.filter(tenant=tenant)
+    if not include_expired:
+        base = base.filter(not_expired())
+    last = 0
+    while True:
+        services = list(
+            with_nested(base.filter(pk__gt=last), Nested(True, True, True, True)).order_by("pk")[
+                :chunk
+            ]
+        )
+        if not services:
+            return
+        yield from services
+        last = services[-1].pk
+
+
+def active_count(tenant) -> int:
+    return live_services(tenant).filter(ACTIVE).count()
+
+
+def recent_services(tenant, limit: int = 5) -> list[Service]:
+    return list(live_services(tenant).order_by("-id")[:limit])

@@ -1,0 +1,644 @@
+"""Every write of the services plug-in. Each function is one transaction; the API, the pages,
+the demo and (later) the maintenance jobs call these, so a rule lives in one place.
+
+Concurrency: a write on a service first locks its row (SELECT ... FOR UPDATE), so two ends, or
+an end and a state start, run one after the other and the second sees the first's result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from csadmin.pluginlib import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    ValidationFailed,
+    record_audit,
+)
+from plugins.services.attributes import ATTRIBUTES, resolve_events
+from plugins.services.events import ParsedEvent, parse_event, require_object
+from plugins.services.models import (
+    ACTIVE,
+    BusinessAttribute,
+    BusinessAttributeValue,
+    Event,
+    Service,
+    State,
+    Task,
+)
+from plugins.services.selectors import live_services
+
+PLUGIN = "services"
+# Fields kept in columns of the resource; every other field and the attached data go into the
+# event's `started` / `completed` object.
+SERVICE_COLUMNS = (
+    "service_type",
+    "customer_id",
+    "contact_key",
+    "est_duration",
+    "disposition",
+    "disposition_desc",
+    "ttl",
+    "expiration_time",
+)
+STATE_COLUMNS = ("state_type", "est_duration", "disposition", "disposition_desc")
+TASK_COLUMNS = ("task_type", "state_id", "est_duration", "disposition", "disposition_desc")
+MAX_NESTED = 1000
+
+
+class ServiceNotFoundForDelete(DomainError):
+    """CS answers a delete of an unknown service with 400, not 404 (spec §1)."""
+
+    status_code = 400
+    exception_name = "NotFoundException"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def actor_name(actor) -> str:
+    if actor is None:
+        return "system"
+    return (getattr(actor, "get_username", lambda: str(actor))() or "system")[:150]
+
+
+def event_data(event: ParsedEvent, columns: Iterable[str]) -> dict:
+    data = {k: v for k, v in event.fields.items() if k not in columns}
+    data.update(event.attached)
+    return data
+
+
+def locked_service(tenant, service_id: str) -> Service:
+    """The live service, its row locked until the end of the transaction; 404 when unknown."""
+    service = live_services(tenant).select_for_update().filter(service_id=service_id).first()
+    if service is None:
+        raise NotFoundError(f"service {service_id} not found")
+    return service
+
+
+def new_event(service, kind, at, actor, payload, state_id=None, task_id=None) -> Event:
+    return Event(
+        tenant_id=service.tenant_id,
+        service=service,
+        kind=kind,
+        state_id=state_id,
+        task_id=task_id,
+        at=at,
+        actor=actor_name(actor),
+        payload=payload,
+    )
+
+
+def _apply_end(row, event: ParsedEvent, columns, at) -> None:
+    row.completed_at = at
+    row.completed_data = event_data(event, columns)
+    if event.get("disposition") is not None:
+        row.disposition = event.get("disposition")
+    if event.get("disposition_desc") is not None:
+        row.disposition_desc = event.get("disposition_desc")
+
+
+def _close_tasks(service, tasks, at, actor, cause: str) -> list[Event]:
+    """End these active tasks in one UPDATE; their end events say what ended them."""
+    ids = [task.pk for task in tasks]
+    if not ids:
+        return []
+    Task.objects.filter(pk__in=ids).update(completed_at=at, completed_data={"ended_by": cause})
+    return [
+        new_event(service, Event.Kind.TASK_END, at, actor, {"ended_by": cause}, task_id=t.task_id)
+        for t in tasks
+    ]
+
+
+# -- services --------------------------------------------------------------------------------
+
+
+def _build_service(tenant, event: ParsedEvent, at) -> Service:
+    return Service(
+        tenant=tenant,
+        service_id=uuid.uuid4().hex,
+        service_type=event.get("service_type", ""),
+        customer_id=event.get("customer_id") or None,
+        contact_key=event.get("contact_key", ""),
+        started_at=at,
+        expires_at=event.expires_at,
+        est_duration=event.get("est_duration"),
+        disposition=event.get("disposition", ""),
+        disposition_desc=event.get("disposition_desc", ""),
+        started_data=event_data(event, SERVICE_COLUMNS),
+    )
+
+
+@transaction.atomic
+def service_start(*, tenant, body, actor) -> Service:
+    event = parse_event(body, required=("service_type",))
+    resolve_events(tenant, [("", event)])
+    at = timezone.now()
+    service = _build_service(tenant, event, at)
+    service.save()
+    new_event(service, Event.Kind.SERVICE_START, at, actor, event.payload()).save()
+    return service
+
+
+def _nested_list(body: dict, key: str) -> list:
+    value = body.get(key, [])
+    if not isinstance(value, list):
+        raise ValidationFailed.from_errors({key: ["must be a JSON array"]})
+    if len(value) > MAX_NESTED:
+        raise ValidationFailed.from_errors({key: [f"must hold at most {MAX_NESTED} items"]})
+    return value
+
+
+@transaction.atomic
+def service_start_composite(*, tenant, body, actor) -> tuple[Service, list[int], list[int]]:
+    """A service with its first states and tasks, all or nothing. A task names its state by
+    `state_index` (0-based position in `states`)."""
+    body = require_object(body)
+    state_bodies = _nested_list(body, "states")
+    task_bodies = _nested_list(body, "tasks")
+    top = {k: v for k, v in body.items() if k not in ("states", "tasks")}
+    service_event = parse_event(top, required=("service_type",))
+    states = [
+        parse_event(item, prefix=f"states[{i}].", required=("state_type",))
+        for i, item in enumerate(state_bodies)
+    ]
+    tasks = []
+    for i, item in enumerate(task_bodies):
+        item = require_object(item, f"tasks[{i}]")
+        index = item.get("state_index")
+        if index is not None and (
+            isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(states)
+        ):
+            raise ValidationFailed.from_errors(
+                {
+                    f"tasks[{i}].state_index": [
+                        f"must be an index of states (0 to {len(states) - 1})"
+                    ]
+                }
+            )
+        rest = {k: v for k, v in item.items() if k != "state_index"}
+        tasks.append((index, parse_event(rest, prefix=f"tasks[{i}].", required=("task_type",))))
+    resolve_events(
+        tenant,
+        [("", service_event)]
+        + [(f"states[{i}].", e) for i, e in enumerate(states)]
+        + [(f"tasks[{i}].", e) for i, (_, e) in enumerate(tasks)],
+    )
+    at = timezone.now()
+    service = _build_service(tenant, service_event, at)
+    service.last_state_id = len(states)
+    service.last_task_id = len(tasks)
+    service.save()
+    events = [new_event(service, Event.Kind.SERVICE_START, at, actor, service_event.payload())]
+    state_rows = [_build_state(service, n, e, at) for n, e in enumerate(states, start=1)]
+    task_rows = [
+        _build_task(service, n, e, None if index is None else index + 1, at)
+        for n, (index, e) in enumerate(tasks, start=1)
+    ]
+    State.objects.bulk_create(state_rows)
+    Task.objects.bulk_create(task_rows)
+    events += [
+        new_event(service, Event.Kind.STATE_START, at, actor, e.payload(), state_id=n)
+        for n, e in enumerate(states, start=1)
+    ]
+    events += [
+        new_event(service, Event.Kind.TASK_START, at, actor, e.payload(), task_id=n)
+        for n, (_, e) in enumerate(tasks, start=1)
+    ]
+    Event.objects.bulk_create(events)
+    return service, [s.state_id for s in state_rows], [t.task_id for t in task_rows]
+
+
+@transaction.atomic
+def service_end(*, tenant, service_id: str, body, actor) -> Service:
+    """End the service and its active states and tasks. Ending it twice is 400."""
+    event = parse_event(body or {})
+    resolve_events(tenant, [("", event)])
+    service = locked_service(tenant, service_id)
+    if not service.is_active:
+        raise ValidationFailed.from_errors(
+            {"service_id": [f"service {service_id} is already ended"]}
+        )
+    at = timezone.now()
+    _apply_end(service, event, SERVICE_COLUMNS, at)
+    service.save(
+        update_fields=["completed_at", "completed_data", "disposition", "disposition_desc"]
+    )
+    events = [new_event(service, Event.Kind.SERVICE_END, at, actor, event.payload())]
+    states = list(State.objects.filter(ACTIVE, service=service).only("id", "state_id"))
+    State.objects.filter(pk__in=[s.pk for s in states]).update(
+        completed_at=at, completed_data={"ended_by": "service.end"}
+    )
+    events += [
+        new_event(
+            service,
+            Event.Kind.STATE_END,
+            at,
+            actor,
+            {"ended_by": "service.end"},
+            state_id=s.state_id,
+        )
+        for s in states
+    ]
+    tasks = list(Task.objects.filter(ACTIVE, service=service).only("id", "task_id"))
+    events += _close_tasks(service, tasks, at, actor, "service.end")
+    Event.objects.bulk_create(events)
+    return service
+
+
+@transaction.atomic
+def service_associate(*, tenant, service_id: str, customer_id: str, actor) -> Service:
+    if not customer_id or len(customer_id) > 255:
+        raise ValidationFailed.from_errors({"customer_id": ["must be 1 to 255 characters"]})
+    service = locked_service(tenant, service_id)
+    service.customer_id = customer_id
+    service.save(update_fields=["customer_id"])
+    return service
+
+
+@transaction.atomic
+def service_set_expiry(*, tenant, service_id: str, body, actor) -> Service:
+    """`{"ttl": s}` or `{"expiration_time": "..."}`; ttl wins when both are given."""
+    body = require_object(body)
+    if "ttl" not in body and "expiration_time" not in body:
+        raise ValidationFailed.from_errors({"ttl": ["give ttl (seconds) or expiration_time"]})
+    event = parse_event({k: body[k] for k in ("ttl", "expiration_time") if k in body})
+    service = locked_service(tenant, service_id)
+    service.expires_at = event.expires_at
+    service.save(update_fields=["expires_at"])
+    return service
+
+
+@transaction.atomic
+def service_set_extension(*, tenant, service_id: str, name: str, value, actor) -> Service:
+    service = locked_service(tenant, service_id)
+    service.extensions = {**service.extensions, name: value}
+    service.save(update_fields=["extensions"])
+    return service
+
+
+@transaction.atomic
+def service_delete(*, tenant, service_id: str, actor) -> None:
+    service = live_services(tenant).filter(service_id=service_id).only("id").first()
+    if service is None:
+        raise ServiceNotFoundForDelete(f"There are no service found for : {service_id}")
+    delete_service_rows([service.pk])
+
+
+def delete_service_rows(ids: list[int]) -> int:
+    """Remove services with their events, tasks and states: four set-based DELETEs by service
+    id (children first, the foreign keys are DO_NOTHING). Returns the services deleted."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    with transaction.atomic():
+        Event.objects.filter(service_id__in=ids).delete()
+        Task.objects.filter(service_id__in=ids).delete()
+        State.objects.filter(service_id__in=ids).delete()
+        deleted, _ = Service.objects.filter(pk__in=ids).delete()
+    return deleted
+
+
+def purge_services_batch(tenant, ids: list[int]) -> int:
+    """Delete one batch of services of `tenant` (ids from `selectors.services_for_purge`). Ids
+    of another tenant are ignored, so a batch can never reach across tenants."""
+    own = list(Service.objects.filter(tenant=tenant, pk__in=list(ids)).values_list("pk", flat=True))
+    return delete_service_rows(own)
+
+
+# -- states ----------------------------------------------------------------------------------
+
+
+def _build_state(service, number: int, event: ParsedEvent, at) -> State:
+    return State(
+        service=service,
+        state_id=number,
+        state_type=event.get("state_type", ""),
+        started_at=at,
+        est_duration=event.get("est_duration"),
+        disposition=event.get("disposition", ""),
+        disposition_desc=event.get("disposition_desc", ""),
+        started_data=event_data(event, STATE_COLUMNS),
+    )
+
+
+def _active_service(tenant, service_id: str, doing: str) -> Service:
+    service = locked_service(tenant, service_id)
+    if not service.is_active:
+        raise ValidationFailed.from_errors(
+            {"service_id": [f"service {service_id} is ended: cannot {doing}"]}
+        )
+    return service
+
+
+def _state(service, state_id: int) -> State:
+    state = State.objects.filter(service=service, state_id=state_id).first()
+    if state is None:
+        raise NotFoundError(f"state {state_id} not found in service {service.service_id}")
+    return state
+
+
+@transaction.atomic
+def state_start(*, tenant, service_id: str, body, actor) -> State:
+    event = parse_event(body, required=("state_type",))
+    resolve_events(tenant, [("", event)])
+    service = _active_service(tenant, service_id, "start a state")
+    at = timezone.now()
+    service.last_state_id += 1
+    service.save(update_fields=["last_state_id"])
+    state = _build_state(service, service.last_state_id, event, at)
+    state.save()
+    new_event(
+        service, Event.Kind.STATE_START, at, actor, event.payload(), state_id=state.state_id
+    ).save()
+    return state
+
+
+def _end_state(service, state: State, event: ParsedEvent, at, actor) -> list[Event]:
+    if not state.is_active:
+        raise ValidationFailed.from_errors(
+            {
+                "state_id": [
+                    f"state {state.state_id} of service {service.service_id} is already ended"
+                ]
+            }
+        )
+    _apply_end(state, event, STATE_COLUMNS, at)
+    state.save(update_fields=["completed_at", "completed_data", "disposition", "disposition_desc"])
+    tasks = list(
+        Task.objects.filter(ACTIVE, service=service, state_id=state.state_id).only("id", "task_id")
+    )
+    return _close_tasks(service, tasks, at, actor, "state.end")
+
+
+@transaction.atomic
+def state_end(*, tenant, service_id: str, state_id: int, body, actor) -> State:
+    """End a state and its active tasks."""
+    event = parse_event(body or {})
+    resolve_events(tenant, [("", event)])
+    service = locked_service(tenant, service_id)
+    state = _state(service, state_id)
+    at = timezone.now()
+    events = [
+        new_event(service, Event.Kind.STATE_END, at, actor, event.payload(), state_id=state_id)
+    ]
+    events += _end_state(service, state, event, at, actor)
+    Event.objects.bulk_create(events)
+    return state
+
+
+@transaction.atomic
+def state_transition(*, tenant, service_id: str, body, actor) -> State:
+    """End `from` and start `to` atomically; the common fields belong to both events."""
+    body = require_object(body)
+    source = require_object(body.get("from"), "from")
+    target = require_object(body.get("to"), "to")
+    from_id = source.get("state_id")
+    if isinstance(from_id, bool) or not isinstance(from_id, int):
+        raise ValidationFailed.from_errors({"from.state_id": ["is required, an integer"]})
+    common = parse_event({k: v for k, v in body.items() if k not in ("from", "to")})
+    end_event = parse_event({k: v for k, v in source.items() if k != "state_id"}, prefix="from.")
+    start_event = parse_event(target, prefix="to.", required=("state_type",))
+    resolve_events(tenant, [("", common), ("from.", end_event), ("to.", start_event)])
+    end_event = _merged(common, end_event)
+    start_event = _merged(common, start_event)
+    service = _active_service(tenant, service_id, "transition a state")
+    source_state = State.objects.filter(service=service, state_id=from_id).first()
+    if source_state is None:
+        raise ValidationFailed.from_errors(
+            {"from.state_id": [f"service {service_id} has no state {from_id}"]}
+        )
+    at = timezone.now()
+    events = _end_state(service, source_state, end_event, at, actor)
+    service.last_state_id += 1
+    service.save(update_fields=["last_state_id"])
+    state = _build_state(service, service.last_state_id, start_event, at)
+    state.save()
+    payload = {**common.payload(), "from": source, "to": target}
+    events.append(
+        new_event(service, Event.Kind.STATE_TRANSITION, at, actor, payload, state_id=state.state_id)
+    )
+    Event.objects.bulk_create(events)
+    return state
+
+
+def _merged(common: ParsedEvent, own: ParsedEvent) -> ParsedEvent:
+    return ParsedEvent(
+        fields={**common.fields, **own.fields},
+        attached={**common.attached, **own.attached},
+    )
+
+
+@transaction.atomic
+def state_set_extension(*, tenant, service_id: str, state_id: int, name: str, value, actor):
+    service = locked_service(tenant, service_id)
+    state = _state(service, state_id)
+    state.extensions = {**state.extensions, name: value}
+    state.save(update_fields=["extensions"])
+    return state
+
+
+# -- tasks -----------------------------------------------------------------------------------
+
+
+def _build_task(service, number: int, event: ParsedEvent, state_id, at) -> Task:
+    return Task(
+        service=service,
+        task_id=number,
+        state_id=state_id,
+        task_type=event.get("task_type", ""),
+        started_at=at,
+        est_duration=event.get("est_duration"),
+        disposition=event.get("disposition", ""),
+        disposition_desc=event.get("disposition_desc", ""),
+        started_data=event_data(event, TASK_COLUMNS),
+    )
+
+
+def _task(service, task_id: int) -> Task:
+    task = Task.objects.filter(service=service, task_id=task_id).first()
+    if task is None:
+        raise NotFoundError(f"task {task_id} not found in service {service.service_id}")
+    return task
+
+
+@transaction.atomic
+def task_start(*, tenant, service_id: str, body, actor) -> Task:
+    body = require_object(body)
+    state_id = body.get("state_id")
+    if state_id is not None and (isinstance(state_id, bool) or not isinstance(state_id, int)):
+        raise ValidationFailed.from_errors({"state_id": ["must be an integer"]})
+    event = parse_event({k: v for k, v in body.items() if k != "state_id"}, required=("task_type",))
+    resolve_events(tenant, [("", event)])
+    service = _active_service(tenant, service_id, "start a task")
+    if state_id is not None:
+        state = _state(service, state_id)
+        if not state.is_active:
+            raise ValidationFailed.from_errors(
+                {"state_id": [f"state {state_id} is ended: cannot start a task on it"]}
+            )
+    at = timezone.now()
+    service.last_task_id += 1
+    service.save(update_fields=["last_task_id"])
+    task = _build_task(service, service.last_task_id, event, state_id, at)
+    task.save()
+    payload = {**event.payload(), **({"state_id": state_id} if state_id is not None else {})}
+    new_event(service, Event.Kind.TASK_START, at, actor, payload, task_id=task.task_id).save()
+    return task
+
+
+@transaction.atomic
+def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
+    event = parse_event(body or {})
+    resolve_events(tenant, [("", event)])
+    service = locked_service(tenant, service_id)
+    task = _task(service, task_id)
+    if not task.is_active:
+        raise ValidationFailed.from_errors(
+            {"task_id": [f"task {task_id} of service {service_id} is already ended"]}
+        )
+    at = timezone.now()
+    _apply_end(task, event, TASK_COLUMNS, at)
+    task.save(update_fields=["completed_at", "completed_data", "disposition", "disposition_desc"])
+    new_event(service, Event.Kind.TASK_END, at, actor, event.payload(), task_id=task_id).save()
+    return task
+
+
+@transaction.atomic
+def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, value, actor):
+    service = locked_service(tenant, service_id)
+    task = _task(service, task_id)
+    task.extensions = {**task.extensions, name: value}
+    task.save(update_fields=["extensions"])
+    return task
+
+
+# -- business attributes ---------------------------------------------------------------------
+
+
+def _attribute(tenant, name: str) -> BusinessAttribute:
+    if name not in ATTRIBUTES:
+        raise NotFoundError(f"business attribute {name} not found")
+    display_name, description = ATTRIBUTES[name]
+    attribute, _ = BusinessAttribute.objects.get_or_create(
+        tenant=tenant,
+        name=name,
+        defaults={"display_name": display_name, "description": description},
+    )
+    return attribute
+
+
+def _snapshot(value: BusinessAttributeValue) -> dict:
+    return {
+        "id": value.pk,
+        "name": value.name,
+        "display_name": value.display_name,
+        "description": value.description,
+    }
+
+
+def _check_value_fields(name: str, display_name: str, description: str) -> None:
+    errors = {}
+    if not name.strip():
+        errors["name"] = ["is required"]
+    elif len(name) > 255:
+        errors["name"] = ["must be at most 255 characters"]
+    elif name.strip().isdigit():
+        errors["name"] = ["must not be a number (numbers are value ids)"]
+    if len(display_name) > 255:
+        errors["display_name"] = ["must be at most 255 characters"]
+    if len(description) > 1000:
+        errors["description"] = ["must be at most 1000 characters"]
+    if errors:
+        raise ValidationFailed.from_errors(errors)
+
+
+@transaction.atomic
+def business_value_add(
+    *, tenant, attribute: str, name: str, display_name: str = "", description: str = "", actor
+) -> BusinessAttributeValue:
+    name = name.strip()
+    _check_value_fields(name, display_name, description)
+    row = _attribute(tenant, attribute)
+    try:
+        with transaction.atomic():
+            value = BusinessAttributeValue.objects.create(
+                attribute=row, name=name, display_name=display_name, description=description
+            )
+    except IntegrityError:
+        raise ConflictError(
+            f"name: {attribute} already has a value {name}", errors={"name": ["already exists"]}
+        ) from None
+    record_audit(
+        tenant=tenant,
+        actor=actor,
+        plugin=PLUGIN,
+        action="create",
+        object_type="business attribute value",
+        object_id=f"{attribute}/{value.pk}",
+        after=_snapshot(value),
+    )
+    return value
+
+
+def _value(tenant, value_id: int) -> BusinessAttributeValue:
+    value = (
+        BusinessAttributeValue.objects.select_related("attribute")
+        .filter(attribute__tenant=tenant, pk=value_id)
+        .first()
+    )
+    if value is None:
+        raise NotFoundError(f"business attribute value {value_id} not found")
+    return value
+
+
+@transaction.atomic
+def business_value_update(
+    *, tenant, value_id: int, name: str, display_name: str, description: str, actor
+) -> BusinessAttributeValue:
+    """Rename or describe a value. Services keep the name they were given (as CS does)."""
+    name = name.strip()
+    _check_value_fields(name, display_name, description)
+    value = _value(tenant, value_id)
+    before = _snapshot(value)
+    value.name, value.display_name, value.description = name, display_name, description
+    try:
+        with transaction.atomic():
+            value.save()
+    except IntegrityError:
+        raise ConflictError(
+            f"name: {value.attribute.name} already has a value {name}",
+            errors={"name": ["already exists"]},
+        ) from None
+    record_audit(
+        tenant=tenant,
+        actor=actor,
+        plugin=PLUGIN,
+        action="update",
+        object_type="business attribute value",
+        object_id=f"{value.attribute.name}/{value.pk}",
+        before=before,
+        after=_snapshot(value),
+    )
+    return value
+
+
+@transaction.atomic
+def business_value_remove(*, tenant, value_id: int, actor) -> None:
+    value = _value(tenant, value_id)
+    before = _snapshot(value)
+    value.delete()
+    record_audit(
+        tenant=tenant,
+        actor=actor,
+        plugin=PLUGIN,
+        action="delete",
+        object_type="business attribute value",
+        object_id=f"{value.attribute.name}/{before['id']}",
+        before=before,
+    )
