@@ -50,16 +50,41 @@ class ParsedEvent:
         return {**self.fields, **self.attached}
 
 
+def reject_nul(values: dict, where: str = "") -> None:
+    """Refuse path or query values holding NUL before they reach the database."""
+    for name, value in values.items():
+        if has_nul(value):
+            raise ValidationFailed.from_errors(
+                {where + name: ["must not contain the NUL character"]}
+            )
+
+
 def require_object(body, where: str = "body") -> dict:
     if not isinstance(body, dict):
         raise ValidationFailed.from_errors({where: ["must be a JSON object"]})
     return body
 
 
+def has_nul(value) -> bool:
+    """True when a string anywhere in this JSON holds NUL, which PostgreSQL cannot store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    return False
+
+
 def parse_event(body, *, prefix: str = "", required: tuple[str, ...] = ()) -> ParsedEvent:
     """Check the known fields of one event body; collect every error before refusing."""
     body = require_object(body, prefix.rstrip(".") or "body")
     errors: dict[str, list[str]] = {}
+    for name, value in body.items():
+        if has_nul(name) or has_nul(value):
+            errors[prefix + name.replace("\x00", "")] = ["must not contain the NUL character"]
+    if errors:
+        raise ValidationFailed.from_errors(errors)
     parsed = ParsedEvent()
     for name in required:
         if body.get(name) in (None, ""):
@@ -88,6 +113,8 @@ def _check(name: str, value) -> str | None:
             return "must be a string (value name) or an integer (value id)"
         if isinstance(value, str) and len(value) > DEFAULT_TEXT_LIMIT:
             return f"must be at most {DEFAULT_TEXT_LIMIT} characters"
+        if isinstance(value, int) and not 0 <= value < 2**31:
+            return "must be a value id between 0 and 2147483647"
         return None
     if name in TEXT_FIELDS:
         if not isinstance(value, str):

@@ -159,7 +159,7 @@ def get_task(service, task_id: int) -> Task:
 
 
 def events_of(service):
-    return Event.objects.filter(service=service).order_by("id")
+    return Event.objects.filter(service=service).order_by("at", "id")
 
 
 def service_detail(tenant, service_id: str):

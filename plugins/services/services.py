@@ -21,7 +21,7 @@ from csadmin.pluginlib import (
     record_audit,
 )
 from plugins.services.attributes import ATTRIBUTES, resolve_events
-from plugins.services.events import ParsedEvent, parse_event, require_object
+from plugins.services.events import ParsedEvent, parse_event, reject_nul, require_object
 from plugins.services.models import (
     ACTIVE,
     BusinessAttribute,
@@ -253,6 +253,7 @@ def service_end(*, tenant, service_id: str, body, actor) -> Service:
 
 @transaction.atomic
 def service_associate(*, tenant, service_id: str, customer_id: str, actor) -> Service:
+    reject_nul({"customer_id": customer_id})
     if not customer_id or len(customer_id) > 255:
         raise ValidationFailed.from_errors({"customer_id": ["must be 1 to 255 characters"]})
     service = locked_service(tenant, service_id)
@@ -276,6 +277,7 @@ def service_set_expiry(*, tenant, service_id: str, body, actor) -> Service:
 
 @transaction.atomic
 def service_set_extension(*, tenant, service_id: str, name: str, value, actor) -> Service:
+    reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
     service.extensions = {**service.extensions, name: value}
     service.save(update_fields=["extensions"])
@@ -436,6 +438,7 @@ def _merged(common: ParsedEvent, own: ParsedEvent) -> ParsedEvent:
 
 @transaction.atomic
 def state_set_extension(*, tenant, service_id: str, state_id: int, name: str, value, actor):
+    reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
     state = _state(service, state_id)
     state.extensions = {**state.extensions, name: value}
@@ -511,6 +514,7 @@ def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
 
 @transaction.atomic
 def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, value, actor):
+    reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
     task = _task(service, task_id)
     task.extensions = {**task.extensions, name: value}
@@ -543,6 +547,7 @@ def _snapshot(value: BusinessAttributeValue) -> dict:
 
 
 def _check_value_fields(name: str, display_name: str, description: str) -> None:
+    reject_nul({"name": name, "display_name": display_name, "description": description})
     errors = {}
     if not name.strip():
         errors["name"] = ["is required"]

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from csadmin.pluginlib import KeysetPagination, TenantAPIView, ValidationFailed
 from plugins.services import selectors, services
 from plugins.services.api import serializers as s
-from plugins.services.events import parse_timestamp
+from plugins.services.events import parse_timestamp, reject_nul
 from plugins.services.representation import service_dict, state_dict, task_dict
 from plugins.services.selectors import NO_NESTED, Nested, ServiceFilter
 
@@ -80,6 +80,12 @@ def list_filter(request, status: str, **fixed) -> ServiceFilter:
 
 class ServicesView(TenantAPIView):
     """Shared by every services view: the body, the actor, the rendering of one service."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # ids and filters go into SQL: PostgreSQL cannot hold NUL, so refuse it as bad input
+        reject_nul(kwargs)
+        reject_nul(dict(request.query_params.items()))
 
     def body(self):
         """The event body; a call without a body is an empty event."""

@@ -1,0 +1,391 @@
+"""Pages of the services plug-in: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from csadmin.pluginlib import DomainError, TenantPageMixin, htmx_partial
+from plugins.services import selectors, services, timeline
+from plugins.services.attributes import ATTRIBUTES
+from plugins.services.events import has_nul
+from plugins.services.selectors import ServiceFilter
+
+READ, CHANGE = "services.data.read", "services.data.change"
+PAGE_SIZE = 25
+
+
+class RefuseNul(View):
+    """Ids and filters of these pages go into SQL, where PostgreSQL cannot hold NUL: such an
+    address or query is answered as not found, before any database work."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if has_nul(kwargs) or any(has_nul(v) for v in request.GET.values()):
+            raise Http404("No such page")
+        return super().dispatch(request, *args, **kwargs)
+
+
+# -- shared helpers --------------------------------------------------------------------------
+
+
+def day_param(params, name: str, end_of_day: bool = False) -> dt.datetime | None:
+    """A `YYYY-MM-DD` filter as the start (or end) of that day in UTC; anything else: None."""
+    try:
+        day = dt.date.fromisoformat(params.get(name, ""))
+    except ValueError:
+        return None
+    moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def page_of(queryset, params):
+    """Keyset paging by row id, newest first: `?before=<id>` gives the next page."""
+    before = params.get("before", "")
+    if before.isdigit():
+        queryset = queryset.filter(pk__lt=int(before))
+    rows = list(queryset.order_by("-id")[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1].pk if more else None)
+
+
+def query_without(params, *names: str) -> str:
+    kept = params.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+def pretty(data) -> str:
+    """Attached data as readable JSON; the template escapes it."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+# -- services page ---------------------------------------------------------------------------
+
+
+class ServiceListPage(TenantPageMixin, RefuseNul, TemplateView):
+    """Find a service by id, anonymous services by contact key, or browse recent ones."""
+
+    privilege = READ
+    template_name = "services/list.html"
+
+    def get(self, request, *args, **kwargs):
+        wanted = request.GET.get("service_id", "").strip()
+        if wanted:
+            if selectors.live_services(request.tenant).filter(service_id=wanted).exists():
+                return redirect("services:service-detail", service_id=wanted)
+            messages.error(request, f"No service {wanted} in this tenant.")
+        context = self.get_context_data(**kwargs)
+        return htmx_partial(request, self.template_name, "results", context)
+
+    def filters(self) -> ServiceFilter:
+        params = self.request.GET
+        contact_key = params.get("contact_key", "").strip() or None
+        anonymous = {"yes": True, "no": False}.get(params.get("anonymous", ""))
+        if contact_key:
+            anonymous = True
+        status = params.get("status", "all")
+        return ServiceFilter(
+            status=status if status in selectors.STATUSES else "all",
+            contact_key=contact_key,
+            anonymous=anonymous,
+            started_from=day_param(params, "started_from"),
+            started_to=day_param(params, "started_to", end_of_day=True),
+            service_types=tuple(t for t in [params.get("type", "").strip()] if t),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        rows, next_before = page_of(
+            selectors.service_list(self.request.tenant, self.filters()), params
+        )
+        context.update(
+            services=rows,
+            next_query=query_without(params, "before") if next_before else None,
+            next_before=next_before,
+            params=params,
+            types=selectors.service_types_in_use(self.request.tenant),
+            breadcrumbs=[("Operations", None), ("Services", None)],
+        )
+        return context
+
+
+# -- one service -----------------------------------------------------------------------------
+
+
+class ServiceDetailPage(TenantPageMixin, RefuseNul, TemplateView):
+    privilege = READ
+    template_name = "services/detail.html"
+
+    def get_context_data(self, service_id, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            service, events = selectors.service_detail(self.request.tenant, service_id)
+        except DomainError:
+            raise Http404("No such service") from None
+        states = list(service.states.all())
+        tasks = list(service.tasks.all())
+        context.update(
+            service=service,
+            states=states,
+            tasks=tasks,
+            events=[{"event": e, "json": pretty(e.payload)} for e in events],
+            started_json=pretty(service.started_data),
+            completed_json=pretty(service.completed_data) if service.completed_data else None,
+            extensions_json=pretty(service.extensions) if service.extensions else None,
+            timeline=timeline.build(service, states, tasks),
+            can_change=self.can(CHANGE),
+            breadcrumbs=[
+                ("Operations", None),
+                ("Services", reverse("services:service-list")),
+                (service.service_id, None),
+            ],
+        )
+        return context
+
+
+class ServiceActionView(TenantPageMixin, RefuseNul):
+    """A POST form of the service page: call one service function, report, go back."""
+
+    privilege = CHANGE
+    success = ""
+
+    def act(self, request, service_id, **kwargs):
+        raise NotImplementedError
+
+    def post(self, request, service_id, **kwargs):
+        try:
+            message = self.act(request, service_id, **kwargs)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, message)
+        return redirect("services:service-detail", service_id=service_id)
+
+
+class EndServiceAction(ServiceActionView):
+    def act(self, request, service_id):
+        services.service_end(
+            tenant=request.tenant, service_id=service_id, body={}, actor=request.user
+        )
+        return "Service ended, with its active states and tasks."
+
+
+class EndStateAction(ServiceActionView):
+    def act(self, request, service_id, state_id):
+        services.state_end(
+            tenant=request.tenant,
+            service_id=service_id,
+            state_id=state_id,
+            body={},
+            actor=request.user,
+        )
+        return f"State {state_id} ended."
+
+
+class EndTaskAction(ServiceActionView):
+    def act(self, request, service_id, task_id):
+        services.task_end(
+            tenant=request.tenant,
+            service_id=service_id,
+            task_id=task_id,
+            body={},
+            actor=request.user,
+        )
+        return f"Task {task_id} ended."
+
+
+class AssociateAction(ServiceActionView):
+    def act(self, request, service_id):
+        customer_id = request.POST.get("customer_id", "").strip()
+        services.service_associate(
+            tenant=request.tenant,
+            service_id=service_id,
+            customer_id=customer_id,
+            actor=request.user,
+        )
+        return f"Service associated with customer {customer_id}."
+
+
+class ExpiryAction(ServiceActionView):
+    def act(self, request, service_id):
+        ttl = request.POST.get("ttl", "").strip()
+        expiration = request.POST.get("expiration_time", "").strip()
+        body = {}
+        if ttl:
+            if not ttl.isdigit():
+                raise DomainError("ttl: must be a whole number of seconds")
+            body["ttl"] = int(ttl)
+        elif expiration:
+            body["expiration_time"] = expiration
+        services.service_set_expiry(
+            tenant=request.tenant, service_id=service_id, body=body, actor=request.user
+        )
+        return "Expiration set."
+
+
+class DeleteServicePage(TenantPageMixin, RefuseNul, TemplateView):
+    """GET asks for confirmation; POST deletes."""
+
+    privilege = CHANGE
+    template_name = "services/delete_confirm.html"
+
+    def get_context_data(self, service_id, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            context["service"] = selectors.get_service(self.request.tenant, service_id)
+        except DomainError:
+            raise Http404("No such service") from None
+        context["breadcrumbs"] = [
+            ("Services", reverse("services:service-list")),
+            (service_id, reverse("services:service-detail", args=[service_id])),
+            ("Delete", None),
+        ]
+        return context
+
+    def post(self, request, service_id):
+        try:
+            services.service_delete(
+                tenant=request.tenant, service_id=service_id, actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Service {service_id} deleted.")
+        return redirect("services:service-list")
+
+
+class CustomerSuggestions(TenantPageMixin, RefuseNul):
+    """Customer ids already seen on services of this tenant, for the associate field."""
+
+    privilege = READ
+
+    def get(self, request):
+        prefix = request.GET.get("customer_id", "").strip()
+        ids = selectors.seen_customer_ids(request.tenant, prefix) if prefix else []
+        return render(request, "services/suggestions.html", {"ids": ids})
+
+
+# -- the customer page's Services tab --------------------------------------------------------
+
+
+class CustomerServicesTab(TenantPageMixin, RefuseNul, TemplateView):
+    """A fragment for htmx (inside the customer page), a full page otherwise."""
+
+    privilege = READ
+    template_name = "services/customer_tab.html"
+
+    def get(self, request, customer_id):
+        context = self.get_context_data(customer_id=customer_id)
+        return htmx_partial(request, self.template_name, "tab", context)
+
+    def get_context_data(self, customer_id, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        status = (
+            params.get("status") if params.get("status") in ("active", "completed") else "active"
+        )
+        service_type = params.get("type", "").strip()
+        base = ServiceFilter(
+            customer_id=customer_id,
+            started_from=day_param(params, "started_from"),
+            started_to=day_param(params, "started_to", end_of_day=True),
+            service_types=(service_type,) if service_type else (),
+        )
+        tenant = self.request.tenant
+        counts = selectors.status_counts(selectors.service_list(tenant, base))
+        listed = selectors.service_list(
+            tenant,
+            ServiceFilter(**{**base.__dict__, "status": status}),
+            selectors.Nested(active_states=True, active_tasks=True),
+        )
+        rows, next_before = page_of(listed, params)
+        tab_url = reverse("services:customer-tab", args=[customer_id])
+        context.update(
+            customer_id=customer_id,
+            status=status,
+            counts=counts,
+            services=rows,
+            next_before=next_before,
+            next_query=query_without(params, "before") if next_before else None,
+            filter_query=query_without(params, "status", "before"),
+            params=params,
+            tab_url=tab_url,
+            types=selectors.service_types_in_use(tenant),
+            breadcrumbs=[("Customers", None), (customer_id, None), ("Services", None)],
+        )
+        return context
+
+
+# -- business attributes ---------------------------------------------------------------------
+
+
+class BusinessAttributesPage(TenantPageMixin, RefuseNul, TemplateView):
+    privileges = {"GET": "services.attributes.read", "POST": "services.attributes.change"}
+    template_name = "services/attributes.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attributes = selectors.business_attributes(self.request.tenant)
+        for attribute in attributes:
+            attribute["anchor"] = ATTRIBUTE_ANCHORS[attribute["name"]]
+        context["attributes"] = attributes
+        context["can_change"] = self.can("services.attributes.change")
+        context["breadcrumbs"] = [("Configuration", None), ("Business Attributes", None)]
+        return context
+
+    def post(self, request):
+        attribute = request.POST.get("attribute", "")
+        try:
+            value = services.business_value_add(
+                tenant=request.tenant,
+                attribute=attribute,
+                name=request.POST.get("name", ""),
+                display_name=request.POST.get("display_name", "").strip(),
+                description=request.POST.get("description", "").strip(),
+                actor=request.user,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Value {value.name} added to {attribute}.")
+        return redirect(
+            reverse("services:attributes") + f"#attr-{ATTRIBUTE_ANCHORS.get(attribute, '')}"
+        )
+
+
+ATTRIBUTE_ANCHORS = {name: name.replace(".", "-").lower() for name in ATTRIBUTES}
+
+
+class BusinessValueEdit(TenantPageMixin, RefuseNul):
+    privilege = "services.attributes.change"
+
+    def post(self, request, value_id):
+        try:
+            if request.POST.get("remove"):
+                services.business_value_remove(
+                    tenant=request.tenant, value_id=value_id, actor=request.user
+                )
+                messages.success(request, "Value removed.")
+            else:
+                value = services.business_value_update(
+                    tenant=request.tenant,
+                    value_id=value_id,
+                    name=request.POST.get("name", ""),
+                    display_name=request.POST.get("display_name", "").strip(),
+                    description=request.POST.get("description", "").strip(),
+                    actor=request.user,
+                )
+                messages.success(request, f"Value {value.name} saved.")
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("services:attributes")

@@ -1,0 +1,191 @@
+"""Pages: the services list, a service, its actions, the customer tab, business attributes."""
+
+import pytest
+from django.urls import reverse
+
+from csadmin.audit.models import AuditEntry
+from csadmin.testing import make_user
+from plugins.services import services
+from plugins.services.models import BusinessAttributeValue, Service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser(client, admin, tenant):
+    client.force_login(admin)  # admin's default tenant is `tenant`
+    return client
+
+
+@pytest.fixture
+def journey(tenant, admin):
+    service, _, _ = services.service_start_composite(
+        tenant=tenant,
+        body={
+            "service_type": "Sales",
+            "customer_id": "C000001",
+            "note": "<script>alert(1)</script>",
+            "states": [{"state_type": "Queue"}],
+            "tasks": [{"task_type": "Call", "state_index": 0}],
+        },
+        actor=admin,
+    )
+    return service
+
+
+def test_service_page_shows_timeline_tables_data_and_history(browser, journey):
+    response = browser.get(reverse("services:service-detail", args=[journey.service_id]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="timeline"' in html and "<rect" in html
+    assert html.count('class="bar bar-') == 3  # service, one state, one task
+    assert "bar-active" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # attached data escaped
+    assert "<script>alert(1)</script>" not in html
+    assert "service.start" in html and "End state 1" in html
+
+
+def test_service_page_queries_do_not_grow_with_states(
+    browser, journey, tenant, admin, django_assert_max_num_queries
+):
+    url = reverse("services:service-detail", args=[journey.service_id])
+    browser.get(url)
+    with django_assert_max_num_queries(14):
+        browser.get(url)
+    for _ in range(15):
+        services.state_start(
+            tenant=tenant, service_id=journey.service_id, body={"state_type": "S"}, actor=admin
+        )
+    with django_assert_max_num_queries(14):
+        browser.get(url)
+
+
+def test_unknown_service_page_is_404(browser):
+    assert browser.get(reverse("services:service-detail", args=["nope"])).status_code == 404
+
+
+def test_end_state_action_moves_it_to_completed(browser, journey):
+    url = reverse("services:state-end", args=[journey.service_id, 1])
+    response = browser.post(url, follow=True)
+    assert response.status_code == 200
+    assert 'data-state="1" data-status="completed"' in response.content.decode()
+    again = browser.post(url, follow=True)
+    assert "already ended" in again.content.decode()
+
+
+def test_end_associate_expiry_and_delete_actions(browser, journey):
+    sid = journey.service_id
+    browser.post(reverse("services:service-associate", args=[sid]), {"customer_id": "C9"})
+    assert Service.objects.get(service_id=sid).customer_id == "C9"
+    browser.post(reverse("services:service-expiry", args=[sid]), {"ttl": "3600"})
+    assert Service.objects.get(service_id=sid).expires_at is not None
+    bad = browser.post(reverse("services:service-expiry", args=[sid]), {"ttl": "x"}, follow=True)
+    assert "ttl" in bad.content.decode()
+    browser.post(reverse("services:service-end", args=[sid]))
+    assert Service.objects.get(service_id=sid).completed_at is not None
+    confirm = browser.get(reverse("services:service-delete", args=[sid]))
+    assert confirm.status_code == 200 and b"cannot be undone" in confirm.content
+    assert Service.objects.filter(service_id=sid).exists()  # asking is not deleting
+    browser.post(reverse("services:service-delete", args=[sid]))
+    assert not Service.objects.filter(service_id=sid).exists()
+
+
+def test_read_only_users_see_no_actions_and_cannot_post(client, tenant, journey):
+    user = make_user("sup", tenant, ["Supervisor"])
+    client.force_login(user)
+    page = client.get(reverse("services:service-detail", args=[journey.service_id]))
+    assert page.status_code == 200 and b"End service" not in page.content
+    response = client.post(reverse("services:service-end", args=[journey.service_id]))
+    assert response.status_code == 403
+    assert Service.objects.get(pk=journey.pk).completed_at is None
+
+
+def test_services_list_filters_and_find(browser, tenant, admin, journey):
+    services.service_start(
+        tenant=tenant, body={"service_type": "Support", "contact_key": "555"}, actor=admin
+    )
+    url = reverse("services:service-list")
+    page = browser.get(url)
+    assert page.status_code == 200 and page.content.count(b"<code>") == 2
+    anonymous = browser.get(url, {"anonymous": "yes"}).content.decode()
+    assert "Support" in anonymous and "C000001" not in anonymous
+    by_key = browser.get(url, {"contact_key": "555"}, headers={"HX-Request": "true"})
+    assert b"<html" not in by_key.content and b"Support" in by_key.content
+    found = browser.get(url, {"service_id": journey.service_id})
+    assert found.status_code == 302 and journey.service_id in found["Location"]
+    missing = browser.get(url, {"service_id": "nope"})
+    assert b"No service nope" in missing.content
+
+
+def test_customer_tab_full_page_and_fragment_with_counts(browser, tenant, admin, journey):
+    done = services.service_start(
+        tenant=tenant, body={"service_type": "Support", "customer_id": "C000001"}, actor=admin
+    )
+    services.service_end(tenant=tenant, service_id=done.service_id, body={}, actor=admin)
+    url = reverse("services:customer-tab", args=["C000001"])
+    full = browser.get(url).content.decode()
+    assert "<html" in full and journey.service_id in full and done.service_id not in full
+    assert 'data-testid="count-active">1<' in full and 'data-testid="count-completed">1<' in full
+    fragment = browser.get(url, {"status": "completed"}, headers={"HX-Request": "true"})
+    body = fragment.content.decode()
+    assert "<html" not in body and done.service_id in body and journey.service_id not in body
+    filtered = browser.get(url, {"status": "completed", "type": "Sales"}).content.decode()
+    assert done.service_id not in filtered
+
+
+def test_customer_tab_is_a_fixed_number_of_queries(
+    browser, tenant, admin, django_assert_max_num_queries
+):
+    for _ in range(30):
+        services.service_start_composite(
+            tenant=tenant,
+            body={"service_type": "S", "customer_id": "C1", "states": [{"state_type": "Q"}] * 3},
+            actor=admin,
+        )
+    url = reverse("services:customer-tab", args=["C1"])
+    browser.get(url)
+    with django_assert_max_num_queries(14):
+        response = browser.get(url, headers={"HX-Request": "true"})
+    assert response.content.count(b"<code>") == 25  # one page
+    assert b"Older services" in response.content
+
+
+def test_suggestions_list_customer_ids_seen_in_this_tenant(browser, journey, other_tenant, admin):
+    services.service_start(
+        tenant=other_tenant, body={"service_type": "S", "customer_id": "C000002"}, actor=admin
+    )
+    response = browser.get(reverse("services:customer-suggest"), {"customer_id": "C0"})
+    assert b"C000001" in response.content and b"C000002" not in response.content
+
+
+def test_business_attributes_page_add_rename_remove_audited(browser, tenant):
+    url = reverse("services:attributes")
+    assert browser.get(url).content.count(b"data-attribute=") == 7
+    browser.post(url, {"attribute": "Service.type", "name": "Sales", "description": "d"})
+    value = BusinessAttributeValue.objects.get(name="Sales")
+    duplicate = browser.post(url, {"attribute": "Service.type", "name": "Sales"}, follow=True)
+    assert b"already has a value Sales" in duplicate.content
+    edit = reverse("services:value-edit", args=[value.pk])
+    browser.post(edit, {"name": "Sale", "display_name": "Sale", "description": "x"})
+    value.refresh_from_db()
+    assert value.name == "Sale"
+    browser.post(edit, {"remove": "1"})
+    assert not BusinessAttributeValue.objects.exists()
+    assert AuditEntry.objects.filter(plugin="services").count() == 3
+
+
+def test_dashboard_widget_and_menu(browser, journey):
+    page = browser.get("/").content.decode()
+    assert 'data-testid="active-services">1<' in page
+    assert reverse("services:service-list") in page and reverse("services:attributes") in page
+
+
+def test_customer_slot_offers_the_services_tab(rf, admin, tenant):
+    from csadmin.pluginlib import tabs_for
+
+    request = rf.get("/")
+    request.user, request.tenant = admin, tenant
+    # a numeric key: the test settings' sample plug-in also fills this slot, with int-only URLs
+    tabs = {tab["key"]: tab for tab in tabs_for(request, "customer", "42")}
+    assert tabs["services"]["title"] == "Services"
+    assert tabs["services"]["url"] == reverse("services:customer-tab", args=["42"])
