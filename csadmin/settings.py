@@ -178,6 +178,7 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CSADMIN_BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CSADMIN_JOBS_VISIBILITY_TIMEOUT = int(os.environ.get("CSADMIN_JOBS_VISIBILITY_TIMEOUT", "3600"))
 if not REDIS_URL:
     for folder in ("queue", "control"):
         (CSADMIN_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
@@ -189,7 +190,7 @@ if not REDIS_URL:
     }
 else:
     # Jobs are acknowledged late; the broker re-delivers a job whose worker died after this.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CSADMIN_JOBS_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND = None  # progress and results live in JobRun rows
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CSADMIN_JOBS_EAGER", False)
@@ -197,8 +198,12 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 3000  # below the broker's visibility timeout
-CELERY_TASK_SOFT_TIME_LIMIT = 2900
+# Below the broker's visibility timeout, so a job still running is never delivered twice
+# (3000 s and 2900 s for the default hour).
+CELERY_TASK_TIME_LIMIT = CSADMIN_JOBS_VISIBILITY_TIMEOUT * 5 // 6
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, CELERY_TASK_TIME_LIMIT // 30)
+# The reaper marks running jobs whose worker vanished as failed.
+CELERY_BEAT_SCHEDULE = {"jobs-reaper": {"task": "jobs.reap_stale_jobs", "schedule": 60.0}}
 CELERY_TIMEZONE = "UTC"
 
 LOGGING = {

@@ -1,7 +1,21 @@
-from django.apps import AppConfig
+from csadmin.pluginlib.config import PluginConfig, Privilege
+
+OPERATORS = ("Maintenance Operator",)
 
 
-class JobsConfig(AppConfig):
+class JobsConfig(PluginConfig):
+    default = True
     name = "csadmin.jobs"
     label = "jobs"
     verbose_name = "Jobs"
+    version = "1.0.0"
+    description = "Background jobs: progress, counts, log, output files, cancel and retry."
+    base_url = "jobs"
+    menu_heading = "Operations"
+    core = True
+    privileges = (
+        Privilege(
+            "jobs.runs.view", "See jobs, their log and files", read_only=True, roles=OPERATORS
+        ),
+        Privilege("jobs.runs.manage", "Cancel or retry anyone's job", roles=OPERATORS),
+    )

@@ -12,6 +12,7 @@ from csadmin.pluginlib.errors import (
     DomainError,
     NotFoundError,
     Refused,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
@@ -40,6 +41,7 @@ __all__ = [
     "DomainError",
     "NotFoundError",
     "Refused",
+    "ServiceUnavailable",
     "ValidationFailed",
     "Extensions",
     "MenuItem",

@@ -41,3 +41,10 @@ class ConflictError(DomainError):
     """A uniqueness rule or a concurrent change refused the write (400, as CS answers)."""
 
     exception_name = "ConflictException"
+
+
+class ServiceUnavailable(DomainError):
+    """A service the request needs (the job broker, for example) cannot be reached now."""
+
+    status_code = 503
+    exception_name = "ServiceUnavailableException"

@@ -285,3 +285,146 @@ def active_count(tenant) -> int:
 
 def recent_services(tenant, limit: int = 5) -> list[Service]:
     return list(live_services(tenant).order_by("-id")[:limit])
+
+
+# -- for the maintenance plug-in: purge classes, purge preview, export selection --------------
+# Added for plugins/maintenance (purge, export stream, export files). Set-based: every function
+# here answers a queryset, one aggregate, or batches by keyset, never all rows at once.
+
+PURGE_OPERATIONS = (
+    "purge.service.all",
+    "purge.service.started",
+    "purge.service.started.anonymous",
+    "purge.service.completed",
+    "purge.service.completed.anonymous",
+)
+EXPORT_EVENT_FILTERS = ("any", "started", "completed")
+EXPORT_STATE_FILTERS = ("any", "active", "inactive")
+
+
+def purge_class(operation: str, limit: dt.datetime) -> Q:
+    """The services one purge operation removes among those started before `limit` (spec §6)."""
+    started = Q(started_at__lt=limit)
+    anonymous = Q(customer_id__isnull=True) | Q(customer_id="")
+    classes = {
+        "purge.service.all": started,
+        "purge.service.started": started & ACTIVE,
+        "purge.service.started.anonymous": started & ACTIVE & anonymous,
+        "purge.service.completed": started & ~ACTIVE,
+        "purge.service.completed.anonymous": started & ~ACTIVE & anonymous,
+    }
+    if operation not in classes:
+        raise ValueError(f"unknown purge operation {operation}")
+    return classes[operation]
+
+
+def expired_services(now: dt.datetime | None = None) -> Q:
+    """Services past their expiration time: every purge operation removes them."""
+    return Q(expires_at__lte=now or timezone.now())
+
+
+def purge_selection(tenant, operation: str, limit: dt.datetime, now=None):
+    """Every service of `tenant` a purge removes: its class, and the expired ones."""
+    condition = purge_class(operation, limit) | expired_services(now)
+    return Service.objects.filter(condition, tenant=tenant)
+
+
+def purge_id_batches(tenant, operation: str, limit: dt.datetime, *, batch: int = 1000, now=None):
+    """Batches of service row ids to purge, ascending, by keyset: each batch is one short
+    index range query, so nothing is held open between batches (a cancel can stop between)."""
+    selection = purge_selection(tenant, operation, limit, now)
+    last = 0
+    while True:
+        ids = list(
+            selection.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def purge_dry_counts(tenant, operation: str, limit: dt.datetime, now=None) -> dict[str, int]:
+    """What a purge would remove, counted without deleting: three queries."""
+    selection = purge_selection(tenant, operation, limit, now)
+    ids = selection.values("pk")
+    return {
+        "services": selection.count(),
+        "states": State.objects.filter(service_id__in=ids).count(),
+        "tasks": Task.objects.filter(service_id__in=ids).count(),
+    }
+
+
+def purge_preview(tenant, limit: dt.datetime, now=None) -> dict[str, int]:
+    """How many services each operation would remove (expired ones included), and how many
+    are expired: one aggregate query."""
+    expired = expired_services(now)
+    aggregates = {
+        operation: Count("id", filter=purge_class(operation, limit) | expired)
+        for operation in PURGE_OPERATIONS
+    }
+    aggregates["expired"] = Count("id", filter=expired)
+    counts = Service.objects.filter(tenant=tenant).aggregate(**aggregates)
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def export_selection(
+    tenant,
+    *,
+    time_from: dt.datetime,
+    time_to: dt.datetime,
+    filter_events: str = "any",
+    filter_state: str = "any",
+):
+    """Services (not expired) with a start / end / any event in [time_from, time_to], then
+    kept when active / inactive now (spec §6). Ordered by row id for a stable stream."""
+    started = Q(started_at__gte=time_from, started_at__lte=time_to)
+    completed = Q(completed_at__gte=time_from, completed_at__lte=time_to)
+    if filter_events == "started":
+        condition = started
+    elif filter_events == "completed":
+        condition = completed
+    else:
+        with_event = Event.objects.filter(at__gte=time_from, at__lte=time_to).values("service_id")
+        condition = started | completed | Q(pk__in=with_event)
+    queryset = live_services(tenant).filter(condition)
+    if filter_state == "active":
+        queryset = queryset.filter(ACTIVE)
+    elif filter_state == "inactive":
+        queryset = queryset.filter(completed_at__isnull=False)
+    return queryset.order_by("pk")
+
+
+def export_service_ids(queryset, *, chunk: int = 5000) -> Iterator[str]:
+    """The selected services' ids, from a server-side cursor on PostgreSQL."""
+    return queryset.values_list("service_id", flat=True).iterator(chunk_size=chunk)
+
+
+def export_services_full(queryset, *, chunk: int = 1000) -> Iterator[Service]:
+    """The selected services with all their states and tasks, from a server-side cursor:
+    per chunk of services one query for the states and one for the tasks."""
+    nested = with_nested(queryset, Nested(True, True, True, True))
+    return nested.iterator(chunk_size=chunk)
+
+
+def existing_service_ids(tenant, service_ids) -> set[str]:
+    """Which of these service ids the tenant already has (expired ones too): one query."""
+    return set(
+        Service.objects.filter(tenant=tenant, service_id__in=list(service_ids)).values_list(
+            "service_id", flat=True
+        )
+    )
+
+
+def service_row_ids(tenant, service_ids) -> dict[str, int]:
+    """service_id -> row id for these service ids of the tenant: one query."""
+    return dict(
+        Service.objects.filter(tenant=tenant, service_id__in=list(service_ids)).values_list(
+            "service_id", "pk"
+        )
+    )
+
+
+def tenant_service_count(tenant) -> int:
+    """Every service row of the tenant, expired ones too."""
+    return Service.objects.filter(tenant=tenant).count()

@@ -647,3 +647,299 @@ def business_value_remove(*, tenant, value_id: int, actor) -> None:
         object_id=f"{value.attribute.name}/{before['id']}",
         before=before,
     )
+
+
+# -- for the maintenance plug-in: batched purge, and the bulk import of exported rows ---------
+# Added for plugins/maintenance. The purge deletes one batch of ids per short transaction; the
+# import validates rows with the API's own rules (parse_event, business attribute values) and
+# inserts a batch set-based: COPY on PostgreSQL, bulk_create elsewhere. Re-importing a row that
+# is already there (a service by its service_id, a state or task by its number) adds nothing.
+
+IMPORT_SERVICE_FIELDS = (
+    "service_type",
+    "customer_id",
+    "contact_key",
+    "est_duration",
+    "disposition",
+    "disposition_desc",
+    "expiration_time",
+)
+IMPORT_CHILD_FIELDS = ("est_duration", "disposition", "disposition_desc")
+MAX_SERVICE_ID_LENGTH = 64
+
+
+def purge_batch(tenant, ids) -> dict[str, int]:
+    """Delete one batch of services of `tenant` with their events, tasks and states in one
+    short transaction; answer how many of each went. Ids of another tenant are ignored."""
+    with transaction.atomic():
+        own = list(
+            Service.objects.filter(tenant=tenant, pk__in=list(ids)).values_list("pk", flat=True)
+        )
+        if not own:
+            return {"services": 0, "states": 0, "tasks": 0, "events": 0}
+        events = Event.objects.filter(service_id__in=own).delete()[0]
+        tasks = Task.objects.filter(service_id__in=own).delete()[0]
+        states = State.objects.filter(service_id__in=own).delete()[0]
+        services = Service.objects.filter(pk__in=own).delete()[0]
+    return {"services": services, "states": states, "tasks": tasks, "events": events}
+
+
+class RowProblems(Exception):
+    """One import row broke rules: `problems` is a list of (field, reason)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in problems))
+        self.problems = problems
+
+
+def _problems_of(error: ValidationFailed) -> list[tuple[str, str]]:
+    return [
+        (field, reason) for field, reasons in (error.errors or {}).items() for reason in reasons
+    ]
+
+
+def _timestamp(row: dict, name: str, required: bool, problems: list):
+    from plugins.services.events import parse_timestamp
+
+    value = row.get(name)
+    if value in (None, ""):
+        if required:
+            problems.append((name, "is required"))
+        return None
+    parsed = parse_timestamp(value) if isinstance(value, str) else None
+    if parsed is None:
+        problems.append((name, "must be an ISO-8601 timestamp, e.g. 2026-11-29T10:15:00.000Z"))
+    return parsed
+
+
+def _json_object_field(row: dict, name: str, problems: list, *, nullable: bool):
+    value = row.get(name)
+    if value is None:
+        return None if nullable else {}
+    if not isinstance(value, dict):
+        problems.append((name, "must be a JSON object"))
+        return None
+    return value
+
+
+def _positive_int(row: dict, name: str, problems: list, *, required: bool):
+    value = row.get(name)
+    if value is None:
+        if required:
+            problems.append((name, "is required"))
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append((name, "must be a positive integer"))
+        return None
+    return value
+
+
+def _import_event(row: dict, fields, required: tuple[str, ...], known, problems: list):
+    """The API's own rules on the event fields of a row, and the attribute values by name."""
+    from plugins.services.attributes import resolve
+    from plugins.services.events import ATTRIBUTE_FIELDS
+
+    try:
+        event = parse_event({k: row.get(k) for k in fields if k in row}, required=required)
+    except ValidationFailed as error:
+        problems.extend(_problems_of(error))
+        return None
+    for name in [n for n in event.fields if n in ATTRIBUTE_FIELDS]:
+        resolved = resolve(event.fields[name], ATTRIBUTE_FIELDS[name], known)
+        if resolved is None:
+            problems.append(
+                (
+                    name,
+                    f"{event.fields[name]!s} is not a value of business attribute "
+                    f"{ATTRIBUTE_FIELDS[name]}",
+                )
+            )
+        else:
+            event.fields[name] = resolved
+    return event
+
+
+def _timing_fields(row: dict, problems: list) -> dict:
+    started = _timestamp(row, "started", True, problems)
+    completed = _timestamp(row, "completed", False, problems)
+    if started and completed and completed < started:
+        problems.append(("completed", "must not be before started"))
+    return {
+        "started_at": started,
+        "completed_at": completed,
+        "started_data": _json_object_field(row, "started_data", problems, nullable=False),
+        "completed_data": _json_object_field(row, "completed_data", problems, nullable=True),
+        "extensions": _json_object_field(row, "extensions", problems, nullable=False),
+    }
+
+
+def import_known_values(tenant) -> dict:
+    """The tenant's business attribute values, read once per import batch."""
+    from plugins.services.attributes import known_values
+    from plugins.services.events import ATTRIBUTE_FIELDS
+
+    return known_values(tenant, set(ATTRIBUTE_FIELDS.values()))
+
+
+def import_service_row(tenant, row, known) -> Service:
+    """An unsaved Service from one exported row, or RowProblems naming every broken rule."""
+    if not isinstance(row, dict):
+        raise RowProblems([("row", "must be a JSON object")])
+    problems: list[tuple[str, str]] = []
+    service_id = row.get("service_id")
+    if not isinstance(service_id, str) or not service_id.strip():
+        problems.append(("service_id", "is required"))
+    elif len(service_id) > MAX_SERVICE_ID_LENGTH:
+        problems.append(("service_id", f"must be at most {MAX_SERVICE_ID_LENGTH} characters"))
+    event = _import_event(row, IMPORT_SERVICE_FIELDS, ("service_type",), known, problems)
+    timing = _timing_fields(row, problems)
+    if problems:
+        raise RowProblems(problems)
+    return Service(
+        tenant=tenant,
+        service_id=service_id,
+        service_type=event.get("service_type", ""),
+        customer_id=event.get("customer_id") or None,
+        contact_key=event.get("contact_key", ""),
+        expires_at=event.expires_at,
+        est_duration=event.get("est_duration"),
+        disposition=event.get("disposition", ""),
+        disposition_desc=event.get("disposition_desc", ""),
+        **timing,
+    )
+
+
+def _import_child(row, known, kind: str):
+    if not isinstance(row, dict):
+        raise RowProblems([("row", "must be a JSON object")])
+    problems: list[tuple[str, str]] = []
+    if not isinstance(row.get("service_id"), str) or not row["service_id"]:
+        problems.append(("service_id", "is required"))
+    number = _positive_int(row, f"{kind}_id", problems, required=True)
+    state_id = _positive_int(row, "state_id", problems, required=False) if kind == "task" else None
+    type_field = f"{kind}_type"
+    event = _import_event(row, (type_field, *IMPORT_CHILD_FIELDS), (type_field,), known, problems)
+    timing = _timing_fields(row, problems)
+    if problems:
+        raise RowProblems(problems)
+    values = {
+        f"{kind}_id": number,
+        type_field: event.get(type_field, ""),
+        "est_duration": event.get("est_duration"),
+        "disposition": event.get("disposition", ""),
+        "disposition_desc": event.get("disposition_desc", ""),
+        **timing,
+    }
+    if kind == "task":
+        values["state_id"] = state_id
+    return row["service_id"], values
+
+
+def import_state_row(row, known) -> tuple[str, dict]:
+    """(service_id, State field values) from one exported row, or RowProblems."""
+    return _import_child(row, known, "state")
+
+
+def import_task_row(row, known) -> tuple[str, dict]:
+    """(service_id, Task field values) from one exported row, or RowProblems."""
+    return _import_child(row, known, "task")
+
+
+def _copy_rows(model, objects) -> None:
+    """COPY the rows into the model's table (PostgreSQL, psycopg 3): the fastest insert."""
+    import json
+
+    from django.db import connection, models
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for obj in objects:
+            row = []
+            for f in fields:
+                value = getattr(obj, f.attname)
+                if value is not None and isinstance(f, models.JSONField):
+                    value = json.dumps(value)
+                row.append(value)
+            copy.write_row(row)
+
+
+def _insert(model, objects: list) -> None:
+    from django.db import connection
+
+    if not objects:
+        return
+    if connection.vendor == "postgresql":
+        _copy_rows(model, objects)
+    else:
+        model.objects.bulk_create(objects, batch_size=500)
+
+
+def import_services_batch(tenant, services: list[Service]) -> int:
+    """Insert the services whose service_id the tenant does not have yet (the first of each
+    id within the batch); one short transaction; answer how many were inserted."""
+    from plugins.services.selectors import existing_service_ids
+
+    with transaction.atomic():
+        existing = existing_service_ids(tenant, {s.service_id for s in services})
+        fresh, seen = [], set(existing)
+        for service in services:
+            if service.service_id not in seen:
+                seen.add(service.service_id)
+                fresh.append(service)
+        _insert(Service, fresh)
+    return len(fresh)
+
+
+def _import_children(tenant, model, kind: str, rows: list[tuple[int, str, dict]]):
+    """Insert states or tasks whose service exists in the tenant and whose number it does not
+    have yet; answer (inserted, [(line, service_id) of rows whose service is unknown])."""
+    from django.db.models import Max, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from plugins.services.selectors import service_row_ids
+
+    number = f"{kind}_id"
+    with transaction.atomic():
+        pks = service_row_ids(tenant, {service_id for _, service_id, _ in rows})
+        present = set(
+            model.objects.filter(service_id__in=list(pks.values())).values_list(
+                "service_id", number
+            )
+        )
+        fresh, unknown = [], []
+        for line, service_id, values in rows:
+            pk = pks.get(service_id)
+            if pk is None:
+                unknown.append((line, service_id))
+                continue
+            key = (pk, values[number])
+            if key not in present:
+                present.add(key)
+                fresh.append(model(service_id=pk, **values))
+        _insert(model, fresh)
+        touched = {obj.service_id for obj in fresh}
+        if touched:
+            highest = (
+                model.objects.filter(service_id=OuterRef("pk"))
+                .order_by()
+                .values("service_id")
+                .annotate(top=Max(number))
+                .values("top")[:1]
+            )
+            Service.objects.filter(pk__in=touched).update(
+                **{f"last_{kind}_id": Coalesce(Subquery(highest), 0)}
+            )
+    return len(fresh), unknown
+
+
+def import_states_batch(tenant, rows: list[tuple[int, str, dict]]):
+    """rows: (line, service_id, values from import_state_row) -> (inserted, unknown services)."""
+    return _import_children(tenant, State, "state", rows)
+
+
+def import_tasks_batch(tenant, rows: list[tuple[int, str, dict]]):
+    """rows: (line, service_id, values from import_task_row) -> (inserted, unknown services)."""
+    return _import_children(tenant, Task, "task", rows)

@@ -1,0 +1,324 @@
+"""The @job decorator and the handle a job's body reports through.
+
+    from csadmin.jobs import job
+
+    @job("maintenance.purge")
+    def purge(handle):
+        for batch in batches(handle.arguments):
+            handle.check_cancelled()
+            ...
+            handle.progress(done, total)
+            handle.count(services=len(batch))
+
+The decorator makes a Celery task (late acknowledgement, requeued when its worker dies) that
+takes a JobRun id. The task starts the run (counting the delivery), calls the body with a
+JobHandle, and finishes the run as succeeded, failed or cancelled; the body's exceptions never
+reach Celery, so a failed job is acknowledged once and not retried by the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from contextlib import contextmanager
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from csadmin.jobs import files
+from csadmin.jobs.models import JobFile, JobLog, JobRun
+from csadmin.pluginlib.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+MAX_DELIVERIES = 3
+# Progress is written at most this often from the body's calls ...
+FLUSH_MIN_SECONDS = 0.5
+# ... and at least this often while running (with the heartbeat) by a thread beside the body.
+FLUSH_MAX_SECONDS = 2.0
+MAX_LOG_LINES = 1000
+MAX_MESSAGE_LENGTH = 2000
+MAX_ERROR_LENGTH = 2000
+
+
+class JobCancelled(Exception):
+    """Raised by handle.check_cancelled(); ends the run as cancelled."""
+
+
+def job(name=None, *, time_limit: int | None = None, soft_time_limit: int | None = None):
+    """Make `func(handle)` a job. `name` is its kind (the Celery task name); it defaults to
+    "<module>.<function>". Use as @job, @job() or @job("plugin.kind")."""
+    if callable(name):
+        return job()(name)
+
+    def decorate(func):
+        from csadmin.celery import app
+        from csadmin.pluginlib.registry import registry
+
+        task_name = name or f"{func.__module__}.{func.__name__}"
+        options = {}
+        if time_limit is not None:
+            options["time_limit"] = time_limit
+        if soft_time_limit is not None:
+            options["soft_time_limit"] = soft_time_limit
+
+        def run(task, job_id: int) -> None:
+            execute(job_id, func, in_worker=not task.request.is_eager)
+
+        run.__name__ = func.__name__
+        run.__doc__ = func.__doc__
+        run.__module__ = func.__module__
+        task = app.task(
+            name=task_name,
+            bind=True,
+            acks_late=True,
+            reject_on_worker_lost=True,
+            ignore_result=True,
+            **options,
+        )(run)
+        task.job_body = func
+        registry.register_job(task_name, func.__module__)
+        return task
+
+    return decorate
+
+
+class JobHandle:
+    """What a job's body sees: its run, arguments and tenant, and the calls to report through."""
+
+    def __init__(self, run: JobRun) -> None:
+        self.run = run
+        self.job_id = run.pk
+        self.kind = run.kind
+        self.tenant = run.tenant
+        self.arguments = dict(run.arguments or {})
+        self.actor = run.created_by_user
+        self.attempt = run.attempts
+        self._done = 0
+        self._total: int | None = None
+        self._counts: dict[str, int] = {}
+        self._dirty = False
+        self._last_flush = float("-inf")
+        self._values_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._log_lines = JobLog.objects.filter(job_id=run.pk).count()
+
+    # -- progress and counts ---------------------------------------------------------------
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Report `done` of `total` units (total None keeps the last total)."""
+        with self._values_lock:
+            self._done = max(0, int(done))
+            if total is not None:
+                self._total = max(0, int(total))
+            self._dirty = True
+        self._maybe_flush()
+
+    def count(self, **increments: int) -> None:
+        """Add to named counts, e.g. count(services=500, states=1200)."""
+        with self._values_lock:
+            for key, value in increments.items():
+                self._counts[key] = self._counts.get(key, 0) + int(value)
+            self._dirty = True
+        self._maybe_flush()
+
+    def set_counts(self, **values: int) -> None:
+        """Set named counts to these values."""
+        with self._values_lock:
+            self._counts.update({key: int(value) for key, value in values.items()})
+            self._dirty = True
+        self._maybe_flush()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        with self._values_lock:
+            return dict(self._counts)
+
+    def snapshot(self) -> dict:
+        with self._values_lock:
+            return {"done": self._done, "total": self._total, "counts": dict(self._counts)}
+
+    def _maybe_flush(self) -> None:
+        if time.monotonic() - self._last_flush >= FLUSH_MIN_SECONDS:
+            self.flush(wait=False)
+
+    def flush(self, *, wait: bool = True) -> bool:
+        """Write progress, counts and the heartbeat. Without `wait`, skip when the heartbeat
+        thread is writing (it holds the values we would write, or newer ones soon)."""
+        if not self._write_lock.acquire(blocking=wait):
+            return False
+        try:
+            with self._values_lock:
+                values = {"done": self._done, "total": self._total, "counts": dict(self._counts)}
+                self._dirty = False
+                self._last_flush = time.monotonic()
+            JobRun.objects.filter(pk=self.job_id, state=JobRun.State.RUNNING).update(
+                heartbeat_at=timezone.now(), **values
+            )
+            return True
+        finally:
+            self._write_lock.release()
+
+    def due_for_flush(self) -> bool:
+        since = time.monotonic() - self._last_flush
+        return (self._dirty and since >= FLUSH_MIN_SECONDS) or since >= FLUSH_MAX_SECONDS
+
+    # -- log, cancellation, files ----------------------------------------------------------
+    def log(self, level: str, message: str) -> None:
+        """Add a log line (level debug, info, warning or error) that the job page shows."""
+        level = str(level).lower()
+        if level not in JobLog.Level.values:
+            level = JobLog.Level.INFO
+        if self._log_lines > MAX_LOG_LINES:
+            return
+        self._log_lines += 1
+        if self._log_lines > MAX_LOG_LINES:
+            level, message = JobLog.Level.WARNING, "Further log lines were left out."
+        JobLog.objects.create(
+            job_id=self.job_id, level=level, message=str(message)[:MAX_MESSAGE_LENGTH]
+        )
+
+    def cancel_requested(self) -> bool:
+        return JobRun.objects.filter(pk=self.job_id, cancel_requested=True).exists()
+
+    def check_cancelled(self) -> None:
+        """Call between batches: raises JobCancelled when someone asked to cancel the job."""
+        if self.cancel_requested():
+            raise JobCancelled()
+
+    def add_file(self, name: str, source) -> JobFile:
+        """Attach an output file: bytes, a binary file object, or the file at a path."""
+        target = files.job_file_path(self.job_id, name)
+        size = files.store(target, source)
+        return self._register_file(name, size)
+
+    @contextmanager
+    def open_file(self, name: str, mode: str = "wb", encoding: str | None = None):
+        """Write an output file in place (streamed, never whole in memory):
+        `with handle.open_file("services.csv", "w", encoding="utf-8") as out: ...`"""
+        target = files.job_file_path(self.job_id, name)
+        with files.atomic_write(target, mode, encoding) as out:
+            yield out
+        self._register_file(name, target.stat().st_size)
+
+    def _register_file(self, name: str, size: int) -> JobFile:
+        stored, _ = JobFile.objects.update_or_create(
+            job_id=self.job_id, name=name, defaults={"size": size, "created_at": timezone.now()}
+        )
+        return stored
+
+
+class Heartbeat(threading.Thread):
+    """Writes progress and the heartbeat at least every FLUSH_MAX_SECONDS while the body runs,
+    also when the body is busy in one long call. Only in a worker: in eager mode the body runs
+    inside the caller's transaction, where a second connection would wait for it."""
+
+    def __init__(self, handle: JobHandle) -> None:
+        super().__init__(name=f"job-{handle.job_id}-heartbeat", daemon=True)
+        self.handle = handle
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopping.wait(FLUSH_MIN_SECONDS):
+                if self.handle.due_for_flush():
+                    try:
+                        self.handle.flush()
+                    except DatabaseError:
+                        logger.warning("job %s: heartbeat write failed", self.handle.job_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=60)
+
+
+def execute(job_id: int, body, *, in_worker: bool) -> None:
+    """Run one delivery of a job: start (or refuse) the run, call the body, finish the run."""
+    run = start_run(job_id)
+    if run is None:
+        return
+    handle = JobHandle(run)
+    heartbeat = Heartbeat(handle) if in_worker else None
+    if heartbeat:
+        heartbeat.start()
+    state, error = JobRun.State.SUCCEEDED, ""
+    try:
+        body(handle)
+    except JobCancelled:
+        state = JobRun.State.CANCELLED
+    except SoftTimeLimitExceeded:
+        state, error = JobRun.State.FAILED, "The job ran past its time limit."
+    except Exception as exc:
+        logger.exception("job %s (%s) failed", job_id, run.kind)
+        state, error = JobRun.State.FAILED, error_summary(exc)
+    finally:
+        if heartbeat:
+            heartbeat.stop()
+    finish_run(handle, state, error)
+
+
+def error_summary(exc: Exception) -> str:
+    text = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+    return text[:MAX_ERROR_LENGTH]
+
+
+def start_run(job_id: int) -> JobRun | None:
+    """Count this delivery and mark the run running; None when it must not run (finished,
+    cancelled before it started, deleted, or delivered too often)."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = JobRun.objects.select_for_update().filter(pk=job_id).first()
+        if run is None or run.state in JobRun.FINISHED:
+            return None
+        if run.cancel_requested:
+            _end(run, JobRun.State.CANCELLED, "", now)
+            return None
+        if run.attempts >= MAX_DELIVERIES:
+            message = (
+                f"Stopped after {MAX_DELIVERIES} deliveries: the worker running it stopped "
+                "each time before it finished."
+            )
+            _end(run, JobRun.State.FAILED, message, now)
+            JobLog.objects.create(job=run, level=JobLog.Level.ERROR, message=message)
+            return None
+        run.attempts += 1
+        run.state = JobRun.State.RUNNING
+        run.started_at = run.started_at or now
+        run.heartbeat_at = now
+        # A redelivered job starts over, so its progress does too.
+        run.done, run.counts = 0, {}
+        run.save()
+        if run.attempts > 1:
+            JobLog.objects.create(
+                job=run,
+                level=JobLog.Level.WARNING,
+                message=f"Delivered again (attempt {run.attempts} of {MAX_DELIVERIES}); "
+                "starting over.",
+            )
+    return JobRun.objects.select_related("tenant", "created_by_user").get(pk=job_id)
+
+
+def finish_run(handle: JobHandle, state: str, error: str) -> None:
+    """Write the end state, unless something else ended the run meanwhile (the reaper)."""
+    values = handle.snapshot()
+    if state == JobRun.State.SUCCEEDED and values["total"] is not None:
+        values["done"] = max(values["done"], values["total"])
+    now = timezone.now()
+    with transaction.atomic():
+        ended = JobRun.objects.filter(
+            pk=handle.job_id, state=JobRun.State.RUNNING, attempts=handle.attempt
+        ).update(state=state, error=error, finished_at=now, heartbeat_at=now, **values)
+        if ended and error:
+            JobLog.objects.create(job_id=handle.job_id, level=JobLog.Level.ERROR, message=error)
+        elif ended and state == JobRun.State.CANCELLED:
+            JobLog.objects.create(
+                job_id=handle.job_id, level=JobLog.Level.WARNING, message="Cancelled."
+            )
+
+
+def _end(run: JobRun, state: str, error: str, now) -> None:
+    run.state, run.error, run.finished_at = state, error, now
+    run.save(update_fields=["state", "error", "finished_at"])

@@ -1,0 +1,76 @@
+"""Reads about jobs, always within one tenant; list reads cost a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from csadmin.jobs.files import is_valid_file_name
+from csadmin.jobs.models import JobFile, JobRun
+from csadmin.pluginlib.errors import NotFoundError
+
+PAGE_SIZE = 50
+
+
+def jobs_of(tenant, filters: dict | None = None):
+    """A tenant's runs, newest first, filtered by kind, state and plug-in, files prefetched."""
+    filters = filters or {}
+    rows = JobRun.objects.filter(tenant=tenant)
+    for field in ("kind", "state", "plugin"):
+        if filters.get(field):
+            rows = rows.filter(**{field: filters[field]})
+    files = Prefetch("files", queryset=JobFile.objects.only("id", "job_id", "name", "size"))
+    return rows.prefetch_related(files).order_by("-id")
+
+
+def jobs_page(
+    *, tenant, filters: dict | None = None, after_id: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[JobRun], int | None]:
+    """One page by keyset on id (newest first) and the id to continue after (None: last page)."""
+    rows = jobs_of(tenant, filters)
+    if after_id is not None:
+        rows = rows.filter(id__lt=after_id)
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (page[-1].id if more else None)
+
+
+def job_filter_choices(tenant) -> dict[str, list[str]]:
+    runs = JobRun.objects.filter(tenant=tenant)
+    return {
+        field: list(runs.order_by(field).values_list(field, flat=True).distinct())
+        for field in ("kind", "plugin")
+    }
+
+
+def get_job(*, tenant, job_id) -> JobRun:
+    """One run of this tenant with its files; another tenant's id is simply not found."""
+    try:
+        job_id = int(job_id)
+    except (TypeError, ValueError):
+        raise NotFoundError(f"No job {job_id}.") from None
+    run = (
+        JobRun.objects.filter(tenant=tenant, pk=job_id)
+        .select_related("retry_of")
+        .prefetch_related("files")
+        .first()
+    )
+    if run is None:
+        raise NotFoundError(f"No job {job_id}.")
+    return run
+
+
+def job_log(run: JobRun, limit: int = 500):
+    """The latest `limit` log lines, oldest first."""
+    return list(reversed(run.log_lines.order_by("-id")[:limit]))
+
+
+def get_job_file(*, tenant, job_id, name: str) -> JobFile:
+    """An output file of a run of this tenant, present on disk; else not found."""
+    if not is_valid_file_name(name):
+        raise NotFoundError("No such file.")
+    run = get_job(tenant=tenant, job_id=job_id)
+    stored = JobFile.objects.filter(job=run, name=name).first()
+    if stored is None or not stored.path.is_file():
+        raise NotFoundError(f"Job {run.pk} has no file {name}.")
+    return stored

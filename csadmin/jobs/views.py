@@ -1,0 +1,150 @@
+"""The Jobs pages: the list with filters, a job's page with its live part, cancel, retry,
+downloads. Thin: parse, call the selectors and services, render."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from csadmin.jobs.api.views import download
+from csadmin.jobs.models import JobRun
+from csadmin.jobs.selectors import get_job, get_job_file, job_filter_choices, job_log, jobs_page
+from csadmin.jobs.services import cancel_job, may_manage, retry_job
+from csadmin.pluginlib.errors import DomainError, NotFoundError
+from csadmin.ui.views import TenantPageMixin, htmx_partial
+
+VIEW = "jobs.runs.view"
+POLL_SECONDS = 1
+STOP_POLLING = 286  # htmx stops polling on this status (and still swaps the content)
+
+
+class JobFilterForm(forms.Form):
+    kind = forms.CharField(required=False, max_length=200)
+    state = forms.ChoiceField(required=False, choices=[("", "any"), *JobRun.State.choices])
+    plugin = forms.CharField(required=False, max_length=100)
+    after = forms.IntegerField(required=False, min_value=1)
+
+
+class JobListPage(TenantPageMixin, TemplateView):
+    privilege = VIEW
+    template_name = "jobs/list.html"
+
+    def get(self, request, *args, **kwargs):
+        form = JobFilterForm(request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        rows, next_after = jobs_page(
+            tenant=request.tenant, filters=filters, after_id=filters.get("after")
+        )
+        query = request.GET.copy()
+        query.pop("after", None)
+        if next_after:
+            query["after"] = next_after
+        context = {
+            "form": form,
+            "rows": rows,
+            "choices": job_filter_choices(request.tenant),
+            "states": JobRun.State.values,
+            "next_query": query.urlencode() if next_after else None,
+            "breadcrumbs": [("Operations", None), ("Jobs", None)],
+        }
+        return htmx_partial(request, self.template_name, "rows", context)
+
+
+def job_context(request, run: JobRun) -> dict:
+    return {
+        "run": run,
+        "log": job_log(run),
+        "files": list(run.files.all()),
+        "counts": sorted((run.counts or {}).items()),
+        "can_manage": may_manage(run, request.user, request.tenant),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+class JobPage(TenantPageMixin, TemplateView):
+    privilege = VIEW
+    template_name = "jobs/detail.html"
+
+    def get(self, request, job_id: int, *args, **kwargs):
+        run = _job_or_404(request, job_id)
+        context = job_context(request, run)
+        context["breadcrumbs"] = [
+            ("Operations", None),
+            ("Jobs", reverse("jobs:list")),
+            (f"Job {run.pk}", None),
+        ]
+        return TemplateResponse(request, self.template_name, context)
+
+
+class JobLivePartial(TenantPageMixin, View):
+    """What the job page polls: progress, state, counts, log, files. Once the job has ended it
+    answers 286 so htmx swaps the final state in and stops polling."""
+
+    privilege = VIEW
+
+    def get(self, request, job_id: int):
+        run = _job_or_404(request, job_id)
+        status = STOP_POLLING if run.finished else 200
+        return TemplateResponse(
+            request, "jobs/detail.html#live", job_context(request, run), status=status
+        )
+
+
+class JobCancelAction(TenantPageMixin, View):
+    privilege = VIEW  # the service lets only the owner or a jobs.runs.manage holder through
+
+    def post(self, request, job_id: int):
+        try:
+            run = cancel_job(tenant=request.tenant, job_id=job_id, actor=request.user)
+        except NotFoundError as error:
+            raise _page_not_found(error) from None
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            message = "cancelled" if run.finished else "will stop at its next batch"
+            messages.success(request, f"Job {run.pk} {message}.")
+        return redirect("jobs:detail", job_id=job_id)
+
+
+class JobRetryAction(TenantPageMixin, View):
+    privilege = VIEW
+
+    def post(self, request, job_id: int):
+        try:
+            run = retry_job(tenant=request.tenant, job_id=job_id, actor=request.user)
+        except NotFoundError as error:
+            raise _page_not_found(error) from None
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("jobs:detail", job_id=job_id)
+        messages.success(request, f"Job {job_id} started again as job {run.pk}.")
+        return redirect("jobs:detail", job_id=run.pk)
+
+
+class JobFileDownload(TenantPageMixin, View):
+    privilege = VIEW
+
+    def get(self, request, job_id: int, name: str):
+        try:
+            stored = get_job_file(tenant=request.tenant, job_id=job_id, name=name)
+        except NotFoundError as error:
+            raise _page_not_found(error) from None
+        return download(stored)
+
+
+def _job_or_404(request, job_id: int) -> JobRun:
+    try:
+        return get_job(tenant=request.tenant, job_id=job_id)
+    except NotFoundError as error:
+        raise _page_not_found(error) from None
+
+
+def _page_not_found(error):
+    from django.http import Http404
+
+    return Http404(error.message)

@@ -1,0 +1,35 @@
+"""Maintenance: purge old services, export them (stream and files), import files back, and a
+nightly retention policy per tenant (Context Services API §6). Every long operation runs as a
+job of csadmin.jobs; the management commands call the same functions."""
+
+from csadmin.pluginlib import PluginConfig, Privilege
+
+OPERATOR = "Maintenance Operator"
+
+
+class MaintenanceConfig(PluginConfig):
+    name = "plugins.maintenance"
+    label = "maintenance"
+    verbose_name = "Maintenance"
+    version = "1.0.0"
+    description = "Purge, export, import and the retention policy of services."
+    base_url = "maintenance"
+    menu_heading = "Operations"
+    requires = ("services",)
+    privileges = (
+        Privilege(
+            "maintenance.run",
+            "Purge, export and import services; edit the retention policy",
+            administrative=True,
+            roles=(OPERATOR,),
+        ),
+        Privilege(
+            "maintenance.view",
+            "See the maintenance page and the purge preview",
+            read_only=True,
+            roles=(OPERATOR,),
+        ),
+    )
+
+
+config = MaintenanceConfig

@@ -1,0 +1,156 @@
+"""POST /maintenance/purge, GET /maintenance/services/stream, POST /maintenance/services/files
+(spec §6). Thin: parse, call the plug-in's services, answer."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from csadmin.jobs import job_accepted
+from csadmin.jobs.api.serializers import JobAcceptedSerializer
+from csadmin.pluginlib import TenantAPIView
+from plugins.maintenance import services
+from plugins.maintenance.exporting import parse_export_query, stream_json_array, stream_ndjson
+from plugins.maintenance.purge import OPERATIONS
+from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge, keep_upload
+
+RUN = "maintenance.run"
+ERROR = OpenApiResponse(description="The spec's error body")
+NDJSON = "application/x-ndjson"
+
+
+class PurgeSerializer(serializers.Serializer):
+    limit = serializers.DateTimeField(help_text="services started before this are purged")
+    operation = serializers.ChoiceField(choices=OPERATIONS)
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class FilesUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False)
+    max_errors = serializers.IntegerField(required=False, min_value=1)
+
+
+EXPORT_PARAMETERS = [
+    OpenApiParameter("time_from", OpenApiTypes.DATETIME, required=True),
+    OpenApiParameter("time_to", OpenApiTypes.DATETIME, description="default now"),
+    OpenApiParameter("filter_events", str, enum=["any", "started", "completed"]),
+    OpenApiParameter("export_content", bool),
+    OpenApiParameter(
+        "filter_state", str, enum=["any", "active", "inactive"], description="only with content"
+    ),
+]
+
+
+class PurgeView(TenantAPIView):
+    privileges = {"POST": RUN}
+
+    @extend_schema(
+        operation_id="maintenance_purge",
+        request=PurgeSerializer,
+        responses={202: JobAcceptedSerializer, 400: ERROR, 401: ERROR},
+    )
+    def post(self, request):
+        run = services.start_purge(tenant=request.tenant, body=request.data, actor=request.user)
+        return job_accepted(request, run)
+
+
+class NdjsonRenderer(JSONRenderer):
+    """Lets `Accept: application/x-ndjson` through negotiation (errors still render as JSON)."""
+
+    media_type = NDJSON
+
+
+class ExportStreamView(TenantAPIView):
+    privileges = {"GET": RUN}
+    renderer_classes = [JSONRenderer, NdjsonRenderer]
+
+    @extend_schema(
+        operation_id="maintenance_services_stream",
+        parameters=EXPORT_PARAMETERS,
+        responses={200: OpenApiTypes.ANY, 400: ERROR, 401: ERROR},
+    )
+    def get(self, request):
+        query = parse_export_query(request.query_params)
+        if NDJSON in request.headers.get("Accept", ""):
+            body, content_type = stream_ndjson(request.tenant, query), NDJSON
+        else:
+            body, content_type = stream_json_array(request.tenant, query), "application/json"
+        response = StreamingHttpResponse(body, content_type=content_type)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class LimitedMultiPartParser(MultiPartParser):
+    """Multipart with the upload streamed to disk and stopped past the configured limit."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]
+        request.upload_handlers = [LimitedUploadHandler(request._request)]
+        return super().parse(stream, media_type, parser_context)
+
+
+class _NoFormatOverride:
+    URL_FORMAT_OVERRIDE = None
+
+
+class FormatIsOurs(DefaultContentNegotiation):
+    """`?format=json|csv` names the export files' format here (spec §6), not DRF's renderer."""
+
+    settings = _NoFormatOverride
+
+
+class ServiceFilesView(TenantAPIView):
+    privileges = {"POST": RUN}
+    content_negotiation_class = FormatIsOurs
+    parser_classes = [LimitedMultiPartParser, JSONParser]
+
+    @extend_schema(
+        operation_id="maintenance_services_files",
+        parameters=[
+            *EXPORT_PARAMETERS,
+            OpenApiParameter("format", str, enum=["json", "csv"], description="export only"),
+            OpenApiParameter("max_errors", int, description="import only"),
+        ],
+        request={"multipart/form-data": FilesUploadSerializer},
+        responses={202: JobAcceptedSerializer, 400: ERROR, 401: ERROR, 413: ERROR},
+    )
+    def post(self, request):
+        try:
+            upload = request.FILES.get("file")
+        except UploadTooLarge as too_large:
+            return Response(
+                {
+                    "message": str(too_large),
+                    "exception": "PayloadTooLargeException",
+                    "errors": {"file": [f"must be at most {too_large.limit} bytes"]},
+                },
+                status=413,
+            )
+        if upload is None:
+            return self.export(request)
+        max_errors = services.parse_max_errors(
+            request.data.get("max_errors") or request.query_params.get("max_errors")
+        )
+        token = keep_upload(upload)
+        run = services.start_import(
+            tenant=request.tenant,
+            token=token,
+            name=upload.name,
+            max_errors=max_errors,
+            actor=request.user,
+        )
+        return job_accepted(request, run)
+
+    def export(self, request):
+        query = parse_export_query(request.query_params, for_files=True)
+        fmt = request.query_params.get("format") or "json"
+        run = services.start_export_files(
+            tenant=request.tenant, query=query, fmt=fmt, actor=request.user
+        )
+        return job_accepted(request, run)

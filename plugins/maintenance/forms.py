@@ -1,0 +1,46 @@
+"""Forms of the maintenance page. They only collect input: the rules live in the services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from plugins.maintenance.models import OPERATIONS
+
+
+class PurgeForm(forms.Form):
+    limit = forms.DateTimeField(
+        label="Started before",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Services started before this time (UTC) are purged.",
+    )
+    operation = forms.ChoiceField(choices=OPERATIONS, initial="purge.service.completed")
+    dry_run = forms.BooleanField(required=False, label="Dry run (count only)")
+
+
+class PolicyForm(forms.Form):
+    enabled = forms.BooleanField(required=False, label="Run nightly")
+    operation = forms.ChoiceField(choices=OPERATIONS)
+    age_days = forms.IntegerField(min_value=1, max_value=36500, label="Older than (days)")
+
+
+class ExportForm(forms.Form):
+    time_from = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    time_to = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    filter_events = forms.ChoiceField(
+        choices=[("any", "any"), ("started", "started"), ("completed", "completed")]
+    )
+    export_content = forms.BooleanField(required=False, label="Full content")
+    filter_state = forms.ChoiceField(
+        choices=[("any", "any"), ("active", "active"), ("inactive", "inactive")], required=False
+    )
+    format = forms.ChoiceField(
+        choices=[("json", "JSON"), ("ndjson", "NDJSON"), ("csv", "CSV files (job)")],
+        required=False,
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField()
+    max_errors = forms.IntegerField(min_value=1, required=False, label="Stop after bad rows")

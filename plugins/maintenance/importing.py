@@ -1,0 +1,184 @@
+"""Import: rows of exported files back into a tenant, batch by batch. Each row is checked by
+the services plug-in's own rules (the API's); a bad row is skipped and reported (line, field,
+reason); `max_errors` stops the import; rows already present are skipped, so importing the
+same file twice adds nothing."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import zipfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from csadmin.pluginlib import ValidationFailed
+from plugins.maintenance import readers
+from plugins.services import services
+
+BATCH = 2000
+ROW_CHECKS = {
+    "services": lambda tenant, row, known: services.import_service_row(tenant, row, known),
+    "states": lambda tenant, row, known: services.import_state_row(row, known),
+    "tasks": lambda tenant, row, known: services.import_task_row(row, known),
+}
+ERROR_COLUMNS = ("file", "line", "field", "reason")
+
+
+class TooManyErrors(ValidationFailed):
+    pass
+
+
+class ErrorReport:
+    """The bad rows, written as CSV as they come (never all kept in memory)."""
+
+    def __init__(self, out, max_errors: int | None) -> None:
+        self.writer = csv.writer(out, lineterminator="\n")
+        self.writer.writerow(ERROR_COLUMNS)
+        self.max_errors, self.rows, self.count = max_errors, 0, 0
+
+    def add(self, source: str, line: int, problems) -> None:
+        self.rows += 1
+        for field, reason in problems:
+            self.writer.writerow([source, line, field, reason])
+        if self.max_errors is not None and self.rows >= self.max_errors:
+            raise TooManyErrors.from_errors(
+                {"max_errors": [f"the import stopped at {self.rows} bad rows"]}
+            )
+
+
+class Source:
+    """One file to import: its name, format and how to open it as text (counting bytes)."""
+
+    def __init__(self, name: str, fmt: str, open_raw, size: int, limit=None) -> None:
+        self.name, self.fmt, self.open_raw, self.size, self.limit = name, fmt, open_raw, size, limit
+
+    def rows(self, stack: ExitStack, on_bytes):
+        raw = stack.enter_context(self.open_raw())
+        stream = readers.text_stream(raw, on_bytes, self.limit)
+        return readers.READERS[self.fmt](stream)
+
+    def entity(self) -> str:
+        with ExitStack() as stack:
+            try:
+                for _line, row in self.rows(stack, lambda size: None):
+                    return readers.entity_of(row)
+            except (readers.FileProblem, UnicodeDecodeError):
+                return "services"  # reported properly when it is read for real
+        return "services"
+
+
+def sources_of(path: Path) -> list[Source]:
+    """The files in an upload, services first (states and tasks need their service)."""
+    fmt = readers.check_upload(path)
+    if fmt != "zip":
+        return [Source(path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)]
+    found = []
+    for info in readers.check_zip(path):
+        with zipfile.ZipFile(path) as archive, archive.open(info) as member:
+            member_fmt = readers.text_format(member.read(readers.CHUNK))
+        if member_fmt is None:
+            raise readers.refuse(f"zip member {info.filename} is not JSON, NDJSON or CSV")
+
+        def opener(info=info):
+            return _zip_member(path, info)
+
+        found.append(Source(info.filename, member_fmt, opener, info.file_size, info.file_size))
+    return found
+
+
+class _zip_member:
+    def __init__(self, path: Path, info) -> None:
+        self.archive = zipfile.ZipFile(path)
+        self.member = self.archive.open(info)
+
+    def __enter__(self):
+        return self.member
+
+    def __exit__(self, *exc) -> None:
+        self.member.close()
+        self.archive.close()
+
+
+def run_import(*, tenant, path, reporter, errors_out, max_errors: int | None = None) -> dict:
+    """Import every row of the upload at `path`; bad rows go to `errors_out` (CSV)."""
+    path = Path(path)
+    sources = sources_of(path)
+    ordered = sorted(
+        (
+            (readers.ENTITY_ORDER.index(source.entity()), n, source)
+            for n, source in enumerate(sources)
+        ),
+        key=lambda item: item[:2],
+    )
+    total = sum(source.size for source in sources)
+    counts = {"rows": 0, "services": 0, "states": 0, "tasks": 0, "skipped": 0, "errors": 0}
+    report = ErrorReport(errors_out, max_errors)
+    progress = {"bytes": 0}
+
+    def on_bytes(size: int) -> None:
+        progress["bytes"] += size
+
+    def show_progress() -> None:
+        reporter.progress(min(progress["bytes"], total), total)
+
+    reporter.progress(0, total)
+    known = services.import_known_values(tenant)
+    try:
+        for _, _, source in ordered:
+            with ExitStack() as stack:
+                rows = source.rows(stack, on_bytes)
+                _load_source(
+                    tenant, source.name, rows, known, report, counts, reporter, show_progress
+                )
+                show_progress()
+    finally:
+        counts["errors"] = report.rows
+        reporter.set_counts(**counts)
+    reporter.progress(total, total)
+    return counts
+
+
+def _load_source(tenant, name, rows, known, report, counts, reporter, show_progress) -> None:
+    entity = None
+    try:
+        while True:
+            batch = list(itertools.islice(rows, BATCH))
+            if not batch:
+                return
+            reporter.check_cancelled()
+            if entity is None:
+                entity = readers.entity_of(next((r for _, r in batch if isinstance(r, dict)), None))
+            _load_batch(tenant, name, entity, batch, known, report, counts)
+            reporter.set_counts(**{**counts, "errors": report.rows})
+            show_progress()
+    except (readers.FileProblem, UnicodeDecodeError) as problem:
+        line = getattr(problem, "line", 0)
+        reason = getattr(problem, "reason", "is not valid UTF-8 text")
+        report.add(name, line, [("file", reason)])
+        raise ValidationFailed.from_errors({"file": [f"{name} line {line}: {reason}"]}) from None
+
+
+def _load_batch(tenant, name, entity, batch, known, report, counts) -> None:
+    check = ROW_CHECKS[entity]
+    good = []
+    for line, row in batch:
+        counts["rows"] += 1
+        if isinstance(row, readers.BadRow):
+            report.add(name, line, [(row.field, row.reason)])
+            continue
+        try:
+            good.append((line, check(tenant, row, known)))
+        except services.RowProblems as bad:
+            report.add(name, line, bad.problems)
+    if entity == "services":
+        inserted = services.import_services_batch(tenant, [service for _, service in good])
+        counts["services"] += inserted
+        counts["skipped"] += len(good) - inserted
+        return
+    rows = [(line, service_id, values) for line, (service_id, values) in good]
+    loader = services.import_states_batch if entity == "states" else services.import_tasks_batch
+    inserted, unknown = loader(tenant, rows)
+    counts[entity] += inserted
+    counts["skipped"] += len(good) - inserted - len(unknown)
+    for line, service_id in unknown:
+        report.add(name, line, [("service_id", f"this tenant has no service {service_id}")])

@@ -1,0 +1,293 @@
+"""Reading import files by content: JSON array, NDJSON, CSV, or a zip of them. Readers yield
+(line, row) one row at a time from a stream, never the whole file; a row that cannot be read
+is yielded as (line, BadRow(field, reason)) so the importer reports it and carries on.
+
+Uploads are checked before anything is inflated or parsed: their size, their type by their
+first bytes (not their name), and for a zip its members' names, total size and ratio.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from csadmin.pluginlib import ValidationFailed
+from plugins.maintenance.exporting import FORMULA_STARTS, INTEGER_COLUMNS, JSON_COLUMNS
+
+CHUNK = 1 << 16
+MAX_ROW_CHARS = 16 * 1024 * 1024
+ZIP_MAGIC = b"PK\x03\x04"
+MEMBER_NAME = re.compile(r"^(?:[^/]+/)*(services|states|tasks)\.(json|ndjson|csv)$")
+ENTITY_ORDER = ("services", "states", "tasks")
+FORMATS_TEXT = "a JSON array, NDJSON, CSV, or a zip of services/states/tasks files"
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "CSADMIN_IMPORT_MAX_BYTES", 512 * 1024 * 1024))
+
+
+def zip_max_bytes() -> int:
+    return int(getattr(settings, "CSADMIN_IMPORT_ZIP_MAX_BYTES", 2 * 1024 * 1024 * 1024))
+
+
+def zip_max_ratio() -> int:
+    return int(getattr(settings, "CSADMIN_IMPORT_ZIP_MAX_RATIO", 100))
+
+
+@dataclass(frozen=True)
+class BadRow:
+    field: str
+    reason: str
+
+
+class FileProblem(Exception):
+    """The file cannot be read on from here (broken JSON array, too long a row...)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line, self.reason = line, reason
+
+
+def refuse(reason: str) -> ValidationFailed:
+    return ValidationFailed.from_errors({"file": [reason]})
+
+
+# -- type by content --------------------------------------------------------------------------
+
+
+def text_format(head: bytes) -> str | None:
+    """json, ndjson or csv from the first bytes of a text file; None when it is none of them."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return None
+        text = head[: error.start].decode("utf-8")
+    text = text.lstrip("\ufeff \t\r\n")
+    if not text:
+        return None
+    if text[0] == "[":
+        return "json"
+    if text[0] == "{":
+        return "ndjson"
+    header = text.splitlines()[0]
+    if "service_id" in next(csv.reader([header]), []):
+        return "csv"
+    return None
+
+
+def sniff(path: Path) -> str:
+    """zip, json, ndjson or csv, by content; refuses anything else (400 naming `file`)."""
+    with open(path, "rb") as given:
+        head = given.read(CHUNK)
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    found = text_format(head)
+    if found is None:
+        raise refuse(f"must be {FORMATS_TEXT} (judged by its content)")
+    return found
+
+
+def check_zip(path: Path) -> list[zipfile.ZipInfo]:
+    """The members to import, after checking, before inflating anything, their names, their
+    total size and each one's compression ratio (a zip bomb is refused here)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise refuse("is not a readable zip file") from None
+    with archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+    if not members or len(members) > 3:
+        raise refuse("a zip must hold one to three files: services, states and tasks")
+    total = 0
+    for info in members:
+        if not MEMBER_NAME.match(info.filename):
+            raise refuse(
+                f"zip member {info.filename[:100]} is not services, states or tasks "
+                "(.json, .ndjson or .csv)"
+            )
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > zip_max_ratio():
+            raise refuse(
+                f"zip member {info.filename} inflates {ratio:.0f} times its size; "
+                f"at most {zip_max_ratio()} is allowed"
+            )
+    if total > zip_max_bytes():
+        raise refuse(f"the zip inflates to {total} bytes; at most {zip_max_bytes()} is allowed")
+    return members
+
+
+def check_upload(path: Path) -> str:
+    """Everything checked before a job is queued: answers the upload's format."""
+    found = sniff(path)
+    if found == "zip":
+        check_zip(path)
+    return found
+
+
+# -- byte counting, so progress follows the bytes read and a zip cannot inflate past its limit
+
+
+class CountingReader(io.RawIOBase):
+    def __init__(self, raw, on_bytes, limit: int | None = None) -> None:
+        self.raw, self.on_bytes, self.limit, self.seen = raw, on_bytes, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self.seen += size
+        if self.limit is not None and self.seen > self.limit:
+            raise FileProblem(0, "the zip inflates past its declared size or the limit")
+        self.on_bytes(size)
+        return size
+
+
+def text_stream(raw, on_bytes, limit=None):
+    counted = io.BufferedReader(CountingReader(raw, on_bytes, limit), CHUNK)
+    return io.TextIOWrapper(counted, encoding="utf-8-sig", errors="strict", newline="")
+
+
+# -- readers ----------------------------------------------------------------------------------
+
+
+def iter_json_array(stream):
+    """(line, object) for each element of a JSON array, read incrementally."""
+    decoder = json.JSONDecoder()
+    state = {"buf": "", "pos": 0, "line": 1, "eof": False}
+
+    def more() -> bool:
+        data = stream.read(CHUNK)
+        if not data:
+            state["eof"] = True
+            return False
+        state["buf"] = state["buf"][state["pos"] :] + data
+        state["pos"] = 0
+        if len(state["buf"]) > MAX_ROW_CHARS:
+            raise FileProblem(state["line"], f"a row is longer than {MAX_ROW_CHARS} characters")
+        return True
+
+    def next_char() -> str:
+        while True:
+            buf, pos = state["buf"], state["pos"]
+            while pos < len(buf) and buf[pos] in " \t\r\n":
+                if buf[pos] == "\n":
+                    state["line"] += 1
+                pos += 1
+            state["pos"] = pos
+            if pos < len(buf):
+                return buf[pos]
+            if not more():
+                return ""
+
+    if next_char() != "[":
+        raise FileProblem(state["line"], "must be a JSON array")
+    state["pos"] += 1
+    if next_char() == "]":
+        return
+    while True:
+        start_line = state["line"]
+        while True:
+            try:
+                value, end = decoder.raw_decode(state["buf"], state["pos"])
+                if end < len(state["buf"]) or state["eof"] or not more():
+                    break
+            except json.JSONDecodeError:
+                if state["eof"] or not more():
+                    raise FileProblem(start_line, "is not valid JSON") from None
+        state["line"] += state["buf"].count("\n", state["pos"], end)
+        state["pos"] = end
+        yield start_line, value
+        separator = next_char()
+        if separator == "]":
+            return
+        if separator != ",":
+            raise FileProblem(state["line"], "expected ',' or ']' between rows")
+        state["pos"] += 1
+        next_char()  # skip the whitespace before the next row
+
+
+def iter_ndjson(stream):
+    for line, text in enumerate(stream, start=1):
+        if len(text) > MAX_ROW_CHARS:
+            yield line, BadRow("row", f"is longer than {MAX_ROW_CHARS} characters")
+            continue
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            yield line, json.loads(text)
+        except json.JSONDecodeError:
+            yield line, BadRow("row", "is not valid JSON")
+
+
+def unescape_cell(text: str) -> str:
+    """Undo the exporter's formula escaping: one leading quote before a risky start goes."""
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def csv_value(name: str, text: str):
+    text = unescape_cell(text)
+    if text == "":
+        return None
+    if name in INTEGER_COLUMNS and text.isdigit():
+        return int(text)
+    if name in JSON_COLUMNS:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text  # reported by the row's check as "must be a JSON object"
+    return text
+
+
+def iter_csv(stream):
+    csv.field_size_limit(MAX_ROW_CHARS)
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    header = [unescape_cell(name.strip()) for name in header]
+    if "service_id" not in header:
+        raise FileProblem(1, "the CSV header must name service_id")
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise FileProblem(start, f"is not valid CSV ({error})") from None
+        line = reader.line_num
+        if not cells:
+            continue
+        if len(cells) != len(header):
+            yield start, BadRow("row", f"has {len(cells)} cells; the header names {len(header)}")
+            continue
+        yield start, {name: csv_value(name, text) for name, text in zip(header, cells, strict=True)}
+
+
+READERS = {"json": iter_json_array, "ndjson": iter_ndjson, "csv": iter_csv}
+
+
+def entity_of(row) -> str:
+    """What a file holds, judged by its first row: tasks, states or services."""
+    if isinstance(row, dict) and "task_id" in row:
+        return "tasks"
+    if isinstance(row, dict) and "state_id" in row and "service_type" not in row:
+        return "states"
+    return "services"

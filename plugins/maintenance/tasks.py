@@ -1,0 +1,114 @@
+"""The maintenance jobs (purge, export files, import) and the nightly retention task.
+
+The job bodies only unpack their arguments and call the same functions the management
+commands call; the handle is the reporter (progress, counts, log, cancel checks, files)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from celery.schedules import crontab
+
+from csadmin.celery import app
+from csadmin.jobs import job
+
+RETENTION_TASK = "maintenance.apply_retention_policies"
+
+
+def _timestamp(raw):
+    from plugins.services.events import parse_timestamp
+
+    return parse_timestamp(raw)
+
+
+@job("maintenance.purge")
+def purge_job(handle):
+    from plugins.maintenance.purge import audit_purge, run_purge
+
+    arguments = handle.arguments
+    dry_run = bool(arguments.get("dry_run"))
+    limit = _timestamp(arguments["limit"])
+    counts = run_purge(
+        tenant=handle.tenant,
+        operation=arguments["operation"],
+        limit=limit,
+        dry_run=dry_run,
+        reporter=handle,
+        batch=int(arguments.get("batch") or 1000),
+    )
+    if not dry_run:
+        audit_purge(
+            tenant=handle.tenant,
+            actor=handle.actor,
+            operation=arguments["operation"],
+            limit=limit,
+            counts=counts,
+            job_id=handle.job_id,
+        )
+
+
+@job("maintenance.export_files")
+def export_files_job(handle):
+    from plugins.maintenance.exporting import parse_export_query, write_export_files
+
+    arguments = handle.arguments
+    query = parse_export_query(arguments, for_files=True)
+
+    def open_file(name):
+        return handle.open_file(name, "w", encoding="utf-8")
+
+    write_export_files(
+        tenant=handle.tenant,
+        query=query,
+        fmt=arguments.get("format", "json"),
+        open_file=open_file,
+        reporter=handle,
+    )
+
+
+@job("maintenance.import")
+def import_job(handle):
+    from plugins.maintenance.importing import run_import
+    from plugins.maintenance.uploads import upload_path
+
+    arguments = handle.arguments
+    path = upload_path(arguments["upload"])
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "errors.csv"
+        counts = {}
+        try:
+            with open(report, "w", encoding="utf-8", newline="") as errors_out:
+                counts = run_import(
+                    tenant=handle.tenant,
+                    path=path,
+                    reporter=handle,
+                    errors_out=errors_out,
+                    max_errors=arguments.get("max_errors"),
+                )
+        finally:
+            if handle.counts.get("errors"):
+                handle.add_file("errors.csv", report)
+        handle.log(
+            "info",
+            f"Imported {counts.get('services', 0)} services, {counts.get('states', 0)} states, "
+            f"{counts.get('tasks', 0)} tasks; {counts.get('skipped', 0)} already present, "
+            f"{counts.get('errors', 0)} bad rows.",
+        )
+
+
+@app.task(name=RETENTION_TASK, ignore_result=True)
+def apply_retention_policies():
+    from plugins.maintenance.services import run_retention_policies
+
+    return len(run_retention_policies())
+
+
+# Nightly at 02:30 UTC: queue a purge per tenant whose retention policy is enabled.
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "maintenance-retention-policies": {
+        "task": RETENTION_TASK,
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -1,0 +1,87 @@
+"""Uploaded import files: streamed to disk with a size limit, kept under MEDIA_ROOT until the
+import job reads them. A job names its upload by a random token, never by a path."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+from plugins.maintenance.readers import check_upload, max_upload_bytes
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class UploadTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"file: the upload is larger than {limit} bytes")
+        self.limit = limit
+
+
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Streams the upload to a temporary file and stops as soon as it passes the limit."""
+
+    def __init__(self, request=None, limit: int | None = None) -> None:
+        super().__init__(request)
+        self.limit = limit if limit is not None else max_upload_bytes()
+        self.received = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length and content_length > self.limit + 64 * 1024:
+            raise UploadTooLarge(self.limit)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            if self.file is not None:
+                self.file.close()
+            raise UploadTooLarge(self.limit)
+        return super().receive_data_chunk(raw_data, start)
+
+
+def uploads_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "maintenance" / "uploads"
+
+
+def upload_path(token: str) -> Path:
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        raise ValueError("not an upload token")
+    return uploads_root() / token / "upload"
+
+
+def keep_upload(uploaded) -> str:
+    """Move the uploaded file under MEDIA_ROOT, check its type (and a zip's sizes) by content;
+    answer its token. A refused file is removed at once."""
+    token = secrets.token_urlsafe(24)
+    target = upload_path(token)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = getattr(uploaded, "temporary_file_path", None)
+    if temporary is not None:
+        shutil.copyfile(temporary(), target)
+    else:
+        with open(target, "wb") as out:
+            for chunk in uploaded.chunks():
+                out.write(chunk)
+    try:
+        check_upload(target)
+    except Exception:
+        discard_upload(token)
+        raise
+    return token
+
+
+def keep_local_file(path) -> str:
+    """The management command's path into the same place (so it runs the job's code)."""
+    token = secrets.token_urlsafe(24)
+    target = upload_path(token)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    return token
+
+
+def discard_upload(token: str) -> None:
+    shutil.rmtree(upload_path(token).parent, ignore_errors=True)

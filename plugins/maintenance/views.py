@@ -1,0 +1,232 @@
+"""The Maintenance page: purge with a preview, the retention policy, export and import.
+Long work is queued as a job; the page then shows the job's own page (live progress)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.generic import TemplateView
+
+from csadmin.pluginlib import DomainError, TenantPageMixin, htmx_partial
+from plugins.maintenance import selectors, services
+from plugins.maintenance.exporting import parse_export_query, stream_json_array, stream_ndjson
+from plugins.maintenance.forms import ExportForm, ImportForm, PolicyForm, PurgeForm
+from plugins.maintenance.models import OPERATIONS
+from plugins.maintenance.readers import max_upload_bytes
+from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge, keep_upload
+
+RUN = "maintenance.run"
+VIEW = "maintenance.view"
+TEMPLATE = "maintenance/page.html"
+
+
+def _job_page(run, request=None):
+    url = reverse("jobs:detail", args=[run.pk])
+    if request is not None and getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def _utc(value):
+    if value is None:
+        return None
+    return timezone.make_aware(value, dt.UTC) if timezone.is_naive(value) else value
+
+
+def _iso(value) -> str | None:
+    value = _utc(value)
+    return value.isoformat() if value else None
+
+
+class MaintenancePage(TenantPageMixin, TemplateView):
+    privilege = VIEW
+    template_name = TEMPLATE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        policy = selectors.retention_policy(self.request.tenant)
+        default_limit = (timezone.now() - dt.timedelta(days=90)).replace(second=0, microsecond=0)
+        context.update(
+            breadcrumbs=[("Maintenance", None)],
+            purge_form=kwargs.get("purge_form")
+            or PurgeForm(initial={"limit": default_limit.strftime("%Y-%m-%dT%H:%M")}),
+            policy=policy,
+            policy_form=PolicyForm(
+                prefix="policy",
+                initial={
+                    "enabled": policy.enabled,
+                    "operation": policy.operation,
+                    "age_days": policy.age_days,
+                },
+            ),
+            export_form=ExportForm(initial={"time_from": default_limit.strftime("%Y-%m-%dT%H:%M")}),
+            import_form=ImportForm(),
+            max_upload=max_upload_bytes(),
+            can_run=self.can(RUN),
+        )
+        return context
+
+
+class PurgePreview(TenantPageMixin, View):
+    """How many services each operation would remove, for the limit in the form (htmx)."""
+
+    privilege = VIEW
+
+    def get(self, request):
+        form = PurgeForm(request.GET)
+        context = {"preview_error": None, "preview": None}
+        if form.is_valid() or "limit" in form.cleaned_data:
+            limit = _utc(form.cleaned_data["limit"])
+            counts = selectors.purge_preview(request.tenant, limit)
+            chosen = form.cleaned_data.get("operation")
+            context["preview"] = [
+                {"operation": code, "label": label, "count": counts[code], "chosen": code == chosen}
+                for code, label in OPERATIONS
+            ]
+            context["expired"] = counts["expired"]
+            context["limit"] = limit
+        else:
+            context["preview_error"] = "Give a valid time for “Started before”."
+        return htmx_partial(request, TEMPLATE, "preview", context)
+
+
+class PurgeAction(TenantPageMixin, View):
+    privilege = RUN
+
+    def post(self, request):
+        form = PurgeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The purge needs a valid time and operation.")
+            return redirect("maintenance:page")
+        body = {
+            "limit": _iso(form.cleaned_data["limit"]),
+            "operation": form.cleaned_data["operation"],
+            "dry_run": form.cleaned_data["dry_run"],
+        }
+        try:
+            run = services.start_purge(tenant=request.tenant, body=body, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("maintenance:page")
+        return _job_page(run)
+
+
+class PolicyAction(TenantPageMixin, View):
+    privilege = RUN
+
+    def post(self, request):
+        form = PolicyForm(request.POST, prefix="policy")
+        if not form.is_valid():
+            messages.error(request, "Give an operation and an age of at least one day.")
+            return redirect("maintenance:page")
+        try:
+            services.retention_policy_save(
+                tenant=request.tenant, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Retention policy saved.")
+        return redirect("maintenance:page")
+
+
+def _export_query(data):
+    form = ExportForm(data)
+    if not form.is_valid():
+        raise DomainError("Give a valid “From” time.")
+    data = form.cleaned_data
+    params = {
+        "time_from": _iso(data["time_from"]),
+        "time_to": _iso(data.get("time_to")),
+        "filter_events": data["filter_events"],
+        "export_content": "true" if data["export_content"] else "false",
+    }
+    if data["export_content"] and data.get("filter_state"):
+        params["filter_state"] = data["filter_state"]
+    return parse_export_query(params), data.get("format") or "json"
+
+
+class ExportDownload(TenantPageMixin, View):
+    """The export stream as a download (the same generator as the API's stream)."""
+
+    privilege = RUN
+
+    def get(self, request):
+        try:
+            query, fmt = _export_query(request.GET)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("maintenance:page")
+        if fmt == "ndjson":
+            body, kind, name = (
+                stream_ndjson(request.tenant, query),
+                "application/x-ndjson",
+                "ndjson",
+            )
+        else:
+            body, kind, name = stream_json_array(request.tenant, query), "application/json", "json"
+        response = StreamingHttpResponse(body, content_type=kind)
+        response["Content-Disposition"] = f'attachment; filename="services-export.{name}"'
+        return response
+
+
+class ExportFilesAction(TenantPageMixin, View):
+    privilege = RUN
+
+    def post(self, request):
+        try:
+            query, fmt = _export_query(request.POST)
+            fmt = "csv" if fmt == "csv" else "json"
+            run = services.start_export_files(
+                tenant=request.tenant, query=query, fmt=fmt, actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("maintenance:page")
+        return _job_page(run, request)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ImportAction(TenantPageMixin, View):
+    """The upload streams to disk under the size limit; CSRF is checked once the handlers are
+    set (checking it first would read the body before the limit applies)."""
+
+    privilege = RUN
+
+    def post(self, request):
+        request.upload_handlers = [LimitedUploadHandler(request)]
+        try:
+            return self.checked_post(request)
+        except UploadTooLarge as too_large:
+            messages.error(request, f"The file is larger than {too_large.limit} bytes.")
+            return redirect("maintenance:page")
+
+    @method_decorator(csrf_protect)
+    def checked_post(self, request):
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "Choose a file to import.")
+            return redirect("maintenance:page")
+        try:
+            token = keep_upload(form.cleaned_data["file"])
+            run = services.start_import(
+                tenant=request.tenant,
+                token=token,
+                name=form.cleaned_data["file"].name,
+                max_errors=form.cleaned_data.get("max_errors"),
+                actor=request.user,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("maintenance:page")
+        return _job_page(run)

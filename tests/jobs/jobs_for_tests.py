@@ -1,0 +1,38 @@
+"""Jobs that only the framework's tests run."""
+
+from csadmin.jobs import cancel_job, job
+from csadmin.jobs.models import JobRun
+
+CALLS = []
+
+
+@job("tests.self_cancelling")
+def self_cancelling(handle):
+    """Asks to be cancelled (as a click on Cancel would), then checks between batches."""
+    handle.progress(1, 3)
+    cancel_job(tenant=handle.tenant, job_id=handle.job_id, actor=handle.actor)
+    handle.check_cancelled()
+    handle.progress(3, 3)
+
+
+@job("tests.chatty")
+def chatty(handle):
+    """Reports progress far more often than the throttle writes it."""
+    for done in range(1, 1001):
+        handle.progress(done, 1000)
+        handle.count(items=1)
+
+
+@job("tests.recorder")
+def recorder(handle):
+    CALLS.append(handle.job_id)
+    handle.log("info", "ran")
+
+
+@job("tests.with_files")
+def with_files(handle):
+    handle.add_file(handle.arguments["name"], b"data")
+
+
+def state_of(job_id: int) -> str:
+    return JobRun.objects.get(pk=job_id).state

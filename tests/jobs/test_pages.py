@@ -1,0 +1,155 @@
+"""The Jobs pages: list with filters, a job's page, its live partial, cancel, retry, downloads."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from csadmin.jobs.models import JobFile, JobLog, JobRun
+from csadmin.testing import make_user
+
+State = JobRun.State
+
+
+@pytest.fixture
+def browser(admin) -> Client:
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+def _job(tenant, state=State.SUCCEEDED, **fields) -> JobRun:
+    values = {"kind": "sample.count_notes", "plugin": "sample", "created_by": "root"}
+    return JobRun.objects.create(tenant=tenant, state=state, **{**values, **fields})
+
+
+def test_the_menu_shows_jobs_under_operations(browser, tenant):
+    page = browser.get("/jobs/").content.decode()
+    operations = page.split('<h2 class="nav-heading">Operations</h2>')[1].split("</ul>")[0]
+    assert 'href="/jobs/"' in operations
+
+
+def test_the_list_filters_and_pages(browser, tenant, django_assert_max_num_queries):
+    purge = _job(tenant, State.FAILED, kind="maintenance.purge", plugin="maintenance")
+    for _ in range(60):
+        _job(tenant)
+    with django_assert_max_num_queries(14):
+        page = browser.get("/jobs/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count("data-job=") == 50
+    assert "Older jobs" in html
+    filtered = browser.get("/jobs/?state=failed&kind=maintenance.purge").content.decode()
+    assert filtered.count("data-job=") == 1
+    assert f'data-job="{purge.pk}"' in filtered
+
+
+def test_the_list_answers_only_rows_to_htmx(browser, tenant):
+    _job(tenant)
+    response = browser.get("/jobs/?state=succeeded", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "data-job=" in html and "<html" not in html
+
+
+def test_a_job_page_shows_progress_counts_error_log_and_files(browser, tenant, media_root):
+    run = _job(
+        tenant,
+        State.FAILED,
+        done=3,
+        total=4,
+        counts={"notes": 3},
+        error="RuntimeError: <b>boom</b>",
+    )
+    JobLog.objects.create(job=run, level="error", message="<script>alert(1)</script>")
+    from csadmin.jobs.files import job_file_path, store
+
+    JobFile.objects.create(
+        job=run, name="notes.txt", size=store(job_file_path(run.pk, "notes.txt"), b"hi")
+    )
+    html = browser.get(f"/jobs/{run.pk}/").content.decode()
+    assert 'aria-valuenow="75"' in html
+    assert "&lt;b&gt;boom&lt;/b&gt;" in html and "<b>boom</b>" not in html
+    assert "&lt;script&gt;" in html
+    assert f'href="/jobs/{run.pk}/files/notes.txt"' in html
+    assert "Retry" in html and "hx-trigger" not in html  # ended: no polling
+
+
+def test_a_running_job_page_polls_and_the_partial_stops_when_it_ends(browser, tenant):
+    run = _job(tenant, State.RUNNING, started_at=timezone.now(), done=1, total=2)
+    html = browser.get(f"/jobs/{run.pk}/").content.decode()
+    assert f'hx-get="/jobs/{run.pk}/live/"' in html
+    assert 'hx-trigger="every 1s"' in html
+    assert "Cancel job" in html
+
+    live = browser.get(f"/jobs/{run.pk}/live/", headers={"HX-Request": "true"})
+    assert live.status_code == 200
+    assert "<html" not in live.content.decode() and 'aria-valuenow="50"' in live.content.decode()
+
+    JobRun.objects.filter(pk=run.pk).update(state=State.SUCCEEDED, done=2)
+    ended = browser.get(f"/jobs/{run.pk}/live/", headers={"HX-Request": "true"})
+    assert ended.status_code == 286
+    assert 'aria-valuenow="100"' in ended.content.decode()
+    assert "hx-trigger" not in ended.content.decode()
+
+
+def test_cancel_and_retry_buttons_post(browser, tenant, notes, django_capture_on_commit_callbacks):
+    running = _job(tenant, State.RUNNING, started_at=timezone.now())
+    response = browser.post(f"/jobs/{running.pk}/cancel/")
+    assert response.status_code == 302
+    running.refresh_from_db()
+    assert running.cancel_requested
+
+    failed = _job(tenant, State.FAILED, arguments={"batch": 5})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(f"/jobs/{failed.pk}/retry/")
+    again = JobRun.objects.get(retry_of=failed)
+    assert response["Location"] == f"/jobs/{again.pk}/"
+    again.refresh_from_db()
+    assert again.state == State.SUCCEEDED and again.arguments == {"batch": 5}
+
+
+def test_cancel_refused_shows_a_message_and_changes_nothing(tenant):
+    stranger = make_user("stranger", tenant, ["Supervisor"])
+    run = _job(tenant, State.RUNNING)
+    client = Client()
+    client.force_login(stranger)
+    page = client.post(f"/jobs/{run.pk}/cancel/", follow=True).content.decode()
+    assert "jobs.runs.manage" in page
+    assert "Cancel job" not in page  # the button is not offered to them
+    run.refresh_from_db()
+    assert not run.cancel_requested
+
+
+def test_downloads_are_attachments_and_tenant_checked(browser, tenant, other_tenant):
+    from csadmin.jobs.files import job_file_path, store
+
+    mine, theirs = _job(tenant), _job(other_tenant)
+    for run in (mine, theirs):
+        JobFile.objects.create(
+            job=run, name="out.csv", size=store(job_file_path(run.pk, "out.csv"), b"a")
+        )
+    response = browser.get(f"/jobs/{mine.pk}/files/out.csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="out.csv"'
+    assert browser.get(f"/jobs/{theirs.pk}/files/out.csv").status_code == 404
+    assert browser.get(f"/jobs/{theirs.pk}/").status_code == 404
+    assert browser.get(f"/jobs/{mine.pk}/files/..%2Fout.csv").status_code == 404
+
+
+def test_pages_need_jobs_runs_view(tenant):
+    agent = make_user("agent", tenant, ["Agent Application"])
+    run = _job(tenant)
+    client = Client()
+    client.force_login(agent)
+    assert client.get("/jobs/").status_code == 403
+    assert client.get(f"/jobs/{run.pk}/").status_code == 403
+    assert client.post(f"/jobs/{run.pk}/retry/").status_code == 403
+
+
+def test_a_job_page_shows_the_latest_log_lines(browser, tenant):
+    run = _job(tenant)
+    JobLog.objects.bulk_create(JobLog(job=run, message=f"line {n:04}") for n in range(600))
+    html = browser.get(f"/jobs/{run.pk}/").content.decode()
+    assert "line 0599" in html and "line 0100" in html
+    assert "line 0099" not in html

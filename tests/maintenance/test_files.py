@@ -1,0 +1,244 @@
+"""Export files and import: the round trip into an empty tenant, CSV formula escaping, bad rows
+reported by line, max_errors, re-import adding nothing, upload limits and types, isolation."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from csadmin.jobs.models import JobRun
+from csadmin.testing import Api, make_user
+from plugins.services.models import Service, State, Task
+from tests.maintenance.conftest import OLD, RECENT, make_service
+
+FROM = "2000-01-01T00:00:00Z"
+
+
+def accepted_job(response) -> JobRun:
+    assert response.status_code == 202, response.content
+    return JobRun.objects.get(pk=response.json()["job_id"])
+
+
+def export(api, run_jobs, fmt="json", **params) -> JobRun:
+    query = "&".join(f"{k}={v}" for k, v in {"time_from": FROM, "format": fmt, **params}.items())
+    job = accepted_job(run_jobs(lambda: api.post(f"maintenance/services/files?{query}")))
+    assert job.state == "succeeded", job.error
+    return job
+
+
+def download(api, job, name) -> bytes:
+    response = api.get(f"maintenance/jobs/{job.pk}/files/{name}")
+    assert response.status_code == 200, response.content
+    return b"".join(response.streaming_content)
+
+
+def upload(api, run_jobs, name, content: bytes, **fields):
+    def send():
+        return api.client.post(
+            "/genesys/1/cs/maintenance/services/files",
+            {"file": io.BytesIO(content), **fields} | {"file": _named(name, content)},
+            headers=api.headers,
+            format="multipart",
+        )
+
+    return run_jobs(send)
+
+
+def _named(name, content):
+    handle = io.BytesIO(content)
+    handle.name = name
+    return handle
+
+
+def import_file(api, run_jobs, name, content, **fields) -> JobRun:
+    job = accepted_job(upload(api, run_jobs, name, content, **fields))
+    job.refresh_from_db()
+    return job
+
+
+@pytest.fixture
+def rich_services(tenant):
+    make_service(tenant, "svc-a", started=OLD, completed=RECENT, states=2, tasks=3)
+    make_service(
+        tenant,
+        "svc-b",
+        started=RECENT,
+        customer=None,
+        states=1,
+        tasks=0,
+        contact_key='=HYPERLINK("http://x")',
+        started_data={"note": "+1 555", "quote": "'=kept", "nested": {"a": [1, 2]}},
+        disposition_desc="-minus",
+    )
+    make_service(tenant, "@svc-c", started=RECENT, states=0, tasks=0, est_duration=30)
+
+
+@pytest.fixture
+def empty_tenant_api(other_tenant):
+    return Api(make_user("other-root", other_tenant, ["Administrator"]), other_tenant)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_then_import_into_an_empty_tenant_round_trips(
+    api, empty_tenant_api, other_tenant, rich_services, run_jobs, fmt
+):
+    job = export(api, run_jobs, fmt)
+    assert job.counts == {"services": 3, "states": 3, "tasks": 3}
+    files = {name: download(api, job, f"{name}.{fmt}") for name in ("services", "states", "tasks")}
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, content in files.items():
+            out.writestr(f"{name}.{fmt}", content)
+    imported = import_file(empty_tenant_api, run_jobs, "export.zip", archive.getvalue())
+    assert imported.state == "succeeded", imported.error
+    assert imported.counts["services"] == 3
+    assert imported.counts["states"] == 3 and imported.counts["tasks"] == 3
+    assert imported.counts["errors"] == 0
+    again = export(empty_tenant_api, run_jobs, fmt)
+    for name, content in files.items():
+        assert download(empty_tenant_api, again, f"{name}.{fmt}") == content
+    svc = Service.objects.get(tenant=other_tenant, service_id="svc-a")
+    assert (svc.last_state_id, svc.last_task_id) == (2, 3)
+
+
+def test_csv_cells_that_look_like_formulas_are_escaped(api, rich_services, run_jobs):
+    job = export(api, run_jobs, "csv")
+    text = download(api, job, "services.csv").decode()
+    assert "'=HYPERLINK" in text
+    assert "'-minus" in text
+    assert "'@svc-c" in text
+    for line in text.splitlines()[1:]:
+        for cell in line.split(","):
+            assert not cell.startswith(("=", "+", "-", "@"))
+
+
+def test_reimporting_the_same_file_adds_nothing(api, tenant, rich_services, run_jobs):
+    job = export(api, run_jobs, "json")
+    content = download(api, job, "services.json")
+    first = import_file(api, run_jobs, "services.json", content)
+    assert first.counts["services"] == 0 and first.counts["skipped"] == 3
+    states = download(api, job, "states.json")
+    again = import_file(api, run_jobs, "states.json", states)
+    assert again.counts["states"] == 0 and again.counts["skipped"] == 3
+    assert Service.objects.filter(tenant=tenant).count() == 3
+    assert State.objects.filter(service__tenant=tenant).count() == 3
+
+
+BAD_NDJSON = "\n".join(
+    [
+        json.dumps({"service_id": "good-1", "service_type": "Sales", "started": FROM}),
+        json.dumps({"service_id": "bad-type", "started": FROM}),
+        "{not json",
+        json.dumps({"service_id": "good-2", "service_type": "Sales", "started": FROM}),
+        json.dumps({"service_id": "bad-time", "service_type": "Sales", "started": "noon"}),
+        json.dumps(
+            {"service_id": "bad-ttl", "service_type": "Sales", "started": FROM, "est_duration": -1}
+        ),
+    ]
+).encode()
+
+
+def test_bad_rows_are_reported_by_line_and_good_rows_imported(api, tenant, run_jobs):
+    job = import_file(api, run_jobs, "rows.ndjson", BAD_NDJSON)
+    assert job.state == "succeeded", job.error
+    assert job.counts["services"] == 2 and job.counts["errors"] == 4
+    assert set(Service.objects.filter(tenant=tenant).values_list("service_id", flat=True)) == {
+        "good-1",
+        "good-2",
+    }
+    report = download(api, job, "errors.csv").decode().splitlines()
+    assert report[0] == "file,line,field,reason"
+    lines = {tuple(row.split(",")[1:3]) for row in report[1:]}
+    assert lines == {("2", "service_type"), ("3", "row"), ("5", "started"), ("6", "est_duration")}
+
+
+def test_max_errors_fails_the_job(api, tenant, run_jobs):
+    job = import_file(api, run_jobs, "rows.ndjson", BAD_NDJSON, max_errors="2")
+    assert job.state == "failed"
+    assert "max_errors" in job.error
+    assert "errors.csv" in job.files.values_list("name", flat=True)
+    assert not Service.objects.filter(tenant=tenant).exists()
+
+
+def test_json_array_rows_report_their_line(api, tenant, run_jobs):
+    content = (
+        b'[\n{"service_id": "a", "service_type": "Sales", "started": "2020-01-01T00:00:00Z"},\n'
+        b'{"service_id": "b", "started": "2020-01-01T00:00:00Z"}\n]\n'
+    )
+    job = import_file(api, run_jobs, "x.json", content)
+    report = download(api, job, "errors.csv").decode().splitlines()
+    assert report[1].split(",")[1:3] == ["3", "service_type"]
+
+
+def test_states_of_an_unknown_service_are_reported(api, tenant, run_jobs):
+    content = b"service_id,state_id,state_type,started\nnowhere,1,Browse,2020-01-01T00:00:00Z\n"
+    job = import_file(api, run_jobs, "states.csv", content)
+    assert job.counts["states"] == 0 and job.counts["errors"] == 1
+    assert "nowhere" in download(api, job, "errors.csv").decode()
+
+
+def test_type_is_judged_by_content_not_name(api, run_jobs):
+    response = upload(api, run_jobs, "services.json", b"\x89PNG\r\n\x1a\n binary")
+    assert response.status_code == 400
+    assert "file" in response.json()["errors"]
+    assert not JobRun.objects.exists()
+
+
+def test_upload_over_the_limit_is_413(api, run_jobs, settings):
+    settings.CSADMIN_IMPORT_MAX_BYTES = 1000
+    response = upload(api, run_jobs, "big.ndjson", b"{}\n" * 2000)
+    assert response.status_code == 413
+    assert "file" in response.json()["errors"]
+    assert not JobRun.objects.exists()
+
+
+def test_zip_bomb_is_refused_before_inflating(api, run_jobs):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("services.ndjson", b" " * 5_000_000)
+    response = upload(api, run_jobs, "bomb.zip", archive.getvalue())
+    assert response.status_code == 400
+    assert "inflates" in response.json()["errors"]["file"][0]
+
+
+def test_zip_with_other_members_is_refused(api, run_jobs):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("../../etc/passwd", b"x")
+    response = upload(api, run_jobs, "evil.zip", archive.getvalue())
+    assert response.status_code == 400
+
+
+def test_export_files_and_jobs_stay_in_their_tenant(
+    api, empty_tenant_api, rich_services, run_jobs, other_tenant
+):
+    make_service(other_tenant, "globex-only", started=RECENT)
+    job = export(api, run_jobs, "json")
+    assert b"globex-only" not in download(api, job, "services.json")
+    assert empty_tenant_api.get(f"maintenance/jobs/{job.pk}/files/services.json").status_code == 404
+    assert empty_tenant_api.get(f"maintenance/jobs/{job.pk}").status_code == 404
+
+
+def test_supervisor_cannot_export_or_import(api_as, run_jobs):
+    supervisor = api_as("Supervisor")
+    assert supervisor.post(f"maintenance/services/files?time_from={FROM}").status_code == 401
+    assert upload(supervisor, run_jobs, "x.ndjson", b"{}\n").status_code == 401
+
+
+def test_tasks_import_checks_rules(api, tenant, run_jobs):
+    make_service(tenant, "host", states=1, tasks=0)
+    content = "\n".join(
+        json.dumps(row)
+        for row in [
+            {"service_id": "host", "task_id": 1, "task_type": "Call", "started": FROM},
+            {"service_id": "host", "task_id": 0, "task_type": "Call", "started": FROM},
+            {"service_id": "host", "task_id": 2, "started": FROM},
+        ]
+    ).encode()
+    job = import_file(api, run_jobs, "tasks.ndjson", content)
+    assert job.counts["tasks"] == 1 and job.counts["errors"] == 2
+    assert Task.objects.filter(service__tenant=tenant).count() == 1
+    assert Service.objects.get(tenant=tenant, service_id="host").last_task_id == 1
