@@ -1,13 +1,19 @@
-"""Seeded generator of customers' services with states, tasks and attached data, written in the
-import/export file format: one service per line (NDJSON), shaped as
-GET /services/{id}?active_states=true&completed_states=true&active_tasks=true&completed_tasks=true
-answers it (plugins/services/representation.py).
+"""Seeded generator of customers' services with states, tasks and attached data.
 
-The same seed and scale always give the same file. Row n (1-based) of the file has service id
-`svc` + n on nine digits and customer `c<k>`, so SQL can name any of them from a number (the
-pgbench baseline of the reads scenario does).
+Two shapes of the same data:
+- `files` (default): the import/export files, services.ndjson, states.ndjson and tasks.ndjson,
+  one row per line as the export writes them (plugins/maintenance/exporting.py), and import.zip
+  holding the three (what the import job reads);
+- `services`: one full service per line, shaped as the export stream and
+  GET /services/{id}?active_states=true&completed_states=true&active_tasks=true&completed_tasks=true
+  answer it (plugins/services/representation.py).
 
-    python -m bench.generate --scale small --out var/bench/services.ndjson
+The same seed and scale always give the same data. Service n (1-based, the line number) has
+service id `svc` + n on nine digits and customer `c<k>`, so SQL can name any of them from a number
+(the pgbench baseline of the reads scenario does).
+
+    python -m bench.generate --scale small --out var/bench/small          # files
+    python -m bench.generate --scale tiny --shape services --out -        # full services
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import json
 import os
 import random
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,27 +177,91 @@ class Generator:
             yield self.service(n)
 
 
-def write(path: Path, count: int, seed: int = SEED) -> Path:
+def _flat(row: dict, keys: tuple[str, ...]) -> dict:
+    """A row of the export files: timestamps as text, the event data in their own objects."""
+    started = dict(row["started"])
+    completed = dict(row["completed"]) if "completed" in row else None
+    return {
+        **{key: row.get(key) for key in keys},
+        "started": started.pop("timestamp"),
+        "completed": completed.pop("timestamp") if completed is not None else None,
+        "est_duration": row.get("est_duration"),
+        "disposition": row.get("disposition"),
+        "disposition_desc": row.get("disposition_desc"),
+        "started_data": started,
+        "completed_data": completed,
+        "extensions": row.get("extensions") or {},
+    }
+
+
+def flat_rows(service: dict) -> tuple[dict, list[dict], list[dict]]:
+    """(services row, states rows, tasks rows) of one full service, as the export files hold."""
+    sid = {"service_id": service["service_id"]}
+    head = _flat(service, ("service_id", "service_type", "customer_id", "contact_key"))
+    head["expiration_time"] = service.get("expiration_time")
+    states = [
+        {**sid, **_flat(s, ("state_id", "state_type"))}
+        for s in service["active_states"] + service["completed_states"]
+    ]
+    tasks = [
+        {**sid, **_flat(t, ("task_id", "state_id", "task_type"))}
+        for t in service["active_tasks"] + service["completed_tasks"]
+    ]
+    return head, states, tasks
+
+
+def _line(row: dict) -> str:
+    return json.dumps(row, separators=(",", ":")) + "\n"
+
+
+def write_services(path: Path, count: int, seed: int = SEED) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
         for service in Generator(count, seed).services():
-            out.write(json.dumps(service, separators=(",", ":")))
-            out.write("\n")
+            out.write(_line(service))
     return path
+
+
+FILES = ("services.ndjson", "states.ndjson", "tasks.ndjson")
+
+
+def write_files(folder: Path, count: int, seed: int = SEED) -> Path:
+    """services.ndjson, states.ndjson, tasks.ndjson and import.zip (stored, not deflated, so
+    reading it costs the import no decompression) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    outs = [(folder / name).open("w", encoding="utf-8") for name in FILES]
+    try:
+        for service in Generator(count, seed).services():
+            head, states, tasks = flat_rows(service)
+            outs[0].write(_line(head))
+            outs[1].writelines(_line(row) for row in states)
+            outs[2].writelines(_line(row) for row in tasks)
+    finally:
+        for out in outs:
+            out.close()
+    with zipfile.ZipFile(folder / "import.zip", "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in FILES:
+            archive.write(folder / name, arcname=name)
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default=None, help="tiny, small, medium, full or a number")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", default="-", help="file to write, - for stdout")
+    parser.add_argument("--shape", choices=("files", "services"), default="files")
+    parser.add_argument("--out", default="-", help="folder (files) or file (services), - stdout")
     args = parser.parse_args(argv)
     count = scale_from_env(args.scale)
-    if args.out == "-":
+    if args.shape == "files":
+        if args.out == "-":
+            raise SystemExit("--shape files needs --out FOLDER")
+        write_files(Path(args.out), count, args.seed)
+    elif args.out == "-":
         for service in Generator(count, args.seed).services():
-            sys.stdout.write(json.dumps(service, separators=(",", ":")) + "\n")
+            sys.stdout.write(_line(service))
     else:
-        write(Path(args.out), count, args.seed)
+        write_services(Path(args.out), count, args.seed)
     return 0
 
 

@@ -1,18 +1,15 @@
-"""Load a generated NDJSON file into the services tables of one tenant with COPY.
-
-This is the raw-COPY path the import scenario compares against; until the import job exists it
-is also how the harness fills the database for the read scenarios. Service row ids are the line
-numbers of the file (1-based), so SQL can name row n without a lookup.
+"""Raw loaders of the generated export files into the services tables of one tenant: psycopg
+COPY (the import scenario's baseline, and how the harness fills the database) and a plain
+Django bulk_create (the import's second yardstick). Neither checks anything.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
 
 SERVICE_COLUMNS = (
-    "id",
     "tenant_id",
     "service_id",
     "service_type",
@@ -30,10 +27,7 @@ SERVICE_COLUMNS = (
     "last_state_id",
     "last_task_id",
 )
-STATE_COLUMNS = (
-    "service_id",
-    "state_id",
-    "state_type",
+COMMON = (
     "started_at",
     "completed_at",
     "est_duration",
@@ -43,130 +37,170 @@ STATE_COLUMNS = (
     "completed_data",
     "extensions",
 )
-TASK_COLUMNS = (
-    "service_id",
-    "task_id",
-    "state_id",
-    "task_type",
-    "started_at",
-    "completed_at",
-    "est_duration",
-    "disposition",
-    "disposition_desc",
-    "started_data",
-    "completed_data",
-    "extensions",
-)
+STATE_COLUMNS = ("service_id", "state_id", "state_type", *COMMON)
+TASK_COLUMNS = ("service_id", "task_id", "state_id", "task_type", *COMMON)
 
 
-def _split_timing(row: dict) -> tuple[str, str | None, str, str | None]:
-    """(started_at, completed_at, started_data json, completed_data json or None)."""
-    started = dict(row["started"])
-    started_at = started.pop("timestamp")
-    completed = row.get("completed")
-    if completed is None:
-        return started_at, None, json.dumps(started), None
-    completed = dict(completed)
-    completed_at = completed.pop("timestamp")
-    return started_at, completed_at, json.dumps(started), json.dumps(completed)
-
-
-def _common(row: dict) -> tuple:
-    return (
-        row.get("est_duration"),
-        row.get("disposition") or "",
-        row.get("disposition_desc") or "",
-    )
-
-
-def rows_of(service: dict, row_id: int, tenant_id: int):
-    """(service row, state rows, task rows) of one service of the file."""
-    started_at, completed_at, started, completed = _split_timing(service)
-    states = service.get("active_states", []) + service.get("completed_states", [])
-    tasks = service.get("active_tasks", []) + service.get("completed_tasks", [])
-    est, disposition, desc = _common(service)
-    service_row = (
-        row_id,
-        tenant_id,
-        service["service_id"],
-        service.get("service_type") or "",
-        service.get("customer_id"),
-        service.get("contact_key") or "",
-        started_at,
-        completed_at,
-        service.get("expiration_time"),
-        est,
-        disposition,
-        desc,
-        started,
-        completed,
-        json.dumps(service.get("extensions") or {}),
-        max((s["state_id"] for s in states), default=0),
-        max((t["task_id"] for t in tasks), default=0),
-    )
-    state_rows = []
-    for state in states:
-        s_started_at, s_completed_at, s_started, s_completed = _split_timing(state)
-        state_rows.append(
-            (
-                row_id,
-                state["state_id"],
-                state.get("state_type") or "",
-                s_started_at,
-                s_completed_at,
-                *_common(state),
-                s_started,
-                s_completed,
-                json.dumps(state.get("extensions") or {}),
-            )
-        )
-    task_rows = []
-    for task in tasks:
-        t_started_at, t_completed_at, t_started, t_completed = _split_timing(task)
-        task_rows.append(
-            (
-                row_id,
-                task["task_id"],
-                task.get("state_id"),
-                task.get("task_type") or "",
-                t_started_at,
-                t_completed_at,
-                *_common(task),
-                t_started,
-                t_completed,
-                json.dumps(task.get("extensions") or {}),
-            )
-        )
-    return service_row, state_rows, task_rows
-
-
-def read_ndjson(path: Path) -> Iterable[dict]:
+def read_rows(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             if line.strip():
                 yield json.loads(line)
 
 
-def copy_services(conn, tenant_id: int, path: Path) -> dict[str, int]:
-    """COPY the file's services, then their states, then their tasks: one pass over the file
-    per table, so memory stays flat whatever the file's size."""
-    counts = {}
-    tables = (
-        ("services", "services_service", SERVICE_COLUMNS, lambda rows: [rows[0]]),
-        ("states", "services_state", STATE_COLUMNS, lambda rows: rows[1]),
-        ("tasks", "services_task", TASK_COLUMNS, lambda rows: rows[2]),
+def _json(value) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _common(row: dict) -> tuple:
+    return (
+        row["started"],
+        row.get("completed"),
+        row.get("est_duration"),
+        row.get("disposition") or "",
+        row.get("disposition_desc") or "",
+        _json(row.get("started_data") or {}),
+        _json(row.get("completed_data")),
+        _json(row.get("extensions") or {}),
     )
+
+
+def service_values(row: dict, tenant_id: int) -> tuple:
+    # last_state_id / last_task_id are set by COUNTERS once the states and tasks are in.
+    return (
+        tenant_id,
+        row["service_id"],
+        row.get("service_type") or "",
+        row.get("customer_id"),
+        row.get("contact_key") or "",
+        row["started"],
+        row.get("completed"),
+        row.get("expiration_time"),
+        row.get("est_duration"),
+        row.get("disposition") or "",
+        row.get("disposition_desc") or "",
+        _json(row.get("started_data") or {}),
+        _json(row.get("completed_data")),
+        _json(row.get("extensions") or {}),
+        0,
+        0,
+    )
+
+
+def state_values(row: dict, pk: int) -> tuple:
+    return (pk, row["state_id"], row.get("state_type") or "", *_common(row))
+
+
+def task_values(row: dict, pk: int) -> tuple:
+    return (pk, row["task_id"], row.get("state_id"), row.get("task_type") or "", *_common(row))
+
+
+# The numbering counters of each service, as the import keeps them: one set-based UPDATE.
+COUNTERS = """
+UPDATE services_service s SET
+  last_state_id = coalesce((SELECT max(state_id) FROM services_state WHERE service_id = s.id), 0),
+  last_task_id = coalesce((SELECT max(task_id) FROM services_task WHERE service_id = s.id), 0)
+WHERE s.tenant_id = %s
+"""
+
+
+def service_pks(cur, tenant_id: int) -> dict[str, int]:
+    cur.execute("SELECT service_id, id FROM services_service WHERE tenant_id = %s", (tenant_id,))
+    return dict(cur.fetchall())
+
+
+def copy_files(conn, tenant_id: int, folder: Path, *, ids_from: int | None = None) -> dict:
+    """COPY services, states and tasks of the export files in `folder`; one pass per file.
+    With `ids_from`, service n of the file gets row id ids_from + n - 1 (the reads scenario
+    names rows by number); otherwise the sequence numbers them."""
+    counts = {"services": 0, "states": 0, "tasks": 0}
+    columns = ("id", *SERVICE_COLUMNS) if ids_from is not None else SERVICE_COLUMNS
     with conn.cursor() as cur:
-        for name, table, columns, pick in tables:
-            counts[name] = 0
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row_id, service in enumerate(read_ndjson(path), start=1):
-                    for row in pick(rows_of(service, row_id, tenant_id)):
-                        copy.write_row(row)
-                        counts[name] += 1
-        cur.execute(
-            "SELECT setval(pg_get_serial_sequence('services_service', 'id'), "
-            "(SELECT coalesce(max(id), 1) FROM services_service))"
-        )
+        with cur.copy(f"COPY services_service ({', '.join(columns)}) FROM STDIN") as copy:
+            for n, row in enumerate(read_rows(folder / "services.ndjson")):
+                values = service_values(row, tenant_id)
+                copy.write_row((ids_from + n, *values) if ids_from is not None else values)
+                counts["services"] += 1
+        if ids_from is not None:
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('services_service', 'id'), "
+                "(SELECT max(id) FROM services_service))"
+            )
+        pks = service_pks(cur, tenant_id)
+        for name, table, cols, values in (
+            ("states", "services_state", STATE_COLUMNS, state_values),
+            ("tasks", "services_task", TASK_COLUMNS, task_values),
+        ):
+            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in read_rows(folder / f"{name}.ndjson"):
+                    copy.write_row(values(row, pks[row["service_id"]]))
+                    counts[name] += 1
+        cur.execute(COUNTERS, (tenant_id,))
     conn.commit()
+    return counts
+
+
+def bulk_create_files(tenant_id: int, folder: Path, batch: int = 2000) -> dict:
+    """The plain Django path: model objects from the rows, bulk_create by batches."""
+    import itertools
+
+    from django.db import transaction
+    from django.utils.dateparse import parse_datetime
+
+    from plugins.services.models import Service, State, Task
+
+    def common(row):
+        return {
+            "started_at": parse_datetime(row["started"]),
+            "completed_at": parse_datetime(row["completed"]) if row.get("completed") else None,
+            "est_duration": row.get("est_duration"),
+            "disposition": row.get("disposition") or "",
+            "disposition_desc": row.get("disposition_desc") or "",
+            "started_data": row.get("started_data") or {},
+            "completed_data": row.get("completed_data"),
+            "extensions": row.get("extensions") or {},
+        }
+
+    def own_fields(row, fields):
+        return {f: row.get(f) or ("" if f.endswith("type") else None) for f in fields}
+
+    counts = {"services": 0, "states": 0, "tasks": 0}
+    pks: dict[str, int] = {}
+    rows = read_rows(folder / "services.ndjson")
+    while chunk := list(itertools.islice(rows, batch)):
+        objects = [
+            Service(
+                tenant_id=tenant_id,
+                service_id=row["service_id"],
+                service_type=row.get("service_type") or "",
+                customer_id=row.get("customer_id"),
+                contact_key=row.get("contact_key") or "",
+                expires_at=parse_datetime(row["expiration_time"])
+                if row.get("expiration_time")
+                else None,
+                **common(row),
+            )
+            for row in chunk
+        ]
+        with transaction.atomic():
+            Service.objects.bulk_create(objects)
+        pks.update((obj.service_id, obj.pk) for obj in objects)
+        counts["services"] += len(objects)
+    for name, model, number_fields in (
+        ("states", State, ("state_id", "state_type")),
+        ("tasks", Task, ("task_id", "state_id", "task_type")),
+    ):
+        rows = read_rows(folder / f"{name}.ndjson")
+        while chunk := list(itertools.islice(rows, batch)):
+            objects = [
+                model(
+                    service_id=pks[row["service_id"]],
+                    **own_fields(row, number_fields),
+                    **common(row),
+                )
+                for row in chunk
+            ]
+            with transaction.atomic():
+                model.objects.bulk_create(objects)
+            counts[name] += len(objects)
     return counts

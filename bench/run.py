@@ -17,55 +17,35 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
-import importlib.util
 import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlencode, urlparse, urlunparse
 
-from bench import generate, pgbench
+from bench import generate, maintenance, pgbench
+from bench.common import (
+    API,
+    DATA_DIR,
+    Driver,
+    Profile,
+    Row,
+    checked,
+    interleaved,
+    ratio_row,
+    sql,
+)
 from bench.server import ROOT, Server, cores
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/csadmin_bench"
 RESULTS = ROOT / "bench" / "results.json"
-DATA_DIR = ROOT / "var" / "bench"
-API = "/genesys/1/cs/"
 GENESYS_RPS_PER_CORE = 1000 / 16  # ~1,000 req/s on four quad-core nodes
 GENESYS_BYTES_PER_EVENT = 0.54 * 1024
 SERVICE_TABLES = ("services_service", "services_state", "services_task", "services_event")
-
-
-@dataclass
-class Row:
-    """One line of the table. `status`: pass, fail, not available, error."""
-
-    scenario: str
-    unit: str = ""
-    csadmin: float | None = None
-    baseline: float | None = None
-    baseline_name: str = ""
-    ratio: float | None = None
-    target: str = ""
-    status: str = "not available"
-    details: dict = field(default_factory=dict)
-
-
-@dataclass
-class Profile:
-    """How long each measurement runs: the smoke run only proves every step works."""
-
-    scale: int
-    load_seconds: float
-    read_seconds: float
-    max_requests: int
-    rounds: int = 3
 
 
 def profile_for(args) -> Profile:
@@ -126,14 +106,6 @@ def make_tenant_and_token() -> tuple[int, str]:
     return tenant.pk, key
 
 
-def sql(url: str, query: str, params=()):
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        cursor = conn.execute(query, params)
-        return cursor.fetchall() if cursor.description else []
-
-
 def storage(url: str) -> tuple[int, int]:
     """(bytes of the services tables with their indexes and TOAST, stored events)."""
     sql(url, "VACUUM ANALYZE " + ", ".join(SERVICE_TABLES))
@@ -145,23 +117,22 @@ def storage(url: str) -> tuple[int, int]:
 # -- data -------------------------------------------------------------------------------------
 
 
-def data_file(scale: int) -> Path:
-    path = DATA_DIR / f"services-{scale}-{generate.SEED}.ndjson"
-    if not path.exists():
-        partial = path.with_suffix(".partial")
-        generate.write(partial, scale)
-        partial.rename(path)
-    return path
+def data_folder(scale: int) -> Path:
+    """The generated export files of this scale (made once, reused by later runs)."""
+    folder = DATA_DIR / f"data-{scale}-{generate.SEED}"
+    if not (folder / "import.zip").exists():
+        generate.write_files(folder, scale)
+    return folder
 
 
-def load(url: str, tenant_id: int, path: Path) -> dict:
+def load(url: str, tenant_id: int, folder: Path) -> dict:
     import psycopg
 
-    from bench.load import copy_services
+    from bench.load import copy_files
 
     began = time.perf_counter()
     with psycopg.connect(url) as conn:
-        counts = copy_services(conn, tenant_id, path)
+        counts = copy_files(conn, tenant_id, folder, ids_from=1)
     seconds = time.perf_counter() - began
     sql(url, "VACUUM ANALYZE " + ", ".join(SERVICE_TABLES))
     rows = counts["services"] + counts["states"] + counts["tasks"]
@@ -169,79 +140,6 @@ def load(url: str, tenant_id: int, path: Path) -> dict:
 
 
 # -- driving the server -----------------------------------------------------------------------
-
-
-class Driver:
-    def __init__(self, port: int, token: str, tenant_id: int, threads: int, max_requests: int):
-        self.base = [
-            sys.executable,
-            "-m",
-            "bench.driver",
-            "--port",
-            str(port),
-            "--token",
-            token,
-            "--tenant",
-            str(tenant_id),
-            "--threads",
-            str(threads),
-            "--max-requests",
-            str(max_requests),
-        ]
-
-    def run(self, *args: str, threads: int | None = None) -> dict:
-        command = list(self.base)
-        if threads is not None:
-            command[command.index("--threads") + 1] = str(threads)
-        done = subprocess.run(
-            [*command, *args], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"driver failed: {done.stderr.strip()[-800:]}")
-        return json.loads(done.stdout)
-
-    def get(self, paths: list[str], seconds: float, threads: int | None = None) -> dict:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        listing = DATA_DIR / f"paths-{os.getpid()}.txt"
-        listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
-        try:
-            return self.run(
-                "get", "--paths", str(listing), "--duration", str(seconds), threads=threads
-            )
-        finally:
-            listing.unlink(missing_ok=True)
-
-
-def checked(result: dict, what: str) -> dict:
-    if result["errors"] or not result["requests"]:
-        raise RuntimeError(f"{what}: {result['errors']} errors {result['error_samples']}")
-    return result
-
-
-def ratio_row(row: Row, csadmin: float, baseline: float, minimum: float) -> Row:
-    row.csadmin, row.baseline = csadmin, baseline
-    row.ratio = round(csadmin / baseline, 3) if baseline else None
-    row.status = "pass" if row.ratio is not None and row.ratio >= minimum else "fail"
-    return row
-
-
-# -- scenarios --------------------------------------------------------------------------------
-
-
-def not_yet_rows() -> list[Row]:
-    why = (
-        "needs the maintenance plug-in (import, export, purge)"
-        if importlib.util.find_spec("plugins.maintenance") is None
-        else "the maintenance plug-in is present but this harness does not drive it yet"
-    )
-    rows = [
-        Row("1 Import (validated)", "rows/s", baseline_name="psycopg COPY", target=">= 0.25"),
-        Row("2 Export stream", "rows/s", baseline_name="COPY TO STDOUT", target=">= 0.3"),
-        Row("3 Purge", "services/s", baseline_name="raw batched DELETE", target=">= 0.5"),
-    ]
-    for row in rows:
-        row.details = {"reason": why}
-    return rows
 
 
 def conversation_scenario(driver: Driver, profile: Profile, workers: int, customers: int):
@@ -365,22 +263,6 @@ def read_scenarios(ctx, driver: Driver, profile: Profile, clients: int) -> list[
         )
         rows.append(ratio_row(raw_row, csadmin["rps"], raw["rps"], 0.33))
     return rows
-
-
-def interleaved(measures: dict, profile: Profile) -> dict:
-    """Run each measure in turn, `profile.rounds` times, and keep for each the pass with the
-    median req/s: csadmin and its baselines share every slice of time, so load from other
-    processes on the machine weighs on both sides alike."""
-    seconds = max(1.0, profile.read_seconds / profile.rounds)
-    passes: dict[str, list[dict]] = {name: [] for name in measures}
-    for _ in range(profile.rounds):
-        for name, measure in measures.items():
-            passes[name].append(measure(seconds))
-    result = {}
-    for name, runs in passes.items():
-        runs.sort(key=lambda run: run["rps"])
-        result[name] = {**runs[len(runs) // 2], "rps_passes": [run["rps"] for run in runs]}
-    return result
 
 
 def cursor_at(position: int) -> str:
@@ -519,9 +401,9 @@ def run(args) -> tuple[list[Row], dict]:
     setup_django(url)
     tenant_id, token = make_tenant_and_token()
     began = time.perf_counter()
-    path = data_file(profile.scale)
+    folder = data_folder(profile.scale)
     info["generate_s"] = round(time.perf_counter() - began, 1)
-    info["load"] = load(url, tenant_id, path)
+    info["load"] = load(url, tenant_id, folder)
     print(f"bench: loaded {info['load']}", flush=True)
     ctx = {
         "url": url,
@@ -531,7 +413,7 @@ def run(args) -> tuple[list[Row], dict]:
         "customers": generate.customer_count(profile.scale),
     }
 
-    rows = not_yet_rows()
+    rows: list[Row] = []
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     with Server(env, workers) as server:
         driver = Driver(server.port, token, tenant_id, clients, profile.max_requests)
@@ -547,9 +429,28 @@ def run(args) -> tuple[list[Row], dict]:
         rows += rows_5 if isinstance(rows_5, list) else [rows_5]
         rows.append(rows_6)
         rows.append(attempt("7 Storage per event", lambda: storage_scenario(before, storage(url))))
+        rows += maintenance_scenarios(ctx, server, driver, profile, folder)
     rows.sort(key=lambda row: row.scenario[:1])
     info["load_average_end"] = os.getloadavg()[0]
     return rows, info
+
+
+def maintenance_scenarios(ctx, server, driver, profile, folder) -> list[Row]:
+    """Import, export stream and purge, last: they add tenants to the same tables."""
+    if not maintenance.available():
+        return maintenance.unavailable_rows("needs the maintenance plug-in")
+    rows = []
+    for name, measure in (
+        ("2 Export stream (full content)", lambda: maintenance.export_scenario(ctx, server)),
+        ("1 Import (validated)", lambda: maintenance.import_scenario(ctx, folder)),
+        ("3 Purge", lambda: maintenance.purge_scenario(ctx, driver, profile)),
+    ):
+        if name.startswith("3") and "purge_tenants" not in ctx:
+            rows.append(Row(name, status="error", details={"reason": "the import failed"}))
+            continue
+        result = attempt(name, measure)
+        rows += result if isinstance(result, list) else [result]
+    return rows
 
 
 def attempt(scenario: str, measure):
