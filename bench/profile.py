@@ -4,6 +4,9 @@ the harness left behind, to see where a slow scenario spends its time.
     python -m bench.profile /genesys/1/cs/services/svc000000042?active_states=true \
         --database-url postgres://postgres@127.0.0.1:5432/csadmin_bench --repeat 300
     python -m bench.profile --conversation --repeat 20     # 33-call conversations
+    python -m bench.profile --export Bench --repeat 1       # the export stream of a tenant
+    python -m bench.profile --purge Bulk --repeat 1         # purge a tenant's completed services
+    python -m bench.profile --import-files var/bench/data-300-20261129 --repeat 1
 
 Prints the functions with the most cumulative and own time, and the SQL of one call.
 """
@@ -63,10 +66,49 @@ class Conversation:
         driver.conversation(Adapter(), rng, 1000)
 
 
+def maintenance_call(args) -> None:
+    """One export stream, purge or import, in-process, with the plug-in's own functions."""
+    import io
+    from pathlib import Path
+
+    from bench.maintenance import PURGE_LIMIT, PURGE_OPERATION
+    from csadmin.tenancy.models import Tenant
+    from plugins.maintenance.exporting import parse_export_query, stream_ndjson
+    from plugins.maintenance.importing import run_import
+    from plugins.maintenance.purge import run_purge
+    from plugins.maintenance.reporting import QuietReporter
+
+    if args.export:
+        tenant = Tenant.objects.get(name=args.export)
+        query = parse_export_query({"time_from": "1970-01-01T00:00:00Z", "export_content": "true"})
+        for _ in stream_ndjson(tenant, query):
+            pass
+    elif args.purge:
+        tenant = Tenant.objects.get(name=args.purge)
+        run_purge(
+            tenant=tenant,
+            operation=PURGE_OPERATION,
+            limit=PURGE_LIMIT,
+            dry_run=False,
+            reporter=QuietReporter(),
+        )
+    else:
+        tenant, _ = Tenant.objects.get_or_create(name=f"Profile import {time.time_ns()}")
+        run_import(
+            tenant=tenant,
+            path=Path(args.import_files) / "import.zip",
+            reporter=QuietReporter(),
+            errors_out=io.StringIO(),
+        )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="profile one API call in-process")
     parser.add_argument("path", nargs="?")
     parser.add_argument("--conversation", action="store_true")
+    parser.add_argument("--export", metavar="TENANT", help="run the export stream of TENANT")
+    parser.add_argument("--purge", metavar="TENANT", help="purge TENANT (it loses its data)")
+    parser.add_argument("--import-files", metavar="FOLDER", help="import into a new tenant")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
@@ -80,27 +122,35 @@ def main(argv=None) -> int:
     conversation = Conversation(client, headers)
 
     def once():
-        if args.conversation:
+        if args.export or args.purge or args.import_files:
+            maintenance_call(args)
+        elif args.conversation:
             conversation(rng)
         else:
             response = client.get(args.path, headers=headers)
             assert response.status_code == 200, response.content[:300]
 
-    once()
     statements: list[str] = []
 
     def record(execute, sql, params, many, context):
         statements.append(sql)
         return execute(sql, params, many, context)
 
-    # An execute wrapper, not CaptureQueriesContext: each request resets Django's query log.
-    with connection.execute_wrapper(record):
+    one_shot = bool(args.export or args.purge or args.import_files)  # changes data: run once
+    if not one_shot:
         once()
+        # An execute wrapper, not CaptureQueriesContext: each request resets Django's query log.
+        with connection.execute_wrapper(record):
+            once()
     profiler = cProfile.Profile()
     began = time.perf_counter()
     profiler.enable()
-    for _ in range(args.repeat):
-        once()
+    if one_shot:
+        with connection.execute_wrapper(record):
+            once()
+    else:
+        for _ in range(args.repeat):
+            once()
     profiler.disable()
     seconds = time.perf_counter() - began
     out = io.StringIO()

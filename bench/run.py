@@ -345,6 +345,25 @@ def notes(rows: list[Row]) -> str:
     out = []
     for row in rows:
         d = row.details
+        if row.scenario.startswith("1") and "csadmin" in d and row.baseline_name.startswith("ps"):
+            c, b = d["csadmin"], d["copy"]
+            out.append(
+                f"1: import of {c['services']} services, {c['states']} states, {c['tasks']} tasks "
+                f"in {c['seconds']} s; COPY {b['seconds']} s; bulk_create "
+                f"{d['bulk_create']['seconds']} s"
+            )
+        if row.scenario.startswith("2 Export stream (") and "csadmin" in d:
+            out.append(
+                f"2: {d['csadmin']['services']} services in {d['csadmin']['seconds']:.2f} s, "
+                f"first byte {d['first_byte_s']} s, server worker peak memory growth "
+                f"{d['worker_peak_growth_mb']} MB; COPY TO {d['copy_to']['seconds']:.2f} s"
+            )
+        if row.scenario == "3 Purge" and "csadmin" in d:
+            out.append(
+                f"3: purge of {d['csadmin']['services']} services in {d['csadmin']['seconds']} s, "
+                f"slowest batch {d['csadmin_slowest_batch_s']} s; raw loop {d['raw']['seconds']} s,"
+                f" slowest batch {d['raw_slowest_batch_s']} s"
+            )
         if row.scenario.startswith("4") and "p50_ms" in d:
             out.append(
                 f"4: {d['rps']:,} req/s on {d['cores']} cores, {d['conversations']} conversations, "
@@ -357,7 +376,7 @@ def notes(rows: list[Row]) -> str:
                 f"{d['raw_view']['p95_ms']} ms, pgbench p95 {p['p95_ms']} ms; "
                 f"queries per request {d['queries_per_request']}"
             )
-        if row.status == "not available" or row.status == "error":
+        if row.status in ("not available", "error"):
             out.append(f"{row.scenario}: {row.status}: {d.get('reason', '')}")
     return "\n".join(out)
 
