@@ -17,10 +17,8 @@ from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.services import selectors
-from plugins.services.representation import service_dict
-from plugins.services.selectors import Nested
+from plugins.services.representation import service_dict, state_dict, task_dict
 
-FULL = Nested(True, True, True, True)
 FORMATS = ("json", "csv")
 TIMING = ("started", "completed")
 DATA = ("started_data", "completed_data", "extensions")
@@ -114,13 +112,24 @@ def parse_export_query(params, *, for_files: bool = False) -> ExportQuery:
 # -- the stream -------------------------------------------------------------------------------
 
 
+def full_service(service, states, tasks) -> dict:
+    """A service with all its states and tasks, in the API's representation (spec §4)."""
+    body = service_dict(service)
+    body["active_states"] = [state_dict(s) for s in states if s.completed_at is None]
+    body["completed_states"] = [state_dict(s) for s in states if s.completed_at is not None]
+    body["active_tasks"] = [task_dict(t) for t in tasks if t.completed_at is None]
+    body["completed_tasks"] = [task_dict(t) for t in tasks if t.completed_at is not None]
+    return body
+
+
 def _items(tenant, query: ExportQuery):
     selection = query.selection(tenant)
     if not query.export_content:
         yield from selectors.export_service_ids(selection)
         return
-    for service in selectors.export_services_full(selection):
-        yield service_dict(service, FULL)
+    for chunk in selectors.export_service_chunks(selection):
+        for service, states, tasks in chunk:
+            yield full_service(service, states, tasks)
 
 
 def stream_json_array(tenant, query: ExportQuery, *, lines_per_chunk: int = 200):
@@ -262,21 +271,19 @@ def write_export_files(*, tenant, query: ExportQuery, fmt: str, open_file, repor
             entity: WRITERS[fmt](stack.enter_context(open_file(f"{entity}.{fmt}")), entity)
             for entity in counts
         }
-        for service in selectors.export_services_full(selection):
-            writers["services"].write(service_row(service))
-            states = service.states.all()
-            tasks = service.tasks.all()
-            for state in states:
-                writers["states"].write(state_row(service, state))
-            for task in tasks:
-                writers["tasks"].write(task_row(service, task))
-            counts["services"] += 1
-            counts["states"] += len(states)
-            counts["tasks"] += len(tasks)
-            if counts["services"] % 1000 == 0:
-                reporter.check_cancelled()
-                reporter.set_counts(**counts)
-                reporter.progress(counts["services"], max(total, counts["services"]))
+        for chunk in selectors.export_service_chunks(selection):
+            reporter.check_cancelled()
+            for service, states, tasks in chunk:
+                writers["services"].write(service_row(service))
+                for state in states:
+                    writers["states"].write(state_row(service, state))
+                for task in tasks:
+                    writers["tasks"].write(task_row(service, task))
+                counts["states"] += len(states)
+                counts["tasks"] += len(tasks)
+            counts["services"] += len(chunk)
+            reporter.set_counts(**counts)
+            reporter.progress(counts["services"], max(total, counts["services"]))
         for writer in writers.values():
             writer.close()
     reporter.set_counts(**counts)

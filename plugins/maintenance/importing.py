@@ -9,6 +9,7 @@ import csv
 import itertools
 import zipfile
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from csadmin.pluginlib import ValidationFailed
@@ -38,8 +39,8 @@ class ErrorReport:
 
     def add(self, source: str, line: int, problems) -> None:
         self.rows += 1
-        for field, reason in problems:
-            self.writer.writerow([source, line, field, reason])
+        for name, reason in problems:
+            self.writer.writerow([source, line, name, reason])
         if self.max_errors is not None and self.rows >= self.max_errors:
             raise TooManyErrors.from_errors(
                 {"max_errors": [f"the import stopped at {self.rows} bad rows"]}
@@ -99,86 +100,96 @@ class _zip_member:
         self.archive.close()
 
 
-def run_import(*, tenant, path, reporter, errors_out, max_errors: int | None = None) -> dict:
+def run_import(
+    *, tenant, path, reporter, errors_out, max_errors: int | None = None, batch: int = BATCH
+) -> dict:
     """Import every row of the upload at `path`; bad rows go to `errors_out` (CSV)."""
-    path = Path(path)
-    sources = sources_of(path)
+    sources = sources_of(Path(path))
     ordered = sorted(
-        (
-            (readers.ENTITY_ORDER.index(source.entity()), n, source)
-            for n, source in enumerate(sources)
-        ),
-        key=lambda item: item[:2],
+        (readers.ENTITY_ORDER.index(source.entity()), n, source) for n, source in enumerate(sources)
     )
-    total = sum(source.size for source in sources)
-    counts = {"rows": 0, "services": 0, "states": 0, "tasks": 0, "skipped": 0, "errors": 0}
-    report = ErrorReport(errors_out, max_errors)
-    progress = {"bytes": 0}
-
-    def on_bytes(size: int) -> None:
-        progress["bytes"] += size
-
-    def show_progress() -> None:
-        reporter.progress(min(progress["bytes"], total), total)
-
-    reporter.progress(0, total)
-    known = services.import_known_values(tenant)
+    run = _ImportRun(
+        tenant=tenant,
+        reporter=reporter,
+        report=ErrorReport(errors_out, max_errors),
+        total=sum(source.size for source in sources),
+        batch_size=max(1, int(batch)),
+        known=services.import_known_values(tenant),
+    )
+    reporter.progress(0, run.total)
     try:
         for _, _, source in ordered:
             with ExitStack() as stack:
-                rows = source.rows(stack, on_bytes)
-                _load_source(
-                    tenant, source.name, rows, known, report, counts, reporter, show_progress
-                )
-                show_progress()
+                run.load(source.name, source.rows(stack, run.on_bytes))
     finally:
-        counts["errors"] = report.rows
-        reporter.set_counts(**counts)
-    reporter.progress(total, total)
-    return counts
+        run.counts["errors"] = run.report.rows
+        reporter.set_counts(**run.counts)
+    reporter.progress(run.total, run.total)
+    return run.counts
 
 
-def _load_source(tenant, name, rows, known, report, counts, reporter, show_progress) -> None:
-    entity = None
-    try:
-        while True:
-            batch = list(itertools.islice(rows, BATCH))
-            if not batch:
-                return
-            reporter.check_cancelled()
-            if entity is None:
-                entity = readers.entity_of(next((r for _, r in batch if isinstance(r, dict)), None))
-            _load_batch(tenant, name, entity, batch, known, report, counts)
-            reporter.set_counts(**{**counts, "errors": report.rows})
-            show_progress()
-    except (readers.FileProblem, UnicodeDecodeError) as problem:
-        line = getattr(problem, "line", 0)
-        reason = getattr(problem, "reason", "is not valid UTF-8 text")
-        report.add(name, line, [("file", reason)])
-        raise ValidationFailed.from_errors({"file": [f"{name} line {line}: {reason}"]}) from None
+@dataclass
+class _ImportRun:
+    tenant: object
+    reporter: object
+    report: ErrorReport
+    total: int
+    batch_size: int
+    known: dict
+    bytes_read: int = 0
+    counts: dict = field(
+        default_factory=lambda: dict.fromkeys(
+            ("rows", "services", "states", "tasks", "skipped", "errors"), 0
+        )
+    )
 
+    def on_bytes(self, size: int) -> None:
+        self.bytes_read += size
 
-def _load_batch(tenant, name, entity, batch, known, report, counts) -> None:
-    check = ROW_CHECKS[entity]
-    good = []
-    for line, row in batch:
-        counts["rows"] += 1
-        if isinstance(row, readers.BadRow):
-            report.add(name, line, [(row.field, row.reason)])
-            continue
+    def load(self, name: str, rows) -> None:
+        """Every row of one file, a batch at a time; cancellable between batches."""
+        entity = None
         try:
-            good.append((line, check(tenant, row, known)))
-        except services.RowProblems as bad:
-            report.add(name, line, bad.problems)
-    if entity == "services":
-        inserted = services.import_services_batch(tenant, [service for _, service in good])
-        counts["services"] += inserted
-        counts["skipped"] += len(good) - inserted
-        return
-    rows = [(line, service_id, values) for line, (service_id, values) in good]
-    loader = services.import_states_batch if entity == "states" else services.import_tasks_batch
-    inserted, unknown = loader(tenant, rows)
-    counts[entity] += inserted
-    counts["skipped"] += len(good) - inserted - len(unknown)
-    for line, service_id in unknown:
-        report.add(name, line, [("service_id", f"this tenant has no service {service_id}")])
+            while True:
+                batch = list(itertools.islice(rows, self.batch_size))
+                if not batch:
+                    return
+                self.reporter.check_cancelled()
+                if entity is None:
+                    first = next((row for _, row in batch if isinstance(row, dict)), None)
+                    entity = readers.entity_of(first)
+                self.load_batch(name, entity, batch)
+                self.reporter.set_counts(**{**self.counts, "errors": self.report.rows})
+                self.reporter.progress(min(self.bytes_read, self.total), self.total)
+        except (readers.FileProblem, UnicodeDecodeError) as problem:
+            line = getattr(problem, "line", 0)
+            reason = getattr(problem, "reason", "is not valid UTF-8 text")
+            self.report.add(name, line, [("file", reason)])
+            raise ValidationFailed.from_errors(
+                {"file": [f"{name} line {line}: {reason}"]}
+            ) from None
+
+    def load_batch(self, name: str, entity: str, batch) -> None:
+        check, counts, report = ROW_CHECKS[entity], self.counts, self.report
+        good = []
+        for line, row in batch:
+            counts["rows"] += 1
+            if isinstance(row, readers.BadRow):
+                report.add(name, line, [(row.field, row.reason)])
+                continue
+            try:
+                good.append((line, check(self.tenant, row, self.known)))
+            except services.RowProblems as bad:
+                report.add(name, line, bad.problems)
+        if entity == "services":
+            inserted = services.import_services_batch(self.tenant, [s for _, s in good])
+            counts["services"] += inserted
+            counts["skipped"] += len(good) - inserted
+            return
+        rows = [(line, service_id, values) for line, (service_id, values) in good]
+        loader = services.import_states_batch if entity == "states" else services.import_tasks_batch
+        inserted, unknown = loader(self.tenant, rows)
+        counts[entity] += inserted
+        counts["skipped"] += len(good) - inserted - len(unknown)
+        for line, service_id in unknown:
+            report.add(name, line, [("service_id", f"this tenant has no service {service_id}")])

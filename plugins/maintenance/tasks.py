@@ -69,11 +69,16 @@ def export_files_job(handle):
 
 @job("maintenance.import")
 def import_job(handle):
+    from csadmin.pluginlib import ValidationFailed
     from plugins.maintenance.importing import run_import
-    from plugins.maintenance.uploads import upload_path
+    from plugins.maintenance.uploads import discard_upload, upload_path
 
     arguments = handle.arguments
     path = upload_path(arguments["upload"])
+    if not path.is_file():
+        raise ValidationFailed.from_errors(
+            {"file": ["the uploaded file is no longer kept (it was imported); upload it again"]}
+        )
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "errors.csv"
         counts = {}
@@ -85,10 +90,12 @@ def import_job(handle):
                     reporter=handle,
                     errors_out=errors_out,
                     max_errors=arguments.get("max_errors"),
+                    batch=int(arguments.get("batch") or 2000),
                 )
         finally:
             if handle.counts.get("errors"):
                 handle.add_file("errors.csv", report)
+        discard_upload(arguments["upload"])  # imported: a retry needs a new upload
         handle.log(
             "info",
             f"Imported {counts.get('services', 0)} services, {counts.get('states', 0)} states, "

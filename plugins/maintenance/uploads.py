@@ -61,7 +61,7 @@ def keep_upload(uploaded) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = getattr(uploaded, "temporary_file_path", None)
     if temporary is not None:
-        shutil.copyfile(temporary(), target)
+        shutil.move(temporary(), target)  # a rename when on the same disk
     else:
         with open(target, "wb") as out:
             for chunk in uploaded.chunks():

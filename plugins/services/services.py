@@ -655,6 +655,8 @@ def business_value_remove(*, tenant, value_id: int, actor) -> None:
 # inserts a batch set-based: COPY on PostgreSQL, bulk_create elsewhere. Re-importing a row that
 # is already there (a service by its service_id, a state or task by its number) adds nothing.
 
+from plugins.services.events import has_nul  # noqa: E402 (imported beside the section using it)
+
 IMPORT_SERVICE_FIELDS = (
     "service_type",
     "customer_id",
@@ -668,15 +670,35 @@ IMPORT_CHILD_FIELDS = ("est_duration", "disposition", "disposition_desc")
 MAX_SERVICE_ID_LENGTH = 64
 
 
+# On PostgreSQL a batch is four statements with the ids as one array parameter; the
+# service rows go first (RETURNING only the tenant's own), the foreign keys are deferred.
+PURGE_SERVICES_SQL = (
+    "DELETE FROM services_service WHERE tenant_id = %s AND id = ANY(%s) RETURNING id"
+)
+PURGE_CHILDREN_SQL = {
+    "events": "DELETE FROM services_event WHERE service_id = ANY(%s)",
+    "tasks": "DELETE FROM services_task WHERE service_id = ANY(%s)",
+    "states": "DELETE FROM services_state WHERE service_id = ANY(%s)",
+}
+
+
 def purge_batch(tenant, ids) -> dict[str, int]:
     """Delete one batch of services of `tenant` with their events, tasks and states in one
     short transaction; answer how many of each went. Ids of another tenant are ignored."""
+    from django.db import connection
+
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(PURGE_SERVICES_SQL, [tenant.pk, ids])
+            own = [row[0] for row in cursor.fetchall()]
+            counts = {"services": len(own)}
+            for name, sql in PURGE_CHILDREN_SQL.items():
+                cursor.execute(sql, [own])
+                counts[name] = cursor.rowcount
+        return counts
     with transaction.atomic():
-        own = list(
-            Service.objects.filter(tenant=tenant, pk__in=list(ids)).values_list("pk", flat=True)
-        )
-        if not own:
-            return {"services": 0, "states": 0, "tasks": 0, "events": 0}
+        own = list(Service.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", flat=True))
         events = Event.objects.filter(service_id__in=own).delete()[0]
         tasks = Task.objects.filter(service_id__in=own).delete()[0]
         states = State.objects.filter(service_id__in=own).delete()[0]
@@ -718,6 +740,9 @@ def _json_object_field(row: dict, name: str, problems: list, *, nullable: bool):
         return None if nullable else {}
     if not isinstance(value, dict):
         problems.append((name, "must be a JSON object"))
+        return None
+    if has_nul(value):
+        problems.append((name, "must not contain the NUL character"))
         return None
     return value
 
@@ -781,8 +806,9 @@ def import_known_values(tenant) -> dict:
     return known_values(tenant, set(ATTRIBUTE_FIELDS.values()))
 
 
-def import_service_row(tenant, row, known) -> Service:
-    """An unsaved Service from one exported row, or RowProblems naming every broken rule."""
+def import_service_row(tenant, row, known) -> dict:
+    """The column values of a Service from one exported row (plain values: building model
+    objects would cost more than the insert), or RowProblems naming every broken rule."""
     if not isinstance(row, dict):
         raise RowProblems([("row", "must be a JSON object")])
     problems: list[tuple[str, str]] = []
@@ -791,22 +817,26 @@ def import_service_row(tenant, row, known) -> Service:
         problems.append(("service_id", "is required"))
     elif len(service_id) > MAX_SERVICE_ID_LENGTH:
         problems.append(("service_id", f"must be at most {MAX_SERVICE_ID_LENGTH} characters"))
+    elif has_nul(service_id):
+        problems.append(("service_id", "must not contain the NUL character"))
     event = _import_event(row, IMPORT_SERVICE_FIELDS, ("service_type",), known, problems)
     timing = _timing_fields(row, problems)
     if problems:
         raise RowProblems(problems)
-    return Service(
-        tenant=tenant,
-        service_id=service_id,
-        service_type=event.get("service_type", ""),
-        customer_id=event.get("customer_id") or None,
-        contact_key=event.get("contact_key", ""),
-        expires_at=event.expires_at,
-        est_duration=event.get("est_duration"),
-        disposition=event.get("disposition", ""),
-        disposition_desc=event.get("disposition_desc", ""),
+    return {
+        "tenant_id": tenant.pk,
+        "service_id": service_id,
+        "service_type": event.get("service_type", ""),
+        "customer_id": event.get("customer_id") or None,
+        "contact_key": event.get("contact_key", ""),
+        "expires_at": event.expires_at,
+        "est_duration": event.get("est_duration"),
+        "disposition": event.get("disposition", ""),
+        "disposition_desc": event.get("disposition_desc", ""),
+        "last_state_id": 0,
+        "last_task_id": 0,
         **timing,
-    )
+    }
 
 
 def _import_child(row, known, kind: str):
@@ -815,6 +845,8 @@ def _import_child(row, known, kind: str):
     problems: list[tuple[str, str]] = []
     if not isinstance(row.get("service_id"), str) or not row["service_id"]:
         problems.append(("service_id", "is required"))
+    elif has_nul(row["service_id"]):
+        problems.append(("service_id", "must not contain the NUL character"))
     number = _positive_int(row, f"{kind}_id", problems, required=True)
     state_id = _positive_int(row, "state_id", problems, required=False) if kind == "task" else None
     type_field = f"{kind}_type"
@@ -845,50 +877,54 @@ def import_task_row(row, known) -> tuple[str, dict]:
     return _import_child(row, known, "task")
 
 
-def _copy_rows(model, objects) -> None:
-    """COPY the rows into the model's table (PostgreSQL, psycopg 3): the fastest insert."""
+def _copy_rows(model, rows: list[dict]) -> None:
+    """COPY the rows (column values by attribute name) into the model's table (PostgreSQL,
+    psycopg 3): the fastest insert there is."""
     import json
 
     from django.db import connection, models
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    names = [f.attname for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"COPY {table} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for obj in objects:
-            row = []
-            for f in fields:
-                value = getattr(obj, f.attname)
-                if value is not None and isinstance(f, models.JSONField):
-                    value = json.dumps(value)
-                row.append(value)
-            copy.write_row(row)
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[name])
+                    if name in json_fields and row[name] is not None
+                    else row[name]
+                    for name in names
+                ]
+            )
 
 
-def _insert(model, objects: list) -> None:
+def _insert(model, rows: list[dict]) -> None:
     from django.db import connection
 
-    if not objects:
+    if not rows:
         return
     if connection.vendor == "postgresql":
-        _copy_rows(model, objects)
+        _copy_rows(model, rows)
     else:
-        model.objects.bulk_create(objects, batch_size=500)
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
 
 
-def import_services_batch(tenant, services: list[Service]) -> int:
-    """Insert the services whose service_id the tenant does not have yet (the first of each
-    id within the batch); one short transaction; answer how many were inserted."""
+def import_services_batch(tenant, services: list[dict]) -> int:
+    """Insert the services (from import_service_row) whose service_id the tenant does not have
+    yet, the first of each id within the batch; one short transaction; answer how many."""
     from plugins.services.selectors import existing_service_ids
 
     with transaction.atomic():
-        existing = existing_service_ids(tenant, {s.service_id for s in services})
+        existing = existing_service_ids(tenant, {row["service_id"] for row in services})
         fresh, seen = [], set(existing)
-        for service in services:
-            if service.service_id not in seen:
-                seen.add(service.service_id)
-                fresh.append(service)
+        for row in services:
+            if row["service_id"] not in seen:
+                seen.add(row["service_id"])
+                fresh.append(row)
         _insert(Service, fresh)
     return len(fresh)
 
@@ -918,9 +954,9 @@ def _import_children(tenant, model, kind: str, rows: list[tuple[int, str, dict]]
             key = (pk, values[number])
             if key not in present:
                 present.add(key)
-                fresh.append(model(service_id=pk, **values))
+                fresh.append({"service_id": pk, **values})
         _insert(model, fresh)
-        touched = {obj.service_id for obj in fresh}
+        touched = {row["service_id"] for row in fresh}
         if touched:
             highest = (
                 model.objects.filter(service_id=OuterRef("pk"))

@@ -153,3 +153,9 @@ def test_a_job_page_shows_the_latest_log_lines(browser, tenant):
     html = browser.get(f"/jobs/{run.pk}/").content.decode()
     assert "line 0599" in html and "line 0100" in html
     assert "line 0099" not in html
+
+
+def test_the_plugins_page_lists_each_plugins_jobs(browser):
+    html = browser.get("/administration/plugins/").content.decode()
+    sample = html.split('data-plugin="sample"')[1].split("</section>")[0]
+    assert "<code>sample.count_notes</code>" in sample

@@ -194,3 +194,10 @@ def test_a_send_that_fails_after_commit_marks_the_job_failed(
     assert run.state == State.FAILED
     assert run.error == "The job queue cannot be reached right now; try again later."
     assert run.finished_at is not None
+
+
+def test_a_system_job_without_an_actor(tenant, notes, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = enqueue_job(tenant=tenant, kind="sample.count_notes", arguments={}, actor=None)
+    run.refresh_from_db()
+    assert (run.created_by, run.created_by_user, run.state) == ("system", None, State.SUCCEEDED)

@@ -9,8 +9,10 @@ import zipfile
 
 import pytest
 
+from csadmin.jobs import JobCancelled
 from csadmin.jobs.models import JobRun
 from csadmin.testing import Api, make_user
+from plugins.maintenance.reporting import QuietReporter
 from plugins.services.models import Service, State, Task
 from tests.maintenance.conftest import OLD, RECENT, make_service
 
@@ -242,3 +244,76 @@ def test_tasks_import_checks_rules(api, tenant, run_jobs):
     assert job.counts["tasks"] == 1 and job.counts["errors"] == 2
     assert Task.objects.filter(service__tenant=tenant).count() == 1
     assert Service.objects.get(tenant=tenant, service_id="host").last_task_id == 1
+
+
+def test_an_imported_upload_is_removed_and_a_retry_says_why(api, tenant, run_jobs, media_root):
+    from csadmin.jobs import retry_job
+
+    job = import_file(api, run_jobs, "rows.ndjson", BAD_NDJSON)
+    uploads = media_root / "maintenance" / "uploads"
+    assert not any(uploads.iterdir())
+    again = run_jobs(lambda: retry_job(tenant=tenant, job_id=job.pk, actor=job.created_by_user))
+    again.refresh_from_db()
+    assert again.state == "failed" and "upload it again" in again.error
+
+
+def test_nul_characters_are_bad_rows_not_a_failed_batch(api, tenant, run_jobs):
+    rows = [
+        {"service_id": "nul\u0000id", "service_type": "S", "started": FROM},
+        {
+            "service_id": "fine",
+            "service_type": "S",
+            "started": FROM,
+            "started_data": {"a": "\u0000"},
+        },
+        {"service_id": "ok", "service_type": "S", "started": FROM},
+    ]
+    content = "\n".join(json.dumps(row) for row in rows).encode()
+    job = import_file(api, run_jobs, "rows.ndjson", content)
+    assert job.state == "succeeded", job.error
+    assert (job.counts["services"], job.counts["errors"]) == (1, 2)
+
+
+class CancelAfter(QuietReporter):
+    """A reporter whose job is cancelled after `checks` checks (as a click on Cancel would)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.checks, self.seen = checks, 0
+
+    def check_cancelled(self) -> None:
+        self.seen += 1
+        if self.seen > self.checks:
+            raise JobCancelled()
+
+
+def test_import_stops_between_batches_when_cancelled(tenant, tmp_path):
+    from plugins.maintenance.importing import run_import
+
+    source = tmp_path / "rows.ndjson"
+    source.write_text(
+        "".join(
+            json.dumps({"service_id": f"s{n}", "service_type": "S", "started": FROM}) + "\n"
+            for n in range(10)
+        )
+    )
+    with open(tmp_path / "errors.csv", "w") as errors, pytest.raises(JobCancelled):
+        run_import(tenant=tenant, path=source, reporter=CancelAfter(2), errors_out=errors, batch=3)
+    assert Service.objects.filter(tenant=tenant).count() == 6
+
+
+def test_export_stops_between_chunks_when_cancelled(tenant, rich_services, tmp_path):
+    from contextlib import contextmanager
+
+    from plugins.maintenance.exporting import parse_export_query, write_export_files
+
+    @contextmanager
+    def open_file(name):
+        with open(tmp_path / name, "w") as out:
+            yield out
+
+    query = parse_export_query({"time_from": FROM}, for_files=True)
+    with pytest.raises(JobCancelled):
+        write_export_files(
+            tenant=tenant, query=query, fmt="json", open_file=open_file, reporter=CancelAfter(0)
+        )

@@ -48,6 +48,9 @@ EXPORT_PARAMETERS = [
 
 
 class PurgeView(TenantAPIView):
+    """Purge services of one class started before `limit`, and expired services, as a job;
+    `dry_run` only counts. 202 with the job's status URL in Location."""
+
     privileges = {"POST": RUN}
 
     @extend_schema(
@@ -67,13 +70,22 @@ class NdjsonRenderer(JSONRenderer):
 
 
 class ExportStreamView(TenantAPIView):
+    """Services with a start / end / any event in [time_from, time_to], kept when active /
+    inactive now: a streamed JSON array of ids, or of full services with their states and
+    tasks (export_content=true); one per line with `Accept: application/x-ndjson`."""
+
     privileges = {"GET": RUN}
     renderer_classes = [JSONRenderer, NdjsonRenderer]
 
     @extend_schema(
         operation_id="maintenance_services_stream",
         parameters=EXPORT_PARAMETERS,
-        responses={200: OpenApiTypes.ANY, 400: ERROR, 401: ERROR},
+        responses={
+            (200, "application/json"): OpenApiTypes.ANY,
+            (200, NDJSON): OpenApiTypes.STR,
+            400: ERROR,
+            401: ERROR,
+        },
     )
     def get(self, request):
         query = parse_export_query(request.query_params)
@@ -106,6 +118,10 @@ class FormatIsOurs(DefaultContentNegotiation):
 
 
 class ServiceFilesView(TenantAPIView):
+    """Without an upload: an export job writing services, states and tasks files (format json
+    or csv). With a multipart `file` (JSON array, NDJSON, CSV or a zip of the export's files):
+    an import job; bad rows are skipped and reported, max_errors stops it. 202 either way."""
+
     privileges = {"POST": RUN}
     content_negotiation_class = FormatIsOurs
     parser_classes = [LimitedMultiPartParser, JSONParser]
