@@ -31,6 +31,7 @@ from pathlib import Path
 SCALES = {"tiny": 300, "small": 40_000, "medium": 200_000, "full": 1_000_000}
 DEFAULT_SCALE = "small"
 SEED = 20261129
+VERSION = 2  # bump when the generated data changes: cached files are keyed by it
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SPAN_SECONDS = 180 * 24 * 3600
 

@@ -119,7 +119,7 @@ def storage(url: str) -> tuple[int, int]:
 
 def data_folder(scale: int) -> Path:
     """The generated export files of this scale (made once, reused by later runs)."""
-    folder = DATA_DIR / f"data-{scale}-{generate.SEED}"
+    folder = DATA_DIR / f"data-{scale}-{generate.SEED}-v{generate.VERSION}"
     if not (folder / "import.zip").exists():
         generate.write_files(folder, scale)
     return folder
