@@ -367,7 +367,8 @@ def notes(rows: list[Row]) -> str:
         if row.scenario.startswith("4") and "p50_ms" in d:
             out.append(
                 f"4: {d['rps']:,} req/s on {d['cores']} cores, {d['conversations']} conversations, "
-                f"p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms, p99 {d['p99_ms']} ms"
+                f"p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms, p99 {d['p99_ms']} ms; the load "
+                f"driver itself used {d.get('driver_cpu_s')} CPU-s of {d['elapsed_s']} s"
             )
         if row.scenario.startswith("5") and "pgbench" in d:
             c, p = d["csadmin"], d["pgbench"]
