@@ -122,22 +122,32 @@ def full_service(service, states, tasks) -> dict:
     return body
 
 
-def _items(tenant, query: ExportQuery):
+def _compact(item) -> str:
+    return json.dumps(item, separators=(",", ":"))
+
+
+def json_items(tenant, query: ExportQuery):
+    """The JSON text of each item of the stream: an id, or a full service (rendered by
+    PostgreSQL itself there, by the representation functions elsewhere)."""
     selection = query.selection(tenant)
     if not query.export_content:
-        yield from selectors.export_service_ids(selection)
+        yield from map(_compact, selectors.export_service_ids(selection))
+        return
+    rendered = selectors.export_full_json(selection)
+    if rendered is not None:
+        yield from rendered
         return
     for chunk in selectors.export_service_chunks(selection):
         for service, states, tasks in chunk:
-            yield full_service(service, states, tasks)
+            yield _compact(full_service(service, states, tasks))
 
 
 def stream_json_array(tenant, query: ExportQuery, *, lines_per_chunk: int = 200):
     """The body as a JSON array, in chunks of a few hundred items."""
     yield "["
     first, buffer = True, []
-    for item in _items(tenant, query):
-        buffer.append(("" if first else ",") + json.dumps(item, separators=(",", ":")))
+    for text in json_items(tenant, query):
+        buffer.append(text if first else "," + text)
         first = False
         if len(buffer) >= lines_per_chunk:
             yield "".join(buffer)
@@ -149,8 +159,8 @@ def stream_json_array(tenant, query: ExportQuery, *, lines_per_chunk: int = 200)
 def stream_ndjson(tenant, query: ExportQuery, *, lines_per_chunk: int = 200):
     """One service (or id) per line."""
     buffer = []
-    for item in _items(tenant, query):
-        buffer.append(json.dumps(item, separators=(",", ":")) + "\n")
+    for text in json_items(tenant, query):
+        buffer.append(text + "\n")
         if len(buffer) >= lines_per_chunk:
             yield "".join(buffer)
             buffer = []

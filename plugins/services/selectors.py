@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
-from types import SimpleNamespace
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -425,8 +423,10 @@ EXPORT_STATE_FIELDS = ("service_id", "state_id", "state_type", *EXPORT_COMMON_FI
 EXPORT_TASK_FIELDS = ("service_id", "task_id", "state_id", "task_type", *EXPORT_COMMON_FIELDS)
 
 
-def _grouped(queryset, fields) -> dict[int, list[SimpleNamespace]]:
-    grouped: dict[int, list[SimpleNamespace]] = {}
+def _grouped(queryset, fields) -> dict[int, list]:
+    from types import SimpleNamespace
+
+    grouped: dict[int, list] = {}
     for row in queryset.values(*fields):
         grouped.setdefault(row["service_id"], []).append(SimpleNamespace(**row))
     return grouped
@@ -448,6 +448,9 @@ def export_service_chunks(queryset, *, chunk: int = 1000):
     cursor: per chunk one query for the states and one for the tasks. Rows are plain
     namespaces with the models' attribute names (no model objects: several times faster,
     and the representation functions read attributes only)."""
+    from itertools import islice
+    from types import SimpleNamespace
+
     rows = queryset.values(*EXPORT_SERVICE_FIELDS).iterator(chunk_size=chunk)
     while True:
         services = list(islice(rows, chunk))
@@ -498,6 +501,97 @@ def service_row_ids(tenant, service_ids) -> dict[str, int]:
     )
 
 
-def tenant_service_count(tenant) -> int:
-    """Every service row of the tenant, expired ones too."""
-    return Service.objects.filter(tenant=tenant).count()
+# The full representation of services (spec §4: the service with all its states and tasks,
+# as representation.service_dict renders it) built by PostgreSQL itself, one JSON text per
+# service, read from a server-side cursor: several times faster than building the dicts in
+# Python. Keys come in jsonb order; the values are the same (a test compares both paths).
+_TS = """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+def _common_json(alias: str) -> str:
+    ts = _TS.format
+    return f"""
+      jsonb_build_object(
+        'est_duration', {alias}.est_duration,
+        'disposition', NULLIF({alias}.disposition, ''),
+        'disposition_desc', NULLIF({alias}.disposition_desc, ''),
+        'started', jsonb_build_object('timestamp', {ts(alias + ".started_at")})
+                   || COALESCE({alias}.started_data, '{{}}'::jsonb))
+      || CASE WHEN {alias}.completed_at IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object(
+           'completed', jsonb_build_object('timestamp', {ts(alias + ".completed_at")})
+                        || COALESCE({alias}.completed_data, '{{}}'::jsonb),
+           'duration', trunc(extract(epoch FROM {alias}.completed_at - {alias}.started_at)::float8
+                             * 1000)::bigint) END
+      || CASE WHEN {alias}.extensions IS NULL OR {alias}.extensions = '{{}}'::jsonb
+              THEN '{{}}'::jsonb ELSE jsonb_build_object('extensions', {alias}.extensions) END"""
+
+
+def _nested_json(table: str, alias: str, number: str, head: str) -> str:
+    item = f"(jsonb_build_object({head}) || {_common_json(alias)})"
+    return f"""
+      LEFT JOIN LATERAL (
+        SELECT
+          COALESCE(jsonb_agg({item} ORDER BY {alias}.{number})
+                   FILTER (WHERE {alias}.completed_at IS NULL), '[]'::jsonb) AS active,
+          COALESCE(jsonb_agg({item} ORDER BY {alias}.{number})
+                   FILTER (WHERE {alias}.completed_at IS NOT NULL), '[]'::jsonb) AS completed
+        FROM {table} {alias} WHERE {alias}.service_id = s.id
+      ) {alias}_json ON true"""  # noqa: S608 (constant SQL: no input reaches this text)
+
+
+FULL_SERVICE_JSON_SQL = f"""
+SELECT (
+  jsonb_build_object(
+    'service_id', s.service_id,
+    'service_type', s.service_type,
+    'customer_id', s.customer_id,
+    'contact_key', NULLIF(s.contact_key, ''),
+    'active_states', st_json.active,
+    'completed_states', st_json.completed,
+    'active_tasks', tk_json.active,
+    'completed_tasks', tk_json.completed)
+  || {_common_json("s")}
+  || CASE WHEN s.expires_at IS NULL THEN '{{}}'::jsonb
+          ELSE jsonb_build_object('expiration_time', {_TS.format("s.expires_at")}) END
+)::text
+FROM services_service s
+{
+    _nested_json(
+        "services_state", "st", "state_id", "'state_id', st.state_id, 'state_type', st.state_type"
+    )
+}
+{
+    _nested_json(
+        "services_task",
+        "tk",
+        "task_id",
+        "'task_id', tk.task_id, 'task_type', tk.task_type, 'state_id', tk.state_id",
+    )
+}
+WHERE s.id IN ({{selection}})
+ORDER BY s.id
+"""  # noqa: S608 (constant SQL; the selection is Django's own SQL with its parameters apart)
+
+
+def export_full_json(queryset, *, chunk: int = 2000) -> Iterator[str] | None:
+    """On PostgreSQL: the JSON text of each selected service with all its states and tasks,
+    from a server-side cursor. None elsewhere (use export_service_chunks and the
+    representation functions there)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    selection, params = queryset.order_by().values("pk").query.sql_with_params()
+    sql = FULL_SERVICE_JSON_SQL.replace("{selection}", selection)
+
+    def rows():
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while True:
+                batch = cursor.fetchmany(chunk)
+                if not batch:
+                    return
+                for (text,) in batch:
+                    yield text
+
+    return rows()

@@ -132,3 +132,22 @@ def test_supervisor_sees_the_page_but_cannot_purge(tenant, services_mix):
     )
     assert refused.status_code == 403
     assert Service.objects.filter(tenant=tenant).count() == 7
+
+
+def test_export_files_from_the_page_opens_the_job(page, services_mix, run_jobs):
+    response = run_jobs(
+        lambda: page.post(
+            "/maintenance/export/files/",
+            {"time_from": "2000-01-01T00:00", "filter_events": "any", "format": "csv"},
+            headers={"HX-Request": "true"},
+        )
+    )
+    job = JobRun.objects.get()
+    assert response.status_code == 204 and response["HX-Redirect"] == f"/jobs/{job.pk}/"
+    job.refresh_from_db()
+    assert job.state == "succeeded" and job.arguments["format"] == "csv"
+    assert set(job.files.values_list("name", flat=True)) == {
+        "services.csv",
+        "states.csv",
+        "tasks.csv",
+    }

@@ -123,3 +123,44 @@ def test_a_worker_killed_mid_import_leaves_exact_counts(worker, tenant, admin, t
         worker=worker,
     )
     assert (final.counts["services"], final.counts["skipped"]) == (0, total)
+
+
+def test_postgresql_renders_services_exactly_as_python_does(postgresql, tenant):
+    import datetime as dt
+
+    from plugins.maintenance.exporting import full_service
+    from plugins.services import selectors
+    from plugins.services.models import Task
+
+    started = dt.datetime(2026, 1, 1, 10, 0, 0, 123999, tzinfo=dt.UTC)
+    ended = started + dt.timedelta(seconds=1, microseconds=500)
+    make_service(tenant, "plain", started=started, states=0, tasks=0, customer=None)
+    make_service(
+        tenant,
+        "rich",
+        started=started,
+        completed=ended,
+        expires=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+        states=2,
+        tasks=2,
+        extensions={"crm": {"id": 7}},
+        disposition="Sold",
+        est_duration=90,
+        started_data={"timestamp": "theirs", "n": [1, "two"], "é": "ü"},
+    )
+    Task.objects.filter(service__service_id="rich", task_id=2).update(
+        completed_at=None, extensions={"x": 1}, state_id=None
+    )
+    selection = selectors.export_selection(
+        tenant,
+        time_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+        time_to=dt.datetime(2100, 1, 1, tzinfo=dt.UTC),
+    )
+    from_sql = [json.loads(text) for text in selectors.export_full_json(selection)]
+    from_python = [
+        full_service(service, states, tasks)
+        for chunk in selectors.export_service_chunks(selection)
+        for service, states, tasks in chunk
+    ]
+    assert len(from_sql) == 2
+    assert from_sql == from_python

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -16,24 +15,13 @@ from csadmin.jobs import job_accepted
 from csadmin.jobs.api.serializers import JobAcceptedSerializer
 from csadmin.pluginlib import TenantAPIView
 from plugins.maintenance import services
+from plugins.maintenance.api.serializers import FilesUploadSerializer, PurgeSerializer
 from plugins.maintenance.exporting import parse_export_query, stream_json_array, stream_ndjson
-from plugins.maintenance.purge import OPERATIONS
 from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge, keep_upload
 
 RUN = "maintenance.run"
 ERROR = OpenApiResponse(description="The spec's error body")
 NDJSON = "application/x-ndjson"
-
-
-class PurgeSerializer(serializers.Serializer):
-    limit = serializers.DateTimeField(help_text="services started before this are purged")
-    operation = serializers.ChoiceField(choices=OPERATIONS)
-    dry_run = serializers.BooleanField(required=False, default=False)
-
-
-class FilesUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(required=False)
-    max_errors = serializers.IntegerField(required=False, min_value=1)
 
 
 EXPORT_PARAMETERS = [

@@ -1,0 +1,17 @@
+"""The OpenAPI shapes of the maintenance API's requests (the views parse with the services'
+own rules; these only document them)."""
+
+from rest_framework import serializers
+
+from plugins.maintenance.purge import OPERATIONS
+
+
+class PurgeSerializer(serializers.Serializer):
+    limit = serializers.DateTimeField(help_text="services started before this are purged")
+    operation = serializers.ChoiceField(choices=OPERATIONS)
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class FilesUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False)
+    max_errors = serializers.IntegerField(required=False, min_value=1)

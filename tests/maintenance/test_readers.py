@@ -1,0 +1,101 @@
+"""The import readers on their own: rows split across read chunks, line numbers, CSV cells
+with line breaks and formula escapes, broken input."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from plugins.maintenance import readers
+from plugins.maintenance.exporting import csv_cell
+
+
+class Trickle(io.StringIO):
+    """A stream that gives at most a few characters per read, as a slow upload would."""
+
+    def read(self, size=-1):
+        return super().read(min(size if size > 0 else 7, 7))
+
+
+def test_json_array_rows_split_across_reads_come_back_whole_with_their_lines():
+    rows = [
+        {"n": n, "text": "x" * (n * 13 % 50), "nested": {"list": [n, "]", "},{"]}}
+        for n in range(60)
+    ]
+    text = "[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]\n"
+    parsed = list(readers.iter_json_array(Trickle(text)))
+    assert [row for _, row in parsed] == rows
+    assert [line for line, _ in parsed] == list(range(2, 62))
+
+
+def test_json_array_on_one_line_and_empty_array():
+    assert [r for _, r in readers.iter_json_array(io.StringIO('[{"a":1},{"b":2}]'))] == [
+        {"a": 1},
+        {"b": 2},
+    ]
+    assert list(readers.iter_json_array(io.StringIO(" [ ] "))) == []
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [('[\n{"a": 1},\n{"b": ]', 3), ('[\n{"a": 1}\n{"b": 2}]', 3), ('{"a": 1}', 1)],
+)
+def test_broken_json_array_names_the_line(text, line):
+    with pytest.raises(readers.FileProblem) as problem:
+        list(readers.iter_json_array(io.StringIO(text)))
+    assert problem.value.line == line
+
+
+def test_csv_cells_with_line_breaks_keep_the_record_line_and_unescape_formulas():
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["service_id", "service_type", "started_data", "est_duration"])
+    data = csv_cell("started_data", {"a": "two\nlines"})
+    writer.writerow([csv_cell("service_id", "=1+1"), "Sa\nles", data, "5"])
+    writer.writerow([csv_cell("service_id", "'=kept"), "Sales", "", ""])
+    out.write("short,row\n")
+    rows = list(readers.iter_csv(io.StringIO(out.getvalue())))
+    assert rows[0] == (
+        2,
+        {
+            "service_id": "=1+1",
+            "service_type": "Sa\nles",
+            "started_data": {"a": "two\nlines"},
+            "est_duration": 5,
+        },
+    )
+    assert rows[1][0] == 4 and rows[1][1]["service_id"] == "'=kept"
+    assert rows[2][0] == 5 and isinstance(rows[2][1], readers.BadRow)
+
+
+def test_ndjson_reports_unreadable_lines_and_skips_blank_ones():
+    rows = list(readers.iter_ndjson(io.StringIO('{"a": 1}\n\n{oops\n{"b": 2}\n')))
+    assert [line for line, _ in rows] == [1, 3, 4]
+    assert isinstance(rows[1][1], readers.BadRow)
+
+
+@pytest.mark.parametrize(
+    "head, kind",
+    [
+        (b"PK\x03\x04rest", "zip"),
+        (b"\xef\xbb\xbf  [\n{}", "json"),
+        (b'{"service_id": "a"}\n', "ndjson"),
+        (b"service_id,service_type\r\na,b\r\n", "csv"),
+    ],
+)
+def test_type_by_content(tmp_path, head, kind):
+    path = tmp_path / "upload"
+    path.write_bytes(head)
+    assert readers.sniff(path) == kind
+
+
+@pytest.mark.parametrize("head", [b"\x89PNG\r\n", b"name,age\nx,1\n", b"", b"\xff\xfe\x00\x00"])
+def test_other_content_is_refused(tmp_path, head):
+    path = tmp_path / "upload"
+    path.write_bytes(head)
+    with pytest.raises(readers.ValidationFailed):
+        readers.sniff(path)
