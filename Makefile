@@ -44,3 +44,9 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks on PostgreSQL (DATABASE_URL, default database csadmin_bench, recreated each run);
+# BENCH_SCALE=tiny|small|medium|full or a number of services. BENCH_ARGS=--smoke for a quick run.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -6,9 +6,9 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
 from csadmin.access.checks import Decision, decide
+from csadmin.access.grants import TenantReference, load_grant
 from csadmin.api.errors import PrivilegeRequired, TenantNotConfiguredError
 from csadmin.pluginlib.registry import registry
-from csadmin.tenancy.selectors import TenantNotConfigured, default_tenant, tenant_named_in_headers
 
 ANY_MEMBER = None
 
@@ -24,17 +24,37 @@ def required_privilege(view, method: str) -> str | None:
     return privileges[method]
 
 
+def tenant_reference(headers) -> TenantReference:
+    """ContactCenterId (an id or a name) or X-Genesys-TenantId (an id), as spec §1 says."""
+    by_id_or_name = (headers.get("ContactCenterId") or "").strip()
+    if by_id_or_name:
+        as_id = int(by_id_or_name) if is_id(by_id_or_name) else None
+        return TenantReference(id=as_id, name=by_id_or_name)
+    by_id = (headers.get("X-Genesys-TenantId") or "").strip()
+    if by_id:
+        if not is_id(by_id):
+            raise TenantNotConfiguredError(f"tenant {by_id} is not configured")
+        return TenantReference(id=int(by_id))
+    return TenantReference()
+
+
+def is_id(value: str) -> bool:
+    return value.isdigit() and len(value) < 19
+
+
 def resolve_api_tenant(request):
-    """The tenant named by the request's headers, else the caller's default tenant."""
-    try:
-        tenant = tenant_named_in_headers(request.headers)
-    except TenantNotConfigured as exc:
-        raise TenantNotConfiguredError(str(exc)) from None
-    if tenant is None:
-        tenant = default_tenant(request.user)
-        if tenant is None:
-            raise exceptions.PermissionDenied("You hold no grant in any tenant.")
-    return tenant
+    """The tenant the request names (else the caller's default), loaded with the caller's
+    privileges in one query. Unknown tenant: 400; a tenant not granted: 403."""
+    reference = tenant_reference(request.headers)
+    tenant = load_grant(request.user, reference)
+    if tenant is not None:
+        return tenant
+    if not reference.given:
+        raise exceptions.PermissionDenied("You hold no grant in any tenant.")
+    named = reference.find()
+    if named is None:
+        raise TenantNotConfiguredError(f"tenant {reference.as_text()} is not configured")
+    raise exceptions.PermissionDenied(f"You hold no grant in tenant {named.name}.")
 
 
 class PrivilegePermission(BasePermission):
@@ -53,8 +73,6 @@ class PrivilegePermission(BasePermission):
         decision = decide(request.user, tenant, privilege, plugin)
         if decision is Decision.ALLOW:
             return True
-        if decision is Decision.NOT_MEMBER:
-            raise exceptions.PermissionDenied(f"You hold no grant in tenant {tenant.name}.")
         if decision is Decision.PLUGIN_DISABLED:
             raise exceptions.NotFound("Not found.")
         definition = registry.privilege(privilege)

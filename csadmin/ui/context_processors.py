@@ -1,7 +1,8 @@
 from csadmin.access.checks import Decision, decide
+from csadmin.access.grants import session_grant
 from csadmin.api.errors import is_api_path
 from csadmin.pluginlib.registry import registry
-from csadmin.tenancy.selectors import session_tenant, tenants_of
+from csadmin.tenancy.selectors import tenants_of
 
 
 def shell(request) -> dict:
@@ -9,7 +10,7 @@ def shell(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or is_api_path(request.path):
         return {}
-    tenant = getattr(request, "tenant", None) or session_tenant(request)
+    tenant = getattr(request, "tenant", None) or session_grant(request)
 
     def allowed(item) -> bool:
         return decide(user, tenant, item.privilege, item.plugin) is Decision.ALLOW

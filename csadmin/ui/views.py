@@ -17,12 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from csadmin.access.checks import Decision, decide
+from csadmin.access.grants import session_grant
 from csadmin.access.throttle import login_blocked, record_login_failure, reset_login_failures
 from csadmin.api.errors import is_api_path, json_error
 from csadmin.pluginlib.errors import DomainError
 from csadmin.pluginlib.registry import registry
 from csadmin.tenancy.models import Tenant
-from csadmin.tenancy.selectors import TENANT_SESSION_KEY, session_tenant
+from csadmin.tenancy.selectors import TENANT_SESSION_KEY
 
 
 class TenantPageMixin(LoginRequiredMixin):
@@ -44,7 +45,7 @@ class TenantPageMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        tenant = session_tenant(request)
+        tenant = session_grant(request)
         request.tenant = tenant
         if tenant is None:
             return render(request, "ui/no_tenant.html", status=403)

@@ -95,3 +95,19 @@ def test_an_idle_session_expires(client, tenant, settings):
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_an_api_call_costs_two_queries_before_its_view(tenant, django_assert_num_queries):
+    """The token, then one query for the tenant, the caller's privileges and the plug-ins off."""
+    from tests.sample_plugin.models import Note
+
+    user = make_user("agent", tenant, ["Agent Application"])
+    _token, key = create_api_token(user=user, name="load")
+    client = APIClient()
+    headers = {"HTTP_AUTHORIZATION": f"Token {key}", "HTTP_CONTACTCENTERID": "Acme"}
+    client.get(API + "server/status", **headers)  # first use also records last_used_at
+    with django_assert_num_queries(2):
+        assert client.get(API + "server/status", **headers).status_code == 200
+    Note.objects.create(tenant=tenant, text="n")
+    with django_assert_num_queries(3):  # + the view's own query
+        assert len(client.get(API + "sample/notes", **headers).json()) == 1

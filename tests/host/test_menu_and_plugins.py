@@ -90,3 +90,14 @@ def test_plugins_page_toggle_needs_the_manage_privilege(tenant):
     response = client.post("/administration/plugins/", {"plugin": "sample", "enabled": "0"})
     assert response.status_code == 403
     assert client.get("/sample/notes/").status_code == 200
+
+
+def test_disabling_a_plugin_turns_off_the_plugins_that_require_it(admin, tenant):
+    api = Api(admin, tenant)
+    stream = "maintenance/services/stream?time_from=2020-01-01T00:00:00Z"
+    assert api.get(stream).status_code == 200
+    set_plugin_enabled(tenant=tenant, label="services", enabled=False, actor=admin)
+    assert api.get("services/anonymous/k").status_code == 404
+    assert api.get(stream).status_code == 404  # maintenance requires services
+    set_plugin_enabled(tenant=tenant, label="services", enabled=True, actor=admin)
+    assert api.get(stream).status_code == 200
