@@ -15,12 +15,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS
 
 from csadmin.testing import make_tenant, make_user
+from csadmin.wsgi import application
 
 EXAMPLES_PER_OPERATION = 12
 
-schema = schemathesis.openapi.from_wsgi(
-    "/genesys/1/cs/schema/?format=json", __import__("csadmin.wsgi").wsgi.application
-).exclude(
+schema = schemathesis.openapi.from_wsgi("/genesys/1/cs/schema/?format=json", application).exclude(
     # The sample plug-in only exists in the test settings to exercise the framework.
     path_regex="^/genesys/1/cs/sample/",
 )
