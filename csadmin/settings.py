@@ -141,6 +141,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSADMIN_API_MAX_BODY_BYTES = int(os.environ.get("CSADMIN_API_MAX_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = CSADMIN_API_MAX_BODY_BYTES
 
+# Import uploads (maintenance): the upload, the inflated size of a zip, and a zip's ratio.
+CSADMIN_IMPORT_MAX_BYTES = int(os.environ.get("CSADMIN_IMPORT_MAX_BYTES", str(512 * 1024**2)))
+CSADMIN_IMPORT_ZIP_MAX_BYTES = int(os.environ.get("CSADMIN_IMPORT_ZIP_MAX_BYTES", str(2 * 1024**3)))
+CSADMIN_IMPORT_ZIP_MAX_RATIO = int(os.environ.get("CSADMIN_IMPORT_ZIP_MAX_RATIO", "100"))
+
 # Failed logins allowed per user name and address before a pause.
 CSADMIN_LOGIN_MAX_FAILURES = int(os.environ.get("CSADMIN_LOGIN_MAX_FAILURES", "5"))
 CSADMIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("CSADMIN_LOGIN_LOCKOUT_SECONDS", "300"))
