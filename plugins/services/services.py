@@ -134,7 +134,7 @@ def _build_service(tenant, event: ParsedEvent, at) -> Service:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def service_start(*, tenant, body, actor) -> Service:
     event = parse_event(body, required=("service_type",))
     resolve_events(tenant, [("", event)])
@@ -154,7 +154,7 @@ def _nested_list(body: dict, key: str) -> list:
     return value
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def service_start_composite(*, tenant, body, actor) -> tuple[Service, list[int], list[int]]:
     """A service with its first states and tasks, all or nothing. A task names its state by
     `state_index` (0-based position in `states`)."""
@@ -214,7 +214,7 @@ def service_start_composite(*, tenant, body, actor) -> tuple[Service, list[int],
     return service, [s.state_id for s in state_rows], [t.task_id for t in task_rows]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def service_end(*, tenant, service_id: str, body, actor) -> Service:
     """End the service and its active states and tasks. Ending it twice is 400."""
     event = parse_event(body or {})
@@ -251,7 +251,7 @@ def service_end(*, tenant, service_id: str, body, actor) -> Service:
     return service
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def service_associate(*, tenant, service_id: str, customer_id: str, actor) -> Service:
     reject_nul({"customer_id": customer_id})
     if not customer_id or len(customer_id) > 255:
@@ -262,7 +262,7 @@ def service_associate(*, tenant, service_id: str, customer_id: str, actor) -> Se
     return service
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def service_set_expiry(*, tenant, service_id: str, body, actor) -> Service:
     """`{"ttl": s}` or `{"expiration_time": "..."}`; ttl wins when both are given."""
     body = require_object(body)
@@ -275,7 +275,7 @@ def service_set_expiry(*, tenant, service_id: str, body, actor) -> Service:
     return service
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def service_set_extension(*, tenant, service_id: str, name: str, value, actor) -> Service:
     reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
@@ -284,7 +284,7 @@ def service_set_extension(*, tenant, service_id: str, name: str, value, actor) -
     return service
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def service_delete(*, tenant, service_id: str, actor) -> None:
     service = live_services(tenant).filter(service_id=service_id).only("id").first()
     if service is None:
@@ -338,7 +338,7 @@ def _state(service, state_id: int) -> State:
     return state
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def state_start(*, tenant, service_id: str, body, actor) -> State:
     event = parse_event(body, required=("state_type",))
     resolve_events(tenant, [("", event)])
@@ -371,7 +371,7 @@ def _end_state(service, state: State, event: ParsedEvent, at, actor) -> list[Eve
     return _close_tasks(service, tasks, at, actor, "state.end")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def state_end(*, tenant, service_id: str, state_id: int, body, actor) -> State:
     """End a state and its active tasks."""
     event = parse_event(body or {})
@@ -387,7 +387,7 @@ def state_end(*, tenant, service_id: str, state_id: int, body, actor) -> State:
     return state
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def state_transition(*, tenant, service_id: str, body, actor) -> State:
     """End `from` and start `to` atomically; the common fields belong to both events."""
     body = require_object(body)
@@ -429,7 +429,7 @@ def _merged(common: ParsedEvent, own: ParsedEvent) -> ParsedEvent:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def state_set_extension(*, tenant, service_id: str, state_id: int, name: str, value, actor):
     reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
@@ -463,7 +463,7 @@ def _task(service, task_id: int) -> Task:
     return task
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def task_start(*, tenant, service_id: str, body, actor) -> Task:
     body = require_object(body)
     state_id = body.get("state_id")
@@ -488,7 +488,7 @@ def task_start(*, tenant, service_id: str, body, actor) -> Task:
     return task
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
     event = parse_event(body or {})
     resolve_events(tenant, [("", event)])
@@ -505,7 +505,7 @@ def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
     return task
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, value, actor):
     reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
