@@ -665,8 +665,12 @@ MAX_SERVICE_ID_LENGTH = 64
 
 # On PostgreSQL a batch is four statements with the ids as one array parameter; the
 # service rows go first (RETURNING only the tenant's own), the foreign keys are deferred.
+# The ids come from a tenant-filtered selection; the tenant is checked again on each row, as
+# `tenant_id + 0` so the planner always goes by primary key: right after a large import the
+# statistics still see the tenant as tiny, and a plain `tenant_id = %s` then sent the DELETE
+# through the tenant index, reading the whole tenant for each batch (3x slower).
 PURGE_SERVICES_SQL = (
-    "DELETE FROM services_service WHERE tenant_id = %s AND id = ANY(%s) RETURNING id"
+    "DELETE FROM services_service WHERE id = ANY(%s) AND tenant_id + 0 = %s RETURNING id"
 )
 PURGE_CHILDREN_SQL = {
     "events": "DELETE FROM services_event WHERE service_id = ANY(%s)",
@@ -683,7 +687,7 @@ def purge_batch(tenant, ids) -> dict[str, int]:
     ids = list(ids)
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(PURGE_SERVICES_SQL, [tenant.pk, ids])
+            cursor.execute(PURGE_SERVICES_SQL, [ids, tenant.pk])
             own = [row[0] for row in cursor.fetchall()]
             counts = {"services": len(own)}
             for name, sql in PURGE_CHILDREN_SQL.items():
