@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from contextlib import closing
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -146,12 +147,14 @@ def stream_json_array(tenant, query: ExportQuery, *, lines_per_chunk: int = 200)
     """The body as a JSON array, in chunks of a few hundred items."""
     yield "["
     first, buffer = True, []
-    for text in json_items(tenant, query):
-        buffer.append(text if first else "," + text)
-        first = False
-        if len(buffer) >= lines_per_chunk:
-            yield "".join(buffer)
-            buffer = []
+    # closing(): when the client goes, the items (and their database transaction) end at once
+    with closing(json_items(tenant, query)) as items:
+        for text in items:
+            buffer.append(text if first else "," + text)
+            first = False
+            if len(buffer) >= lines_per_chunk:
+                yield "".join(buffer)
+                buffer = []
     buffer.append("]")
     yield "".join(buffer)
 
@@ -159,11 +162,12 @@ def stream_json_array(tenant, query: ExportQuery, *, lines_per_chunk: int = 200)
 def stream_ndjson(tenant, query: ExportQuery, *, lines_per_chunk: int = 200):
     """One service (or id) per line."""
     buffer = []
-    for text in json_items(tenant, query):
-        buffer.append(text + "\n")
-        if len(buffer) >= lines_per_chunk:
-            yield "".join(buffer)
-            buffer = []
+    with closing(json_items(tenant, query)) as items:
+        for text in items:
+            buffer.append(text + "\n")
+            if len(buffer) >= lines_per_chunk:
+                yield "".join(buffer)
+                buffer = []
     if buffer:
         yield "".join(buffer)
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
 from csadmin.pluginlib import ValidationFailed
 from plugins.services.events import ATTRIBUTE_FIELDS, ParsedEvent
 from plugins.services.models import BusinessAttributeValue
@@ -43,27 +49,60 @@ def resolve(value, attribute: str, known: dict[str, dict]) -> str | None:
     return entry["by_id"].get(as_id)
 
 
-def resolve_events(tenant, events: list[tuple[str, ParsedEvent]]) -> None:
-    """Replace, in place, every attribute value of these events by its name; one query."""
-    wanted = {
-        ATTRIBUTE_FIELDS[name]
-        for _, event in events
-        for name in event.fields
-        if name in ATTRIBUTE_FIELDS
-    }
-    if not wanted:
-        return
-    known = known_values(tenant, wanted)
-    errors: dict[str, list[str]] = {}
+# Every write checks its attribute values: a tenant's values are kept per process rather than
+# read once per write. A name (or id) the cache does not know is re-read before it is refused,
+# so a value added in any process is accepted at once; a value removed or renamed elsewhere
+# stays accepted here for at most CACHE_SECONDS (in this process, changes clear the cache).
+CACHE_SECONDS = 5.0
+_cache: dict[int, tuple[float, dict[str, dict]]] = {}
+_cache_lock = threading.Lock()
+
+
+def cached_values(tenant, *, fresh: bool = False) -> dict[str, dict]:
+    """known_values of all the tenant's attributes, from the process cache unless stale."""
+    now = time.monotonic()
+    entry = _cache.get(tenant.pk)
+    if not fresh and entry is not None and now - entry[0] < CACHE_SECONDS:
+        return entry[1]
+    known = known_values(tenant, ATTRIBUTES)
+    with _cache_lock:
+        _cache[tenant.pk] = (now, known)
+    return known
+
+
+@receiver([post_save, post_delete], sender=BusinessAttributeValue)
+def forget_values(**kwargs) -> None:
+    """A value changed in this process: forget every cached tenant (changes are rare)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _resolve_all(events, known) -> dict[str, list[str]]:
+    """Resolve in place what `known` allows; answer the refusals (nothing changed then)."""
+    resolved, errors = [], {}
     for prefix, event in events:
         for name in [n for n in event.fields if n in ATTRIBUTE_FIELDS]:
             attribute = ATTRIBUTE_FIELDS[name]
-            resolved = resolve(event.fields[name], attribute, known)
-            if resolved is None:
+            value = resolve(event.fields[name], attribute, known)
+            if value is None:
                 errors[prefix + name] = [
                     f"{event.fields[name]!s} is not a value of business attribute {attribute}"
                 ]
             else:
-                event.fields[name] = resolved
+                resolved.append((event, name, value))
+    if not errors:
+        for event, name, value in resolved:
+            event.fields[name] = value
+    return errors
+
+
+def resolve_events(tenant, events: list[tuple[str, ParsedEvent]]) -> None:
+    """Replace, in place, every attribute value of these events by its name: no query while
+    the tenant's values are cached, one to re-read them before refusing a value."""
+    if not any(name in ATTRIBUTE_FIELDS for _, event in events for name in event.fields):
+        return
+    errors = _resolve_all(events, cached_values(tenant))
+    if errors:
+        errors = _resolve_all(events, cached_values(tenant, fresh=True))
     if errors:
         raise ValidationFailed.from_errors(errors)

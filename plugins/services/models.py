@@ -54,8 +54,11 @@ class Service(Lifespan):
             models.UniqueConstraint(fields=["tenant", "service_id"], name="svc_unique_service_id")
         ]
         indexes = [
-            models.Index(fields=["tenant", "customer_id", "started_at"], name="svc_customer"),
-            models.Index(fields=["tenant", "contact_key", "started_at"], name="svc_contact"),
+            # Lists of a customer or a contact key are keyset pages by "-id": with the id in
+            # the index, a page deep in a long history is one index range scan (no sort of
+            # the whole history). They also serve the customer id prefix search.
+            models.Index(fields=["tenant", "customer_id", "id"], name="svc_customer_page"),
+            models.Index(fields=["tenant", "contact_key", "id"], name="svc_contact_page"),
             models.Index(fields=["tenant", "started_at"], name="svc_started"),
             # Active rows are few next to completed ones: small partial indexes serve the
             # "active" lists and counts (PostgreSQL and SQLite both build partial indexes).

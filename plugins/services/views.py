@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -164,7 +165,11 @@ class ServiceActionView(TenantPageMixin, RefuseNul):
 
     def post(self, request, service_id, **kwargs):
         try:
-            message = self.act(request, service_id, **kwargs)
+            # The page's unit of work: the service functions open no savepoint of their own
+            # (the API's transaction aborts on any error), so a refusal caught here must end
+            # a transaction (or a savepoint, under an outer one) of its own.
+            with transaction.atomic():
+                message = self.act(request, service_id, **kwargs)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -254,9 +259,10 @@ class DeleteServicePage(TenantPageMixin, RefuseNul, TemplateView):
 
     def post(self, request, service_id):
         try:
-            services.service_delete(
-                tenant=request.tenant, service_id=service_id, actor=request.user
-            )
+            with transaction.atomic():  # see ServiceActionView.post
+                services.service_delete(
+                    tenant=request.tenant, service_id=service_id, actor=request.user
+                )
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -164,3 +164,18 @@ def test_postgresql_renders_services_exactly_as_python_does(postgresql, tenant):
     ]
     assert len(from_sql) == 2
     assert from_sql == from_python
+
+
+def test_stream_ends_its_transaction_when_the_client_goes(postgresql, tenant):
+    from django.db import connection
+
+    for n in range(5):
+        make_service(tenant, f"s{n}")
+    query = parse_export_query({"time_from": "2000-01-01T00:00:00Z", "export_content": "true"})
+    depth = len(connection.atomic_blocks)
+    body = stream_ndjson(tenant, query, lines_per_chunk=1)
+    assert next(body).startswith("{")
+    # the cursor lives in a transaction of the stream's own (not a WITH HOLD cursor)
+    assert len(connection.atomic_blocks) == depth + 1
+    body.close()  # the client disconnected
+    assert len(connection.atomic_blocks) == depth

@@ -117,3 +117,52 @@ def test_value_edits_are_audited_and_checked(tenant, admin, sales):
         AuditEntry.objects.filter(plugin="services").order_by("id").values_list("action", flat=True)
     )
     assert actions == ["create", "update", "delete"]
+
+
+def attribute_queries(api, body) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post("services/start", body)
+    reads = sum("services_businessattributevalue" in q["sql"] for q in captured)
+    return response.status_code, reads
+
+
+def test_writes_read_the_values_from_the_process_cache(api, sales):
+    assert attribute_queries(api, {"service_type": "Sales"}) == (201, 1)  # first: read them
+    assert attribute_queries(api, {"service_type": "Sales"}) == (201, 0)  # then: cached
+
+
+def test_a_value_added_elsewhere_is_accepted_at_once(api, tenant, sales):
+    from plugins.services.models import BusinessAttributeValue
+
+    assert attribute_queries(api, {"service_type": "Sales"}) == (201, 1)
+    # another process adds a value: no signal reaches this process's cache
+    BusinessAttributeValue.objects.bulk_create(
+        [BusinessAttributeValue(attribute=sales.attribute, name="Support")]
+    )
+    assert attribute_queries(api, {"service_type": "Support"}) == (201, 1)  # re-read on miss
+    assert attribute_queries(api, {"service_type": "Nope"})[0] == 400
+
+
+def test_a_value_removed_elsewhere_is_refused_once_the_cache_expires(api, sales, monkeypatch):
+    from plugins.services import attributes
+    from plugins.services.models import BusinessAttributeValue
+
+    BusinessAttributeValue.objects.bulk_create(
+        [BusinessAttributeValue(attribute=sales.attribute, name="Support")]
+    )
+    assert attribute_queries(api, {"service_type": "Support"})[0] == 201
+    BusinessAttributeValue.objects.filter(name="Support")._raw_delete("default")  # no signal
+    assert attribute_queries(api, {"service_type": "Support"})[0] == 201  # still cached
+    clock = attributes.time.monotonic() + attributes.CACHE_SECONDS + 1
+    monkeypatch.setattr(attributes.time, "monotonic", lambda: clock)
+    assert attribute_queries(api, {"service_type": "Support"})[0] == 400
+
+
+def test_a_value_changed_in_this_process_clears_the_cache(api, tenant, admin, sales):
+    assert attribute_queries(api, {"service_type": "Sales"})[0] == 201
+    services.business_value_remove(tenant=tenant, value_id=sales.pk, actor=admin)
+    services.business_value_add(tenant=tenant, attribute="Service.type", name="Other", actor=admin)
+    assert attribute_queries(api, {"service_type": "Sales"})[0] == 400

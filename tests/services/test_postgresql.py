@@ -86,3 +86,54 @@ def test_active_lists_use_the_partial_indexes(postgresql, tenant):
     plan = plan_of(anonymous.order_by("-id")[:101])
     assert "svc_active_contact" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_deep_pages_of_a_customer_or_contact_key_are_index_range_scans(postgresql, tenant):
+    """A long, sparse history (one service in 500 of 50k is customer C0's, contact k0's):
+    a keyset page deep in it walks the (tenant, customer_id | contact_key, id) index from
+    the cursor on, with no sort of the whole history."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO services_service (tenant_id, service_id, service_type, customer_id,
+                contact_key, started_at, completed_at, disposition, disposition_desc,
+                started_data, extensions, last_state_id, last_task_id)
+            SELECT %s, md5(g::text), 'Sales', 'C' || (g %% 500), 'k' || (g %% 500),
+                now() - (g || ' seconds')::interval, now(), '', '', '{}', '{}', 0, 0
+            FROM generate_series(1, 50000) AS g
+            """,
+            [tenant.pk],
+        )
+        cursor.execute("ANALYZE services_service")
+    middle = Service.objects.order_by("id").values_list("id", flat=True)[25_000]
+    for filters, index in [
+        (ServiceFilter(customer_id="C0"), "svc_customer_page"),
+        (ServiceFilter(contact_key="k0", anonymous=False), "svc_contact_page"),
+    ]:
+        page = selectors.service_list(tenant, filters).filter(pk__lt=middle)
+        plan = plan_of(page.order_by("-id")[:101])
+        assert index in plan, plan
+        assert "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_purge_deletes_by_primary_key_even_with_stale_statistics(postgresql, tenant, other_tenant):
+    """Right after a large import the statistics do not know the tenant's rows yet: the purge's
+    DELETE must still go by primary key, not read the whole tenant through its index."""
+    from plugins.services.services import PURGE_SERVICES_SQL
+
+    insert = """
+        INSERT INTO services_service (tenant_id, service_id, service_type, customer_id,
+            contact_key, started_at, completed_at, disposition, disposition_desc,
+            started_data, extensions, last_state_id, last_task_id)
+        SELECT %s, %s || g, 'Sales', NULL, '', now(), now(), '', '', '{}', '{}', 0, 0
+        FROM generate_series(1, 20000) AS g"""
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [other_tenant.pk, "o"])
+        cursor.execute("ANALYZE services_service")  # the tenant has no rows yet
+        cursor.execute(insert, [tenant.pk, "t"])  # a large import, not analyzed
+        ids = list(Service.objects.filter(tenant=tenant).values_list("pk", flat=True)[:1000])
+        cursor.execute(f"EXPLAIN {PURGE_SERVICES_SQL}", [ids, tenant.pk])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "services_service_pkey" in plan, plan

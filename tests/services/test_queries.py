@@ -57,3 +57,19 @@ def test_list_pins(api, tenant, admin, django_assert_max_num_queries):
         api.get(f"services/{sid}?{ALL}")
     with django_assert_max_num_queries(6):
         api.get("metadata/business-attributes")
+
+
+def savepoints_in(api, method: str, path: str, body: dict) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(api, method)(path, body)
+    assert response.status_code < 300, response.content
+    return sum(query["sql"].startswith("SAVEPOINT") for query in captured)
+
+
+def test_api_writes_open_no_savepoint_of_their_own(api):
+    """The API call is one transaction that aborts on any error: the service functions inside
+    it open no savepoint (only the call's own atomic block, a savepoint under the test's)."""
+    sid = api.post("services/start", {"service_type": "Sales"}).json()["service_id"]
+    assert savepoints_in(api, "post", f"services/{sid}/states/start", {"state_type": "Q"}) == 1
+    assert savepoints_in(api, "post", f"services/{sid}/tasks/start", {"task_type": "T"}) == 1
+    assert savepoints_in(api, "post", f"services/{sid}/end", {}) == 1
