@@ -111,3 +111,14 @@ def test_an_api_call_costs_two_queries_before_its_view(tenant, django_assert_num
     Note.objects.create(tenant=tenant, text="n")
     with django_assert_num_queries(3):  # + the view's own query
         assert len(client.get(API + "sample/notes", **headers).json()) == 1
+
+
+def test_a_tokens_last_use_is_refreshed_once_a_minute(tenant):
+    user = make_user("agent", tenant, ["Supervisor"])
+    token, key = create_api_token(user=user, name="ci")
+    long_ago = timezone.now() - timedelta(minutes=5)
+    type(token).objects.filter(pk=token.pk).update(last_used_at=long_ago)
+    client = APIClient()
+    assert client.get(API + "server/status", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at > long_ago + timedelta(minutes=4)
