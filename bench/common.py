@@ -57,8 +57,8 @@ class Driver:
             "bench.driver",
             "--port",
             str(port),
-            "--token",
-            token,
+            # one argument: a token may start with "-", which argparse would take for an option
+            f"--token={token}",
             "--tenant",
             str(tenant_id),
             "--threads",
