@@ -31,7 +31,7 @@ from plugins.services.models import (
     State,
     Task,
 )
-from plugins.services.selectors import live_services
+from plugins.services.selectors import get_state, get_task, live_services
 
 PLUGIN = "services"
 # Fields kept in columns of the resource; every other field and the attached data go into the
@@ -331,13 +331,6 @@ def _active_service(tenant, service_id: str, doing: str) -> Service:
     return service
 
 
-def _state(service, state_id: int) -> State:
-    state = State.objects.filter(service=service, state_id=state_id).first()
-    if state is None:
-        raise NotFoundError(f"state {state_id} not found in service {service.service_id}")
-    return state
-
-
 @transaction.atomic(savepoint=False)
 def state_start(*, tenant, service_id: str, body, actor) -> State:
     event = parse_event(body, required=("state_type",))
@@ -377,7 +370,7 @@ def state_end(*, tenant, service_id: str, state_id: int, body, actor) -> State:
     event = parse_event(body or {})
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
-    state = _state(service, state_id)
+    state = get_state(service, state_id)
     at = timezone.now()
     events = [
         new_event(service, Event.Kind.STATE_END, at, actor, event.payload(), state_id=state_id)
@@ -433,7 +426,7 @@ def _merged(common: ParsedEvent, own: ParsedEvent) -> ParsedEvent:
 def state_set_extension(*, tenant, service_id: str, state_id: int, name: str, value, actor):
     reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
-    state = _state(service, state_id)
+    state = get_state(service, state_id)
     state.extensions = {**state.extensions, name: value}
     state.save(update_fields=["extensions"])
     return state
@@ -456,13 +449,6 @@ def _build_task(service, number: int, event: ParsedEvent, state_id, at) -> Task:
     )
 
 
-def _task(service, task_id: int) -> Task:
-    task = Task.objects.filter(service=service, task_id=task_id).first()
-    if task is None:
-        raise NotFoundError(f"task {task_id} not found in service {service.service_id}")
-    return task
-
-
 @transaction.atomic(savepoint=False)
 def task_start(*, tenant, service_id: str, body, actor) -> Task:
     body = require_object(body)
@@ -473,7 +459,7 @@ def task_start(*, tenant, service_id: str, body, actor) -> Task:
     resolve_events(tenant, [("", event)])
     service = _active_service(tenant, service_id, "start a task")
     if state_id is not None:
-        state = _state(service, state_id)
+        state = get_state(service, state_id)
         if not state.is_active:
             raise ValidationFailed.from_errors(
                 {"state_id": [f"state {state_id} is ended: cannot start a task on it"]}
@@ -493,7 +479,7 @@ def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
     event = parse_event(body or {})
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
-    task = _task(service, task_id)
+    task = get_task(service, task_id)
     if not task.is_active:
         raise ValidationFailed.from_errors(
             {"task_id": [f"task {task_id} of service {service_id} is already ended"]}
@@ -509,7 +495,7 @@ def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
 def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, value, actor):
     reject_nul({"extension": name, name: value})
     service = locked_service(tenant, service_id)
-    task = _task(service, task_id)
+    task = get_task(service, task_id)
     task.extensions = {**task.extensions, name: value}
     task.save(update_fields=["extensions"])
     return task
