@@ -150,6 +150,21 @@ CSADMIN_IMPORT_ZIP_MAX_RATIO = int(os.environ.get("CSADMIN_IMPORT_ZIP_MAX_RATIO"
 CSADMIN_LOGIN_MAX_FAILURES = int(os.environ.get("CSADMIN_LOGIN_MAX_FAILURES", "5"))
 CSADMIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("CSADMIN_LOGIN_LOCKOUT_SECONDS", "300"))
 
+# Event delivery (webhooks plug-in). Private, loopback and link-local targets are refused
+# unless their host (name, address or network) is in CSADMIN_WEBHOOK_ALLOWED_HOSTS; with
+# CSADMIN_WEBHOOK_ONLY_ALLOWED_HOSTS every target must be in that list.
+CSADMIN_WEBHOOK_ALLOWED_HOSTS = env_list("CSADMIN_WEBHOOK_ALLOWED_HOSTS")
+CSADMIN_WEBHOOK_ONLY_ALLOWED_HOSTS = env_bool("CSADMIN_WEBHOOK_ONLY_ALLOWED_HOSTS", False)
+CSADMIN_WEBHOOK_TIMEOUT = float(os.environ.get("CSADMIN_WEBHOOK_TIMEOUT", "5"))
+CSADMIN_WEBHOOK_RETRY_BASE_SECONDS = float(
+    os.environ.get("CSADMIN_WEBHOOK_RETRY_BASE_SECONDS", "10")
+)
+CSADMIN_WEBHOOK_RETRY_MAX_SECONDS = float(
+    os.environ.get("CSADMIN_WEBHOOK_RETRY_MAX_SECONDS", "3600")
+)
+CSADMIN_WEBHOOK_FAILURE_LIMIT = int(os.environ.get("CSADMIN_WEBHOOK_FAILURE_LIMIT", "10"))
+CSADMIN_WEBHOOK_LOG_DAYS = int(os.environ.get("CSADMIN_WEBHOOK_LOG_DAYS", "30"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Basic first: its challenge becomes the WWW-Authenticate header of every 401.

@@ -47,6 +47,8 @@ SCHEMA_READ = Row(frozenset({ADMIN, SUP, SCHEMA, AGENT}), 403)
 SCHEMA_CHANGE = Row(frozenset({ADMIN, SCHEMA}), 401, body={})  # administrative: 401 as CS
 CUSTOMERS_READ = Row(frozenset({ADMIN, SUP, AGENT}), 403)
 CUSTOMERS_CHANGE = Row(frozenset({ADMIN, AGENT}), 403, body={})
+SUBSCRIPTIONS_READ = Row(frozenset({ADMIN, SUP, SCHEMA}), 403)
+SUBSCRIPTIONS_MANAGE = Row(frozenset({ADMIN, SCHEMA}), 401, body={})  # administrative
 
 MATRIX: dict[tuple[str, str], Row] = {
     # host
@@ -122,6 +124,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("services-api:task-ext", "PUT"): DATA_WRITE,
     ("services-api:attributes", "GET"): ATTRIBUTE_READ,
     ("services-api:attribute", "GET"): ATTRIBUTE_READ,
+    # webhooks plug-in: event subscriptions are managed with the schema designer's rights
+    ("webhooks-api:subscriptions", "GET"): SUBSCRIPTIONS_READ,
+    ("webhooks-api:subscriptions", "POST"): SUBSCRIPTIONS_MANAGE,
+    ("webhooks-api:subscription", "GET"): SUBSCRIPTIONS_READ,
+    ("webhooks-api:subscription", "PATCH"): SUBSCRIPTIONS_MANAGE,
+    ("webhooks-api:subscription", "DELETE"): SUBSCRIPTIONS_MANAGE,
+    ("webhooks-api:secret", "POST"): SUBSCRIPTIONS_MANAGE,
+    ("webhooks-api:test", "POST"): SUBSCRIPTIONS_MANAGE,
+    ("webhooks-api:deliveries", "GET"): SUBSCRIPTIONS_READ,
+    ("webhooks-api:delivery", "GET"): SUBSCRIPTIONS_READ,
+    ("webhooks-api:redeliver", "POST"): SUBSCRIPTIONS_MANAGE,
 }
 
 # Served to anyone on purpose: the OpenAPI document describes the API, it holds no data.

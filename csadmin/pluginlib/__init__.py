@@ -19,6 +19,7 @@ from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
 
 # Imported eagerly: the name `registry` must be the instance, not the submodule of that name.
 from csadmin.pluginlib.registry import registry
+from csadmin.pluginlib.signals import events_recorded
 
 _LAZY = {
     # API conventions
@@ -50,6 +51,7 @@ __all__ = [
     "Privilege",
     "Tab",
     "Widget",
+    "events_recorded",
     "registry",
     *_LAZY,
 ]

@@ -64,3 +64,22 @@ def service_dict(service, nested: Nested = NO_NESTED) -> dict:
         if nested.completed_tasks:
             body["completed_tasks"] = [task_dict(t) for t in tasks if t.completed_at]
     return body
+
+
+def event_document(event) -> dict:
+    """A recorded event as other plug-ins receive it (event delivery): what happened, to which
+    service, state or task, when, and the event's body as it was sent."""
+    service = event.service
+    return {
+        "event_id": event.pk,
+        "kind": event.kind,
+        "timestamp": iso(event.at),
+        "service_id": service.service_id,
+        "service_type": service.service_type,
+        "customer_id": service.customer_id,
+        "contact_key": service.contact_key or None,
+        "state_id": event.state_id,
+        "task_id": event.task_id,
+        "actor": event.actor,
+        "data": event.payload,
+    }

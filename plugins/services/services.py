@@ -18,6 +18,7 @@ from csadmin.pluginlib import (
     DomainError,
     NotFoundError,
     ValidationFailed,
+    events_recorded,
     record_audit,
 )
 from plugins.services.attributes import ATTRIBUTES, resolve_events
@@ -31,6 +32,7 @@ from plugins.services.models import (
     State,
     Task,
 )
+from plugins.services.representation import event_document
 from plugins.services.selectors import get_state, get_task, live_services
 
 PLUGIN = "services"
@@ -94,6 +96,19 @@ def new_event(service, kind, at, actor, payload, state_id=None, task_id=None) ->
     )
 
 
+def record_events(tenant, events: list[Event]) -> None:
+    """Store new events and announce them to the plug-ins that listen (event delivery), inside
+    the caller's transaction: a rolled-back call announces nothing."""
+    if len(events) == 1:
+        events[0].save()
+    else:
+        Event.objects.bulk_create(events)
+    if events_recorded.has_listeners():
+        events_recorded.send(
+            sender=PLUGIN, tenant=tenant, events=[event_document(e) for e in events]
+        )
+
+
 def _apply_end(row, event: ParsedEvent, columns, at) -> None:
     row.completed_at = at
     row.completed_data = event_data(event, columns)
@@ -141,7 +156,9 @@ def service_start(*, tenant, body, actor) -> Service:
     at = timezone.now()
     service = _build_service(tenant, event, at)
     service.save()
-    new_event(service, Event.Kind.SERVICE_START, at, actor, event.payload()).save()
+    record_events(
+        tenant, [new_event(service, Event.Kind.SERVICE_START, at, actor, event.payload())]
+    )
     return service
 
 
@@ -210,7 +227,7 @@ def service_start_composite(*, tenant, body, actor) -> tuple[Service, list[int],
         new_event(service, Event.Kind.TASK_START, at, actor, e.payload(), task_id=n)
         for n, (_, e) in enumerate(tasks, start=1)
     ]
-    Event.objects.bulk_create(events)
+    record_events(tenant, events)
     return service, [s.state_id for s in state_rows], [t.task_id for t in task_rows]
 
 
@@ -247,7 +264,7 @@ def service_end(*, tenant, service_id: str, body, actor) -> Service:
     ]
     tasks = list(Task.objects.filter(ACTIVE, service=service).only("id", "task_id"))
     events += _close_tasks(service, tasks, at, actor, "service.end")
-    Event.objects.bulk_create(events)
+    record_events(tenant, events)
     return service
 
 
@@ -341,9 +358,14 @@ def state_start(*, tenant, service_id: str, body, actor) -> State:
     service.save(update_fields=["last_state_id"])
     state = _build_state(service, service.last_state_id, event, at)
     state.save()
-    new_event(
-        service, Event.Kind.STATE_START, at, actor, event.payload(), state_id=state.state_id
-    ).save()
+    record_events(
+        tenant,
+        [
+            new_event(
+                service, Event.Kind.STATE_START, at, actor, event.payload(), state_id=state.state_id
+            )
+        ],
+    )
     return state
 
 
@@ -376,7 +398,7 @@ def state_end(*, tenant, service_id: str, state_id: int, body, actor) -> State:
         new_event(service, Event.Kind.STATE_END, at, actor, event.payload(), state_id=state_id)
     ]
     events += _end_state(service, state, event, at, actor)
-    Event.objects.bulk_create(events)
+    record_events(tenant, events)
     return state
 
 
@@ -411,7 +433,7 @@ def state_transition(*, tenant, service_id: str, body, actor) -> State:
     events.append(
         new_event(service, Event.Kind.STATE_TRANSITION, at, actor, payload, state_id=state.state_id)
     )
-    Event.objects.bulk_create(events)
+    record_events(tenant, events)
     return state
 
 
@@ -470,7 +492,10 @@ def task_start(*, tenant, service_id: str, body, actor) -> Task:
     task = _build_task(service, service.last_task_id, event, state_id, at)
     task.save()
     payload = {**event.payload(), **({"state_id": state_id} if state_id is not None else {})}
-    new_event(service, Event.Kind.TASK_START, at, actor, payload, task_id=task.task_id).save()
+    record_events(
+        tenant,
+        [new_event(service, Event.Kind.TASK_START, at, actor, payload, task_id=task.task_id)],
+    )
     return task
 
 
@@ -487,7 +512,10 @@ def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
     at = timezone.now()
     _apply_end(task, event, TASK_COLUMNS, at)
     task.save(update_fields=["completed_at", "completed_data", "disposition", "disposition_desc"])
-    new_event(service, Event.Kind.TASK_END, at, actor, event.payload(), task_id=task_id).save()
+    record_events(
+        tenant,
+        [new_event(service, Event.Kind.TASK_END, at, actor, event.payload(), task_id=task_id)],
+    )
     return task
 
 

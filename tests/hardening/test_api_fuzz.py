@@ -57,6 +57,9 @@ STATE_DEPENDENT = {
     "POST /genesys/1/cs/maintenance/services/files",
     # filter_state and filter_event need export_content=true (a rule between parameters)
     "GET /genesys/1/cs/maintenance/services/stream",
+    # a target URL must resolve to a public address (or an allowed host); names must be new
+    "POST /genesys/1/cs/metadata/subscriptions",
+    "PATCH /genesys/1/cs/metadata/subscriptions/{subscription_id}",
     # switching the server mode depends on the current mode and running jobs
     "POST /genesys/1/cs/server/mode",
 }

@@ -1,0 +1,9 @@
+"""Signals one plug-in sends and others may receive, without importing each other."""
+
+from django.dispatch import Signal
+
+# Sent by the services plug-in inside the transaction that stores new service, state or task
+# events, with `tenant` and `events` (a list of plain dicts, see
+# plugins.services.representation.event_document). A receiver that writes joins that
+# transaction, so what it writes exists exactly when the events do.
+events_recorded = Signal()

@@ -1,0 +1,121 @@
+"""Subscriptions, the deliveries they are owed (an outbox written with the events) and the log
+of every attempt."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+# The kinds of event a subscription may ask for (the services plug-in records these).
+EVENT_KINDS = (
+    "service.start",
+    "service.end",
+    "state.start",
+    "state.end",
+    "state.transition",
+    "task.start",
+    "task.end",
+)
+TEST_KIND = "test"
+
+
+class Subscription(models.Model):
+    class Customers(models.TextChoices):
+        ALL = "all", "All services"
+        IDENTIFIED = "identified", "Services of a customer"
+        ANONYMOUS = "anonymous", "Anonymous services only"
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    target_url = models.URLField(max_length=2000)
+    kinds = models.JSONField(default=list)  # a subset of EVENT_KINDS
+    service_types = models.JSONField(default=list, blank=True)  # empty: every type
+    customers = models.CharField(max_length=16, choices=Customers.choices, default=Customers.ALL)
+    customer_id = models.CharField(max_length=255, blank=True, default="")  # one customer only
+    # Needed in clear to sign each body; shown once when created or rotated, never again.
+    secret = models.CharField(max_length=128)
+    active = models.BooleanField(default=True)
+    paused_reason = models.CharField(max_length=500, blank=True, default="")
+    failure_limit = models.PositiveIntegerField(default=10)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="subscription_unique_name")
+        ]
+        indexes = [models.Index(fields=["tenant", "active"], name="subscription_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One event owed to one subscription. Deliveries of a (subscription, service) pair go out
+    in id order: a later one waits while an earlier one is pending."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"  # refused by the receiver (4xx) or its subscription deleted
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_id = models.BigIntegerField(null=True, blank=True)  # none for a test event
+    kind = models.CharField(max_length=32)
+    service_id = models.CharField(max_length=64, blank=True, default="")  # the ordering stream
+    event = models.JSONField(default=dict)  # the event as recorded, kept after a purge
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The last attempt, kept here so the log lists deliveries in one query.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_response = models.TextField(blank=True, default="")
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    redelivery_of = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subscription", "service_id", "id"], name="delivery_stream"),
+            models.Index(fields=["subscription", "-id"], name="delivery_log"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.subscription_id} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One POST of a delivery: when, how it ended, how long it took, what the receiver said."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="log")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    response_excerpt = models.TextField(blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["delivery", "number"], name="attempt_delivery")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

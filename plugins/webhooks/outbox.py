@@ -1,0 +1,81 @@
+"""Deliveries are written with the events they carry, in the same transaction (an outbox): an
+event that was stored is owed to every matching subscription, even when the broker is down at
+that moment. The workers are told after the commit, and a periodic sweep finds anything they
+were not told about."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from csadmin.tenancy.models import DisabledPlugin
+from plugins.webhooks.models import Delivery, Subscription
+
+log = logging.getLogger(__name__)
+PLUGIN = "webhooks"
+
+
+def matches(subscription: Subscription, event: dict) -> bool:
+    """Does this subscription ask for this event (its kind and its filters)?"""
+    if event["kind"] not in subscription.kinds:
+        return False
+    if subscription.service_types and event.get("service_type") not in subscription.service_types:
+        return False
+    customer = event.get("customer_id")
+    if subscription.customers == Subscription.Customers.ANONYMOUS and customer:
+        return False
+    if subscription.customers == Subscription.Customers.IDENTIFIED and not customer:
+        return False
+    return not subscription.customer_id or customer == subscription.customer_id
+
+
+def receiving_subscriptions(tenant):
+    """The tenant's active subscriptions, none when the plug-in is disabled there (one query)."""
+    disabled = DisabledPlugin.objects.filter(tenant=OuterRef("tenant"), plugin=PLUGIN)
+    return Subscription.objects.filter(tenant=tenant, active=True).filter(~Exists(disabled))
+
+
+def queue_deliveries(sender, *, tenant, events: list[dict], **kwargs) -> list[Delivery]:
+    """Receiver of events_recorded: one pending delivery per (matching subscription, event)."""
+    subscriptions = list(
+        receiving_subscriptions(tenant).only(
+            "id", "kinds", "service_types", "customers", "customer_id"
+        )
+    )
+    if not subscriptions:
+        return []
+    now = timezone.now()
+    rows = [
+        Delivery(
+            tenant_id=tenant.pk,
+            subscription_id=subscription.pk,
+            event_id=event["event_id"],
+            kind=event["kind"],
+            service_id=event["service_id"],
+            event=event,
+            next_attempt_at=now,
+        )
+        for event in events
+        for subscription in subscriptions
+        if matches(subscription, event)
+    ]
+    if rows:
+        Delivery.objects.bulk_create(rows)
+        streams = {(row.subscription_id, row.service_id) for row in rows}
+        transaction.on_commit(lambda: kick(streams))
+    return rows
+
+
+def kick(streams) -> None:
+    """Ask a worker to drain these streams. A broker that is down only delays them: the
+    periodic sweep sends what is due."""
+    from plugins.webhooks.tasks import deliver_stream_task
+
+    for subscription_id, service_id in streams:
+        try:
+            deliver_stream_task.delay(subscription_id, service_id)
+        except Exception:  # the broker's errors vary by transport; the sweep covers them all
+            log.warning("could not queue deliveries of subscription %s", subscription_id)
