@@ -216,6 +216,8 @@ else:
     # Jobs are acknowledged late; the broker re-delivers a job whose worker died after this.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CSADMIN_JOBS_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND = None  # progress and results live in JobRun rows
+# The queue jobs are sent to and workers read: separate deployments may share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CSADMIN_JOBS_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CSADMIN_JOBS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -1,0 +1,340 @@
+"""Delivery end to end in one process: API calls record events, the outbox owes them to the
+matching subscriptions, and the (eager) jobs POST them to a real receiver on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from csadmin.audit.models import AuditEntry
+from csadmin.tenancy.models import DisabledPlugin
+from plugins.services.models import Event
+from plugins.webhooks import signing
+from plugins.webhooks.models import Delivery, DeliveryAttempt, Subscription
+from plugins.webhooks.tasks import deliver_due_task
+
+pytestmark = pytest.mark.django_db
+
+
+def start_service(api, committed, **body):
+    body.setdefault("service_type", "Sales")
+    response = committed(api.post, "services/start", body)
+    assert response.status_code == 201, response.json()
+    return response.json()["service_id"]
+
+
+def sweep_later(committed, seconds: float = 7200) -> None:
+    """Run the periodic sweep as if `seconds` had passed: every retry is due by then."""
+    Delivery.objects.filter(status="pending").update(
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    committed(deliver_due_task)
+
+
+def test_events_arrive_signed_and_verifiable(api, committed, subscribe, receiver, tenant):
+    subscription = subscribe()
+    service_id = start_service(api, committed, customer_id="cust-1", channel="web")
+
+    (request,) = receiver.wait_for(1)
+    assert signing.verify(subscription.plain_secret, request.body, request.headers)
+    assert not signing.verify("another secret of length", request.body, request.headers)
+    tampered = request.body.replace(b"cust-1", b"cust-2")
+    assert not signing.verify(subscription.plain_secret, tampered, request.headers)
+    event = request.json
+    assert event["kind"] == "service.start"
+    assert event["service_id"] == service_id
+    assert event["customer_id"] == "cust-1"
+    assert event["tenant"] == {"id": tenant.pk, "name": tenant.name}
+    assert event["data"]["channel"] == "web"  # attached data travels with the event
+    assert request.headers["X-CS-Delivery"] == event["delivery_id"]
+    assert request.headers["X-CS-Event"] == "service.start"
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 1, 200)
+    assert str(delivery.delivery_id) == event["delivery_id"]
+
+
+def test_a_replayed_delivery_is_refused_by_its_timestamp(subscribe, receiver):
+    subscription = subscribe()
+    body = b'{"kind":"service.start"}'
+    old = signing.signed_headers(subscription.plain_secret, body, now=1_000_000)
+    assert signing.verify(subscription.plain_secret, body, old, now=1_000_000 + 60)
+    assert not signing.verify(subscription.plain_secret, body, old, now=1_000_000 + 3600)
+
+
+def test_events_of_a_service_arrive_in_order(api, committed, subscribe, receiver):
+    subscribe()
+    service_id = start_service(api, committed)
+    for _ in range(3):
+        response = committed(api.post, f"services/{service_id}/states/start", {"state_type": "S"})
+        assert response.status_code == 201
+        state_id = response.json()["state_id"]
+        committed(api.post, f"services/{service_id}/tasks/start", {"task_type": "T"})
+        committed(api.post, f"services/{service_id}/states/{state_id}/end", {})
+    committed(api.post, f"services/{service_id}/end", {})
+
+    recorded = list(Event.objects.order_by("id").values_list("id", "kind"))
+    assert len(recorded) == 1 + 3 * 4 + 1  # per state: its start and end, its task's too
+    received = receiver.wait_for(len(recorded))
+    assert [(r.json["event_id"], r.json["kind"]) for r in received] == recorded
+    assert {r.json["service_id"] for r in received} == {service_id}
+
+
+def test_a_500_is_retried_and_later_events_wait_for_it(api, committed, subscribe, receiver):
+    subscribe()
+    receiver.answers = [500]
+    service_id = start_service(api, committed)
+    committed(api.post, f"services/{service_id}/states/start", {"state_type": "S"})
+
+    assert [r.status for r in receiver.wait_for(1)] == [500]
+    first, second = Delivery.objects.order_by("id")
+    assert (first.status, first.attempts, first.last_status_code) == ("pending", 1, 500)
+    assert first.next_attempt_at > timezone.now()  # backed off
+    assert (second.status, second.attempts) == ("pending", 0)  # waits behind the first
+    assert len(receiver.received) == 1
+
+    sweep_later(committed)
+
+    received = receiver.wait_for(3)
+    assert [(r.json["kind"], r.status) for r in received] == [
+        ("service.start", 500),
+        ("service.start", 200),
+        ("state.start", 200),
+    ]
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == ("delivered", 2)
+    assert list(first.log.values_list("status_code", flat=True)) == [500, 200]
+
+
+def test_a_network_error_is_retried(api, committed, subscribe, receiver, settings):
+    subscription = subscribe()
+    Subscription.objects.filter(pk=subscription.pk).update(
+        target_url="http://127.0.0.1:9/closed"  # nothing listens on the discard port
+    )
+    start_service(api, committed)
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
+    assert "ConnectionError" in delivery.last_error
+
+
+def test_a_400_is_not_retried_and_the_stream_goes_on(api, committed, subscribe, receiver):
+    subscribe()
+    receiver.answers = [400]
+    service_id = start_service(api, committed)
+    committed(api.post, f"services/{service_id}/end", {})
+
+    received = receiver.wait_for(2)
+    assert [(r.json["kind"], r.status) for r in received] == [
+        ("service.start", 400),
+        ("service.end", 200),
+    ]
+    failed = Delivery.objects.get(kind="service.start")
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    sweep_later(committed)
+    assert len(receiver.received) == 2  # never sent again
+
+
+def test_a_redirect_is_not_followed(api, committed, subscribe, receiver):
+    subscribe()
+    receiver.answers = [302]
+    start_service(api, committed)
+    assert Delivery.objects.get().status == "failed"
+    assert len(receiver.received) == 1
+
+
+def test_the_subscription_pauses_itself_at_its_failure_limit(api, committed, subscribe, receiver):
+    subscription = subscribe(failure_limit=3)
+    receiver.answers = [503] * 10
+    service_id = start_service(api, committed)
+    sweep_later(committed)
+    sweep_later(committed)
+
+    subscription.refresh_from_db()
+    assert not subscription.active
+    assert subscription.consecutive_failures == 3
+    assert "3 consecutive failed deliveries" in subscription.paused_reason
+    assert "HTTP 503" in subscription.paused_reason
+    assert AuditEntry.objects.filter(plugin="webhooks", action="pause").count() == 1
+    # paused: further sweeps and new events reach nobody
+    sweep_later(committed)
+    committed(api.post, f"services/{service_id}/end", {})
+    assert len(receiver.received) == 3
+    assert Delivery.objects.count() == 1  # no delivery is owed while paused
+
+
+def test_success_resets_the_failure_count(api, committed, subscribe, receiver):
+    subscription = subscribe(failure_limit=3)
+    receiver.answers = [500, 500]
+    start_service(api, committed)
+    sweep_later(committed)
+    subscription.refresh_from_db()
+    assert subscription.consecutive_failures == 2
+    sweep_later(committed)
+    subscription.refresh_from_db()
+    assert (subscription.consecutive_failures, subscription.active) == (0, True)
+
+
+def test_resuming_sends_what_waited_and_clears_the_reason(
+    api, admin, committed, subscribe, receiver, tenant
+):
+    from plugins.webhooks.services import subscription_set_active
+
+    subscription = subscribe(failure_limit=1)
+    receiver.answers = [500]
+    start_service(api, committed)
+    subscription.refresh_from_db()
+    assert not subscription.active
+
+    committed(
+        subscription_set_active,
+        tenant=tenant,
+        subscription_id=subscription.pk,
+        active=True,
+        actor=admin,
+    )
+    subscription.refresh_from_db()
+    assert (subscription.active, subscription.paused_reason) == (True, "")
+    # the retry was not due yet; the sweep sends it once it is
+    sweep_later(committed)
+    assert [r.status for r in receiver.wait_for(2)] == [500, 200]
+
+
+def test_a_paused_subscription_receives_nothing(api, committed, subscribe, receiver):
+    subscribe(active=False)
+    start_service(api, committed)
+    assert Delivery.objects.count() == 0
+    assert receiver.received == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "body", "expected"),
+    [
+        ({"kinds": ["service.end"]}, {}, ["service.end"]),
+        ({"service_types": ["Billing"]}, {"service_type": "Sales"}, []),
+        ({"service_types": ["Sales"]}, {"service_type": "Sales"}, ["service.start", "service.end"]),
+        ({"customers": "anonymous"}, {"customer_id": "c1"}, []),
+        ({"customers": "anonymous"}, {"contact_key": "k"}, ["service.start", "service.end"]),
+        ({"customers": "identified"}, {"contact_key": "k"}, []),
+        ({"customer_id": "c1"}, {"customer_id": "c2"}, []),
+        ({"customer_id": "c1"}, {"customer_id": "c1"}, ["service.start", "service.end"]),
+    ],
+)
+def test_filters_choose_the_events(api, committed, subscribe, receiver, filters, body, expected):
+    subscribe(**filters)
+    service_id = start_service(api, committed, **body)
+    committed(api.post, f"services/{service_id}/end", {})
+    assert [r.json["kind"] for r in receiver.received] == expected
+
+
+def test_a_tenants_events_never_reach_another_tenants_subscription(
+    api, committed, subscribe, receiver, other_tenant
+):
+    subscribe(in_tenant=other_tenant)
+    start_service(api, committed)
+    assert Delivery.objects.count() == 0
+    assert receiver.received == []
+
+
+def test_a_disabled_plugin_delivers_nothing_in_that_tenant(
+    api, committed, subscribe, receiver, tenant
+):
+    subscribe()
+    DisabledPlugin.objects.create(tenant=tenant, plugin="webhooks")
+    start_service(api, committed)
+    assert Delivery.objects.count() == 0
+
+
+def test_a_refused_call_owes_no_delivery(api, committed, subscribe, receiver):
+    subscribe()
+    response = committed(api.post, "services/start", {"service_type": "Sales", "ttl": "x"})
+    assert response.status_code == 400
+    assert Delivery.objects.count() == 0
+    assert receiver.received == []
+
+
+def test_redeliver_sends_the_event_again_with_a_new_delivery_id(
+    api, admin, committed, subscribe, receiver, tenant
+):
+    from plugins.webhooks.services import redeliver
+
+    subscription = subscribe()
+    start_service(api, committed)
+    original = Delivery.objects.get()
+    again = committed(
+        redeliver,
+        tenant=tenant,
+        subscription_id=subscription.pk,
+        delivery_id=original.delivery_id,
+        actor=admin,
+    )
+    first, second = receiver.wait_for(2)
+    assert first.json["event_id"] == second.json["event_id"] == original.event_id
+    assert second.json["delivery_id"] == str(again.delivery_id) != first.json["delivery_id"]
+    again.refresh_from_db()
+    assert (again.status, again.redelivery_of) == ("delivered", original.delivery_id)
+
+
+def test_a_test_event_is_sent_once_even_to_a_paused_subscription(
+    admin, committed, subscribe, receiver, tenant
+):
+    from plugins.webhooks.services import send_test_event
+
+    subscription = subscribe(active=False)
+    receiver.answers = [500]
+    delivery = committed(
+        send_test_event, tenant=tenant, subscription_id=subscription.pk, actor=admin
+    )
+    (request,) = receiver.wait_for(1)
+    assert request.json["kind"] == "test"
+    assert signing.verify(subscription.plain_secret, request.body, request.headers)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)  # a test is not retried
+    subscription.refresh_from_db()
+    assert subscription.consecutive_failures == 0  # and counts for nothing
+
+
+def test_the_response_is_kept_truncated(api, committed, subscribe, receiver):
+    subscribe()
+    receiver.answer_body = b"<p>" + b"x" * 5000
+    start_service(api, committed)
+    delivery = Delivery.objects.get()
+    assert delivery.last_response.startswith("<p>xxx")
+    assert delivery.last_response.endswith("[truncated]")
+    assert len(delivery.last_response) < 1100
+    attempt = DeliveryAttempt.objects.get()
+    assert attempt.response_excerpt == delivery.last_response
+    assert attempt.latency_ms >= 0
+
+
+def test_a_slow_receiver_times_out_and_is_retried(api, committed, subscribe, receiver, settings):
+    settings.CSADMIN_WEBHOOK_TIMEOUT = 0.3
+    subscribe()
+    receiver.delay = 1.0
+    start_service(api, committed)
+    delivery = Delivery.objects.get()
+    assert delivery.status == "pending"
+    assert "Timeout" in delivery.last_error
+
+
+def test_a_target_that_turned_private_is_not_contacted(
+    api, committed, subscribe, receiver, settings
+):
+    subscribe()
+    settings.CSADMIN_WEBHOOK_ALLOWED_HOSTS = []  # loopback no longer allowed
+    start_service(api, committed)
+    delivery = Delivery.objects.get()
+    assert delivery.status == "pending"
+    assert delivery.last_error.startswith("target refused")
+    assert receiver.received == []
+
+
+def test_old_log_entries_are_pruned(api, committed, subscribe, receiver, settings):
+    from plugins.webhooks.services import prune_delivery_log
+
+    subscribe()
+    start_service(api, committed)
+    assert prune_delivery_log() == 0
+    later = timezone.now() + dt.timedelta(days=settings.CSADMIN_WEBHOOK_LOG_DAYS + 1)
+    assert prune_delivery_log(now=later) == 1
+    assert DeliveryAttempt.objects.count() == 0
