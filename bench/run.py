@@ -27,7 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlencode, urlparse, urlunparse
 
-from bench import generate, maintenance, pgbench
+from bench import generate, maintenance, pgbench, webhooks
 from bench.common import (
     API,
     DATA_DIR,
@@ -377,6 +377,19 @@ def notes(rows: list[Row]) -> str:
                 f"{d['raw_view']['p95_ms']} ms, pgbench p95 {p['p95_ms']} ms; "
                 f"queries per request {d['queries_per_request']}"
             )
+        if row.scenario.startswith("8 Events: API") and "active" in d:
+            out.append(
+                f"8: conversation load p95 {d['p95_ms_active']} ms with the subscription active, "
+                f"{d['p95_ms_paused']} ms paused; req/s per pass {d['active']['rps_passes']} "
+                f"active, {d['paused']['rps_passes']} paused"
+            )
+        if row.scenario == "8 Events: deliveries" and "deliveries" in d:
+            b = d["baseline"]
+            out.append(
+                f"8: {d['deliveries']} deliveries ({d['body_bytes']} bytes each) in "
+                f"{d['seconds']} s by one worker process per core; raw POSTs: {b['posts']} in "
+                f"{b['seconds']} s"
+            )
         if row.status in ("not available", "error"):
             out.append(f"{row.scenario}: {row.status}: {d.get('reason', '')}")
     return "\n".join(out)
@@ -435,6 +448,9 @@ def run(args) -> tuple[list[Row], dict]:
 
     rows: list[Row] = []
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    webhooks_missing = webhooks.available()
+    if webhooks_missing is None:
+        env.update(webhooks.server_env())
     with Server(env, workers) as server:
         driver = Driver(server.port, token, tenant_id, clients, profile.max_requests)
         before = storage(url)
@@ -449,6 +465,14 @@ def run(args) -> tuple[list[Row], dict]:
         rows += rows_5 if isinstance(rows_5, list) else [rows_5]
         rows.append(rows_6)
         rows.append(attempt("7 Storage per event", lambda: storage_scenario(before, storage(url))))
+        if webhooks_missing is None:
+            result = attempt(
+                "8 Events",
+                lambda: webhooks.webhook_scenarios(ctx, driver, profile, workers, env),
+            )
+            rows += result if isinstance(result, list) else [result]
+        else:
+            rows += webhooks.unavailable_rows(webhooks_missing)
         rows += maintenance_scenarios(ctx, server, driver, profile, folder)
     rows.sort(key=lambda row: row.scenario[:1])
     info["load_average_end"] = os.getloadavg()[0]

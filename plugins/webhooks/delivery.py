@@ -27,6 +27,8 @@ EXCERPT_BYTES = 1024
 USER_AGENT = "csadmin-webhooks/1.0"
 # Advisory lock namespace of delivery streams (the first key of PostgreSQL's two-key form).
 STREAM_LOCK_SPACE = 0x0C5D
+# Deliveries sent between two reads of the subscription and recorded in one transaction.
+CHUNK = 20
 
 
 @dataclass(frozen=True)
@@ -66,17 +68,32 @@ def _excerpt(raw: bytes) -> str:
     return text + (" [truncated]" if len(raw) > EXCERPT_BYTES else "")
 
 
-def post(subscription: Subscription, delivery: Delivery) -> Outcome:
-    """POST the delivery to the subscription's target; never raises for the receiver's faults."""
+_session: requests.Session | None = None
+
+
+def http() -> requests.Session:
+    """One session per worker process: connections to a receiver are kept alive and reused."""
+    global _session
+    if _session is None:
+        _session = requests.Session()
+        _session.trust_env = False  # no proxy or .netrc from the environment: the target only
+    return _session
+
+
+def target_refusal(subscription: Subscription) -> Outcome | None:
+    """Check the target again before sending (a name may point elsewhere by now)."""
     started = time.perf_counter()
-
-    def elapsed() -> int:
-        return int((time.perf_counter() - started) * 1000)
-
     try:
-        check_target(subscription.target_url)  # again: a name may point elsewhere by now
+        check_target(subscription.target_url)
     except TargetRefused as refused:
-        return Outcome(None, elapsed(), error=f"target refused: {refused}"[:500])
+        latency = int((time.perf_counter() - started) * 1000)
+        return Outcome(None, latency, error=f"target refused: {refused}"[:500])
+    return None
+
+
+def post(subscription: Subscription, delivery: Delivery) -> Outcome:
+    """POST the delivery to the subscription's target (already checked); never raises for the
+    receiver's faults."""
     body = body_of(delivery, subscription.tenant)
     headers = {
         "Content-Type": "application/json",
@@ -86,19 +103,31 @@ def post(subscription: Subscription, delivery: Delivery) -> Outcome:
         **signed_headers(subscription.secret, body),
     }
     timeout = settings.CSADMIN_WEBHOOK_TIMEOUT
+    started = time.perf_counter()
     try:
-        with requests.post(
+        response = http().post(
             subscription.target_url,
             data=body,
             headers=headers,
             timeout=(timeout, timeout),
             allow_redirects=False,  # a redirect could lead anywhere, past the target checks
             stream=True,  # read only the start of the answer
-        ) as response:
-            raw = response.raw.read(EXCERPT_BYTES + 1, decode_content=True) or b""
-            return Outcome(response.status_code, elapsed(), excerpt=_excerpt(raw))
+        )
     except requests.RequestException as error:
-        return Outcome(None, elapsed(), error=f"{type(error).__name__}: {error}"[:500])
+        latency = int((time.perf_counter() - started) * 1000)
+        return Outcome(None, latency, error=f"{type(error).__name__}: {error}"[:500])
+    try:
+        raw = response.raw.read(EXCERPT_BYTES + 1, decode_content=True) or b""
+    except Exception as error:  # urllib3's read errors vary; any of them is a network error
+        response.close()
+        latency = int((time.perf_counter() - started) * 1000)
+        return Outcome(None, latency, error=f"{type(error).__name__}: {error}"[:500])
+    if len(raw) > EXCERPT_BYTES:
+        response.close()  # the rest is not wanted: drop the connection rather than read it
+    else:
+        response.raw.release_conn()  # the answer was read whole: keep the connection
+    latency = int((time.perf_counter() - started) * 1000)
+    return Outcome(response.status_code, latency, excerpt=_excerpt(raw))
 
 
 # -- recording what happened -------------------------------------------------------------------
@@ -112,21 +141,21 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-@transaction.atomic
-def record_outcome(delivery: Delivery, outcome: Outcome) -> Delivery:
-    """The attempt's log line, the delivery's new status, and the subscription's failure count
-    (pausing it at its limit), in one transaction."""
-    now = timezone.now()
+DELIVERY_FIELDS = [
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "completed_at",
+    "last_attempt_at",
+    "last_status_code",
+    "last_latency_ms",
+    "last_response",
+    "last_error",
+]
+
+
+def _apply(delivery: Delivery, outcome: Outcome, now) -> DeliveryAttempt:
     delivery.attempts += 1
-    DeliveryAttempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempts,
-        at=now,
-        status_code=outcome.status_code,
-        latency_ms=outcome.latency_ms,
-        response_excerpt=outcome.excerpt,
-        error=outcome.error,
-    )
     delivery.last_attempt_at = now
     delivery.last_status_code = outcome.status_code
     delivery.last_latency_ms = outcome.latency_ms
@@ -142,28 +171,81 @@ def record_outcome(delivery: Delivery, outcome: Outcome) -> Delivery:
     else:
         delivery.status = Delivery.Status.FAILED
         delivery.completed_at = now
-    delivery.save()
-    if delivery.kind != TEST_KIND:  # a test says how the receiver is, it counts for nothing
-        _count(delivery.subscription_id, outcome, now)
+    return DeliveryAttempt(
+        delivery=delivery,
+        number=delivery.attempts,
+        at=now,
+        status_code=outcome.status_code,
+        latency_ms=outcome.latency_ms,
+        response_excerpt=outcome.excerpt,
+        error=outcome.error,
+    )
+
+
+@transaction.atomic
+def record_outcomes(sent: list[tuple[Delivery, Outcome]]) -> None:
+    """Log lines, new statuses and the subscription's failure count for deliveries sent in this
+    order, in one transaction and a few statements whatever their number. A failure counts
+    toward the subscription's limit and pauses it there; a success clears the count."""
+    if not sent:
+        return
+    now = timezone.now()
+    DeliveryAttempt.objects.bulk_create([_apply(d, o, now) for d, o in sent])
+    _save_deliveries([d for d, _ in sent])
+    counted = [(d, o) for d, o in sent if d.kind != TEST_KIND]  # a test counts for nothing
+    if not counted:
+        return
+    subscription_id = counted[0][0].subscription_id
+    last_success = max((i for i, (_, o) in enumerate(counted) if o.succeeded), default=-1)
+    failures = len(counted) - 1 - last_success  # those after the last success
+    if last_success >= 0:
+        Subscription.objects.filter(pk=subscription_id, consecutive_failures__gt=0).update(
+            consecutive_failures=0
+        )
+    if failures:
+        _count_failures(subscription_id, failures, counted[-1][1], now)
+
+
+def _save_deliveries(deliveries: list[Delivery]) -> None:
+    """One parameterised UPDATE run for every row (psycopg pipelines them): Django's
+    bulk_update builds a CASE per field and row, which cost more than the POSTs themselves."""
+    meta = Delivery._meta
+    fields = [meta.get_field(name) for name in DELIVERY_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    # Names from the model's own metadata, quoted; every value is a parameter.
+    statement = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s"
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(d, f.attname), connection) for f in fields] + [d.pk]
+        for d in deliveries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, rows)
+
+
+def record_outcome(delivery: Delivery, outcome: Outcome) -> Delivery:
+    record_outcomes([(delivery, outcome)])
     return delivery
 
 
-def _count(subscription_id: int, outcome: Outcome, now) -> None:
-    subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
+def _count_failures(subscription_id: int, failures: int, last: Outcome, now) -> None:
+    subscription = (
+        Subscription.objects.select_for_update()
+        .select_related("tenant")
+        .filter(pk=subscription_id)
+        .first()
+    )
     if subscription is None:
         return
-    if outcome.succeeded:
-        if subscription.consecutive_failures:
-            subscription.consecutive_failures = 0
-            subscription.save(update_fields=["consecutive_failures", "updated_at"])
-        return
-    subscription.consecutive_failures += 1
+    subscription.consecutive_failures += failures
     fields = ["consecutive_failures", "updated_at"]
     if subscription.active and subscription.consecutive_failures >= subscription.failure_limit:
         subscription.active = False
         subscription.paused_reason = (
             f"Paused by itself after {subscription.consecutive_failures} consecutive failed "
-            f"deliveries; the last one at {now:%Y-%m-%d %H:%M:%S} UTC: {outcome.describe()}"
+            f"deliveries; the last one at {now:%Y-%m-%d %H:%M:%S} UTC: {last.describe()}"
         )[:500]
         fields += ["active", "paused_reason"]
         record_audit(
@@ -205,59 +287,72 @@ def _key(service_id: str) -> int:
     return zlib.crc32(service_id.encode()) - 2**31
 
 
-def next_pending(subscription_id: int, service_id: str) -> Delivery | None:
-    return (
-        Delivery.objects.filter(
-            subscription_id=subscription_id,
-            service_id=service_id,
-            status=Delivery.Status.PENDING,
-        )
-        .order_by("id")
-        .first()
-    )
+def pending(subscription_id: int, service_id: str):
+    return Delivery.objects.filter(
+        subscription_id=subscription_id,
+        service_id=service_id,
+        status=Delivery.Status.PENDING,
+    ).order_by("id")
 
 
 def drain_stream(subscription_id: int, service_id: str) -> int:
     """Send the stream's pending deliveries in order until one must wait; returns how many were
     attempted. A retry waits at the head of its stream: what follows it waits too."""
     attempted = 0
-    for _ in range(3):  # re-check once the lock is released: a row may have come meanwhile
+    for _ in range(3):
         with stream_lock(subscription_id, service_id) as held:
             if not held:
                 return attempted  # another worker drains it
             attempted += _drain_locked(subscription_id, service_id)
-        head = next_pending(subscription_id, service_id)
-        if head is None or not _ready(head) or not _active(subscription_id):
+        # A delivery committed after the last read, while the lock was held, had its own
+        # message turned away by the lock: look once more now that it is released.
+        head = _chunk(subscription_id, service_id, size=1)
+        if not head or not _ready(head[0]):
             break
     return attempted
-
-
-def _active(subscription_id: int) -> bool:
-    return Subscription.objects.filter(pk=subscription_id, active=True).exists()
 
 
 def _ready(delivery: Delivery) -> bool:
     return delivery.next_attempt_at is None or delivery.next_attempt_at <= timezone.now()
 
 
+def _chunk(subscription_id: int, service_id: str, size: int = CHUNK) -> list[Delivery]:
+    """The stream's next pending deliveries, with their subscription, while it is active: the
+    subscription is read again with every chunk (paused or changed meanwhile?)."""
+    rows = pending(subscription_id, service_id).filter(subscription__active=True)
+    return list(rows.select_related("subscription__tenant")[:size])
+
+
 def _drain_locked(subscription_id: int, service_id: str) -> int:
     attempted = 0
     while True:
-        subscription = (
-            Subscription.objects.select_related("tenant")
-            .filter(pk=subscription_id, active=True)
-            .first()
-        )
-        delivery = next_pending(subscription_id, service_id) if subscription else None
-        if delivery is None:
+        chunk = _chunk(subscription_id, service_id)
+        if not chunk:
             return attempted
-        if not _ready(delivery):  # a retry, already scheduled when it failed
+        sent = _send_chunk(chunk[0].subscription, chunk)
+        record_outcomes(sent)
+        attempted += len(sent)
+        if not sent:
+            return attempted  # the head is a retry, scheduled when it failed
+        last = sent[-1][0]
+        if last.status == Delivery.Status.PENDING:  # failed, to be retried: the stream waits
+            schedule(subscription_id, service_id, last.next_attempt_at)
             return attempted
-        record_outcome(delivery, post(subscription, delivery))
-        attempted += 1
-        if delivery.status == Delivery.Status.PENDING:  # failed, will be retried
-            schedule(subscription_id, service_id, delivery.next_attempt_at)
-            return attempted
+
+
+def _send_chunk(subscription, chunk) -> list[tuple[Delivery, Outcome]]:
+    """POST the chunk in order; stop at the first failure (to count it before going on) or at
+    a retry that is not due yet."""
+    sent: list[tuple[Delivery, Outcome]] = []
+    refusal = target_refusal(subscription)
+    for delivery in chunk:
+        if not _ready(delivery):
+            break
+        outcome = refusal or post(subscription, delivery)
+        sent.append((delivery, outcome))
+        if not outcome.succeeded:
+            break
+    return sent
 
 
 def send_now(delivery_id: int) -> Delivery | None:
@@ -269,7 +364,8 @@ def send_now(delivery_id: int) -> Delivery | None:
     )
     if delivery is None:
         return None
-    return record_outcome(delivery, post(delivery.subscription, delivery))
+    outcome = target_refusal(delivery.subscription) or post(delivery.subscription, delivery)
+    return record_outcome(delivery, outcome)
 
 
 def schedule(subscription_id: int, service_id: str, at) -> None:
