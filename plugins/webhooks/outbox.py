@@ -71,11 +71,54 @@ def queue_deliveries(sender, *, tenant, events: list[dict], **kwargs) -> list[De
 
 def kick(streams) -> None:
     """Ask a worker to drain these streams. A broker that is down only delays them: the
-    periodic sweep sends what is due."""
+    periodic sweep sends what is due. One message per stream is enough until a worker starts
+    on it (every API call would otherwise send one), so a flag in Redis says one is on its
+    way."""
     from plugins.webhooks.tasks import deliver_stream_task
 
+    flags = _flags()
     for subscription_id, service_id in streams:
         try:
+            if flags is not None and not flags.set(
+                _flag(subscription_id, service_id), 1, nx=True, ex=FLAG_SECONDS
+            ):
+                continue  # a message for this stream waits in the queue: it will see ours
             deliver_stream_task.delay(subscription_id, service_id)
         except Exception:  # the broker's errors vary by transport; the sweep covers them all
             log.warning("could not queue deliveries of subscription %s", subscription_id)
+
+
+def clear_kick(subscription_id: int, service_id: str) -> None:
+    """A worker starts on the stream: what is committed from now on needs a new message."""
+    flags = _flags()
+    if flags is None:
+        return
+    try:
+        flags.delete(_flag(subscription_id, service_id))
+    except Exception:  # the flag expires by itself
+        log.warning("could not clear the message flag of subscription %s", subscription_id)
+
+
+# A lost message (broker restarted) leaves its flag: it expires, and the sweep sends meanwhile.
+FLAG_SECONDS = 60
+_redis = None
+
+
+def _flags():
+    """Redis for the flags, when jobs go through Redis; None otherwise (every kick is sent)."""
+    global _redis
+    from django.conf import settings
+
+    from csadmin.celery import app
+
+    if not settings.REDIS_URL or app.conf.task_always_eager:
+        return None
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+    return _redis
+
+
+def _flag(subscription_id: int, service_id: str) -> str:
+    return f"csadmin:webhooks:queued:{subscription_id}:{service_id}"

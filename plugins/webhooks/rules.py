@@ -59,6 +59,9 @@ def _string_list(value, errors, field) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         errors[field] = ["must be a JSON array of strings"]
         return []
+    if any("\x00" in item for item in value):
+        errors[field] = ["must not contain the NUL character"]
+        return []
     return list(dict.fromkeys(item.strip() for item in value if item.strip()))
 
 

@@ -13,7 +13,9 @@ SWEEP_SECONDS = 30.0
 @app.task(name="webhooks.deliver_stream", ignore_result=True)
 def deliver_stream_task(subscription_id: int, service_id: str) -> int:
     from plugins.webhooks.delivery import drain_stream
+    from plugins.webhooks.outbox import clear_kick
 
+    clear_kick(subscription_id, service_id)
     return drain_stream(subscription_id, service_id)
 
 

@@ -61,6 +61,13 @@ def test_an_own_secret_may_be_given(api, receiver):
         ({"name": "x", "target_url": "RECEIVER", "secret": "short"}, "secret", "16 to"),
         ({"name": "x", "target_url": "RECEIVER", "colour": "red"}, "body", "unknown field"),
         ({"name": "x" * 101, "target_url": "RECEIVER"}, "name", "at most 100"),
+        ({"name": "x\u0000", "target_url": "RECEIVER"}, "name", "NUL"),
+        (
+            {"name": "x", "target_url": "RECEIVER", "service_types": ["a\u0000b"]},
+            "service_types",
+            "NUL",
+        ),
+        ({"name": "x", "target_url": "RECEIVER", "kinds": ["service.end\u0000"]}, "kinds", "NUL"),
     ],
 )
 def test_refusals_name_the_field_and_the_rule(api, receiver, body, field, rule):

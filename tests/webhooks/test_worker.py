@@ -135,3 +135,28 @@ def test_the_failure_limit_pauses_the_subscription(workers, api, tenant, receive
     assert "3 consecutive failed deliveries" in subscription.paused_reason
     time.sleep(2.5)  # past any retry that could still be scheduled
     assert len(receiver.received) == 3
+
+
+def test_a_stream_is_sent_one_message_until_a_worker_starts_on_it(settings, monkeypatch):
+    """Every API call kicks its streams; while a message for a stream waits in the queue, more
+    kicks send nothing (the waiting message will see their deliveries)."""
+    from plugins.webhooks import outbox
+    from plugins.webhooks.tasks import deliver_stream_task
+
+    require_service(redis_answers(), "Redis (REDIS_URL)")
+    settings.REDIS_URL = REDIS_URL
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(outbox, "_redis", None)
+    sent = []
+    monkeypatch.setattr(deliver_stream_task, "delay", lambda *args: sent.append(args))
+    first, second = f"svc-{uuid.uuid4().hex}", f"svc-{uuid.uuid4().hex}"
+    try:
+        outbox.kick([(1, first)])
+        outbox.kick([(1, first), (1, second)])
+        assert sent == [(1, first), (1, second)]
+        outbox.clear_kick(1, first)  # a worker started on it
+        outbox.kick([(1, first), (1, second)])
+        assert sent == [(1, first), (1, second), (1, first)]
+    finally:
+        outbox.clear_kick(1, first)
+        outbox.clear_kick(1, second)
