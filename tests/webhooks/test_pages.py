@@ -295,7 +295,7 @@ def test_pause_and_resume_say_why_it_is_paused(browser, subscription):
     subscription.refresh_from_db()
     assert not subscription.active
     html = browser.get(detail(subscription)).content.decode()
-    assert "Paused: Paused by root" in html and ">Resume<" in html
+    assert "Paused by root. Events recorded while it is paused" in html and ">Resume<" in html
     assert "Paused by root" in browser.get(LIST).content.decode()
     browser.post(url("active", subscription), {"active": "true"})
     subscription.refresh_from_db()
