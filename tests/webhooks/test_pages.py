@@ -35,7 +35,7 @@ def reader(client, tenant):
     return client
 
 
-def subscribe(tenant, admin, **body):
+def make_subscription(tenant, admin, **body):
     body.setdefault("name", "Orders app")
     body.setdefault("target_url", "https://hooks.test/cs")
     subscription, _ = services.subscription_create(tenant=tenant, body=body, actor=admin)
@@ -44,7 +44,7 @@ def subscribe(tenant, admin, **body):
 
 @pytest.fixture
 def subscription(hosts, tenant, admin):
-    return subscribe(tenant, admin)
+    return make_subscription(tenant, admin)
 
 
 def detail(subscription):
@@ -244,7 +244,7 @@ def test_users_without_the_privilege_cannot_see_the_pages(client, tenant, subscr
 
 def test_another_tenants_subscription_is_not_found(browser, hosts, other_tenant):
     owner = make_user("globex", other_tenant, ["Administrator"])
-    theirs = subscribe(other_tenant, owner, name="Theirs")
+    theirs = make_subscription(other_tenant, owner, name="Theirs")
     log_rows(theirs, 1)
     delivery = Delivery.objects.get()
     assert browser.get(detail(theirs)).status_code == 404
@@ -315,7 +315,7 @@ def test_a_self_paused_subscription_shows_its_reason(browser, subscription):
 def test_a_test_event_arrives_and_shows_in_the_log(
     browser, tenant, admin, receiver, django_capture_on_commit_callbacks
 ):
-    subscription = subscribe(tenant, admin, target_url=receiver.url)
+    subscription = make_subscription(tenant, admin, target_url=receiver.url)
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(url("test", subscription))
     assert response.status_code == 302
@@ -366,7 +366,7 @@ def test_the_log_is_keyset_paged_newest_first(browser, subscription):
 def test_redeliver_sends_again_as_a_new_delivery(
     browser, tenant, admin, receiver, django_capture_on_commit_callbacks
 ):
-    subscription = subscribe(tenant, admin, target_url=receiver.url)
+    subscription = make_subscription(tenant, admin, target_url=receiver.url)
     with django_capture_on_commit_callbacks(execute=True):
         browser.post(url("test", subscription))
     original = Delivery.objects.get()
@@ -441,7 +441,7 @@ def test_names_urls_and_responses_are_escaped(
     browser, tenant, admin, receiver, django_capture_on_commit_callbacks
 ):
     receiver.answer_body = XSS.encode()
-    subscription = subscribe(tenant, admin, name=XSS, target_url=receiver.url + "?q=<b>")
+    subscription = make_subscription(tenant, admin, name=XSS, target_url=receiver.url + "?q=<b>")
     with django_capture_on_commit_callbacks(execute=True):
         browser.post(url("test", subscription))
     receiver.wait_for(1)
@@ -463,13 +463,13 @@ def test_names_urls_and_responses_are_escaped(
 def test_the_list_costs_the_same_whatever_its_length(
     browser, hosts, tenant, admin, django_assert_max_num_queries
 ):
-    first = subscribe(tenant, admin, name="S0")
+    first = make_subscription(tenant, admin, name="S0")
     log_rows(first, 2)
     browser.get(LIST)
     with django_assert_max_num_queries(9):
         assert browser.get(LIST).status_code == 200
     for n in range(1, 15):
-        log_rows(subscribe(tenant, admin, name=f"S{n}"), 2)
+        log_rows(make_subscription(tenant, admin, name=f"S{n}"), 2)
     with django_assert_max_num_queries(9):
         html = browser.get(LIST).content.decode()
     assert html.count("<tr data-subscription=") == 15
