@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import OuterRef, Subquery
+
 from csadmin.pluginlib import NotFoundError
 from plugins.webhooks.models import Delivery, DeliveryAttempt, Subscription
 
@@ -109,3 +111,33 @@ def delivery_document(delivery: Delivery, log=None) -> dict:
 
 def _iso(value):
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+# -- reads of the pages ------------------------------------------------------------------------
+
+
+def subscriptions_with_last_delivery(tenant):
+    """The list page's rows: each subscription with its newest delivery's time, status and HTTP
+    code, read through the (subscription, -id) index, so the list costs one query."""
+    newest = Delivery.objects.filter(subscription=OuterRef("pk")).order_by("-id")
+    return subscriptions(tenant).annotate(
+        last_delivery_at=Subquery(newest.values("created_at")[:1]),
+        last_delivery_status=Subquery(newest.values("status")[:1]),
+        last_delivery_code=Subquery(newest.values("last_status_code")[:1]),
+    )
+
+
+def delivery_log_page(subscription, *, after=None, size: int = 25) -> tuple[list, int | None]:
+    """One page of the delivery log, newest first, after the delivery row id `after` (keyset);
+    returns the rows and the cursor of the next page (None on the last one)."""
+    rows = deliveries(subscription)
+    if after is not None:
+        rows = rows.filter(id__lt=after)
+    page = list(rows[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (page[-1].pk if more else None)
+
+
+def delivery_count(subscription) -> int:
+    return Delivery.objects.filter(subscription=subscription).count()

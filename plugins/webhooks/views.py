@@ -1,22 +1,265 @@
-"""Pages of event subscriptions."""
+"""Pages of event subscriptions: the list with the new-subscription form, one subscription with
+its settings, actions and delivery log. Views parse the form into the API's body and call the
+same services as the API; every rule lives in rules.py and services.py."""
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 
-from csadmin.pluginlib import TenantPageMixin, htmx_partial
-from plugins.webhooks import selectors
+from csadmin.pluginlib import DomainError, NotFoundError, TenantPageMixin, htmx_partial
+from plugins.services import selectors as service_selectors
+from plugins.webhooks import forms, selectors, services
 
 READ = "webhooks.read"
 MANAGE = "webhooks.manage"
+LOG_PAGE = 25
+# A secret waits here between the write and the page that shows it, which pops it: shown once.
+SECRET_KEY = "webhooks.secret.{}"
 
 
-class SubscriptionListPage(TenantPageMixin, View):
-    privilege = READ
+class PageMixin(TenantPageMixin):
+    """An unknown subscription or delivery (another tenant's included) answers the 404 page."""
 
-    def get(self, request):
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFoundError as missing:
+            raise Http404(missing.message) from None
+
+
+def _detail_url(subscription_id) -> str:
+    return reverse("webhooks:detail", args=[subscription_id])
+
+
+def _list_crumb():
+    return ("Event Subscriptions", reverse("webhooks:list"))
+
+
+def _keep_secret(request, subscription_id, secret: str) -> None:
+    request.session[SECRET_KEY.format(subscription_id)] = secret
+
+
+def _pop_secret(request, subscription_id) -> str | None:
+    return request.session.pop(SECRET_KEY.format(subscription_id), None)
+
+
+def _known_types(tenant) -> list[str]:
+    return service_selectors.service_types_in_use(tenant)
+
+
+def _after(raw) -> int | None:
+    """The log's page cursor; anything that is not a row id gives the first page."""
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+
+# -- the list ----------------------------------------------------------------------------------
+
+
+class SubscriptionListPage(PageMixin, View):
+    privileges = {"GET": READ, "POST": MANAGE}
+
+    def get(self, request, form=None, status=200):
+        can_manage = self.can(MANAGE)
+        if form is None and can_manage:
+            form = forms.form_for(
+                None,
+                _known_types(request.tenant),
+                failure_limit=settings.CSADMIN_WEBHOOK_FAILURE_LIMIT,
+            )
         context = {
-            "subscriptions": list(selectors.subscriptions(request.tenant)),
+            "subscriptions": list(selectors.subscriptions_with_last_delivery(request.tenant)),
+            "form": form,
+            "can_manage": can_manage,
             "breadcrumbs": [("Event Subscriptions", None)],
         }
-        return htmx_partial(request, "webhooks/list.html", None, context)
+        return render(request, "webhooks/list.html", context, status=status)
+
+    def post(self, request):
+        try:
+            body = forms.body_from_post(request.POST, creating=True)
+            subscription, secret = services.subscription_create(
+                tenant=request.tenant, body=body, actor=request.user
+            )
+        except DomainError as error:
+            form = forms.form_from_post(request.POST, _known_types(request.tenant), error.errors)
+            messages.error(request, "The subscription was not created: see the fields below.")
+            return self.get(request, form=form, status=error.status_code)
+        _keep_secret(request, subscription.pk, secret)
+        messages.success(request, f"Subscription {subscription.name} created.")
+        return HttpResponseRedirect(_detail_url(subscription.pk))
+
+
+# -- one subscription --------------------------------------------------------------------------
+
+
+class SubscriptionPage(PageMixin, View):
+    """Settings (an edit form for managers), actions and the delivery log. An htmx request
+    (the log polling itself) gets the log alone."""
+
+    privileges = {"GET": READ, "POST": MANAGE}
+
+    def get(self, request, subscription_id, form=None, status=200):
+        subscription = selectors.get_subscription(request.tenant, subscription_id)
+        log = self.log_context(request, subscription)
+        if getattr(request, "htmx", False) and not request.htmx.boosted:
+            return htmx_partial(request, "webhooks/detail.html", "log", log)
+        if form is None and log["can_manage"]:
+            form = forms.form_for(subscription, _known_types(request.tenant))
+        context = {
+            **log,
+            "form": form,
+            "pending": selectors.pending_count(subscription),
+            "secret": _pop_secret(request, subscription.pk),
+            "breadcrumbs": [_list_crumb(), (subscription.name, None)],
+        }
+        return htmx_partial(request, "webhooks/detail.html", "log", context, status=status)
+
+    def log_context(self, request, subscription) -> dict:
+        after = _after(request.GET.get("after"))
+        rows, next_after = selectors.delivery_log_page(subscription, after=after, size=LOG_PAGE)
+        return {
+            "subscription": subscription,
+            "deliveries": rows,
+            "after": after,
+            "next_after": next_after,
+            "can_manage": self.can(MANAGE),
+        }
+
+    def post(self, request, subscription_id):
+        """Save the settings."""
+        try:
+            body = forms.body_from_post(request.POST, creating=False)
+            subscription = services.subscription_update(
+                tenant=request.tenant,
+                subscription_id=subscription_id,
+                body=body,
+                actor=request.user,
+            )
+        except NotFoundError:
+            raise
+        except DomainError as error:
+            form = forms.form_from_post(request.POST, _known_types(request.tenant), error.errors)
+            messages.error(request, "The changes were not saved: see the fields below.")
+            return self.get(request, subscription_id, form=form, status=error.status_code)
+        messages.success(request, f"Subscription {subscription.name} saved.")
+        return HttpResponseRedirect(_detail_url(subscription.pk))
+
+
+class ActionView(PageMixin, View):
+    """A button of the subscription page: call one service, say how it went, go back to the
+    page. A refusal is a message there, never an error page."""
+
+    privilege = MANAGE
+
+    def post(self, request, subscription_id, **kwargs):
+        try:
+            done = self.act(request, subscription_id, **kwargs)
+        except NotFoundError:
+            raise
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, done)
+        return HttpResponseRedirect(_detail_url(subscription_id))
+
+    def act(self, request, subscription_id, **kwargs) -> str:
+        raise NotImplementedError
+
+
+class ActiveAction(ActionView):
+    """Pause (active=false) or resume (active=true)."""
+
+    def act(self, request, subscription_id) -> str:
+        active = request.POST.get("active") == "true"
+        subscription = services.subscription_set_active(
+            tenant=request.tenant,
+            subscription_id=subscription_id,
+            active=active,
+            actor=request.user,
+        )
+        return f"Subscription {subscription.name} {'resumed' if active else 'paused'}."
+
+
+class TestEventAction(ActionView):
+    def act(self, request, subscription_id) -> str:
+        services.send_test_event(
+            tenant=request.tenant, subscription_id=subscription_id, actor=request.user
+        )
+        return "Test event queued: it shows in the delivery log below."
+
+
+class RotateSecretAction(ActionView):
+    def act(self, request, subscription_id) -> str:
+        subscription, secret = services.subscription_rotate_secret(
+            tenant=request.tenant, subscription_id=subscription_id, actor=request.user
+        )
+        _keep_secret(request, subscription.pk, secret)
+        return f"Subscription {subscription.name} has a new secret; the old one no longer signs."
+
+
+class RedeliverAction(ActionView):
+    def act(self, request, subscription_id, delivery_id) -> str:
+        services.redeliver(
+            tenant=request.tenant,
+            subscription_id=subscription_id,
+            delivery_id=delivery_id,
+            actor=request.user,
+        )
+        return "Event queued again as a new delivery."
+
+
+class DeletePage(PageMixin, View):
+    """Asks first, naming the subscription and the log that goes with it."""
+
+    privilege = MANAGE
+
+    def get(self, request, subscription_id):
+        subscription = selectors.get_subscription(request.tenant, subscription_id)
+        context = {
+            "subscription": subscription,
+            "deliveries": selectors.delivery_count(subscription),
+            "breadcrumbs": [
+                _list_crumb(),
+                (subscription.name, _detail_url(subscription.pk)),
+                ("Delete", None),
+            ],
+        }
+        return render(request, "webhooks/delete.html", context)
+
+    def post(self, request, subscription_id):
+        subscription = selectors.get_subscription(request.tenant, subscription_id)
+        services.subscription_delete(
+            tenant=request.tenant, subscription_id=subscription.pk, actor=request.user
+        )
+        messages.success(request, f"Subscription {subscription.name} deleted with its log.")
+        return HttpResponseRedirect(reverse("webhooks:list"))
+
+
+class DeliveryPage(PageMixin, View):
+    """Every attempt of one delivery, and the event it carries."""
+
+    privilege = READ
+
+    def get(self, request, subscription_id, delivery_id):
+        subscription = selectors.get_subscription(request.tenant, subscription_id)
+        delivery = selectors.get_delivery(subscription, delivery_id)
+        context = {
+            "subscription": subscription,
+            "delivery": delivery,
+            "attempts": list(selectors.attempts(delivery)),
+            "event": json.dumps(delivery.event, indent=2, ensure_ascii=False),
+            "can_manage": self.can(MANAGE),
+            "breadcrumbs": [
+                _list_crumb(),
+                (subscription.name, _detail_url(subscription.pk)),
+                (f"Delivery {delivery.delivery_id}", None),
+            ],
+        }
+        return render(request, "webhooks/delivery.html", context)
