@@ -215,6 +215,19 @@ if not REDIS_URL:
 else:
     # Jobs are acknowledged late; the broker re-delivers a job whose worker died after this.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CSADMIN_JOBS_VISIBILITY_TIMEOUT}
+# The shared cache: every process reads the access generation from it before trusting a token
+# or grant it remembers (csadmin.access.freshness), so it must be shared by all the processes -
+# Redis, or without it files under var/ (one machine, as SQLite is). Never per-process memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
 CELERY_RESULT_BACKEND = None  # progress and results live in JobRun rows
 # The queue jobs are sent to and workers read: separate deployments may share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CSADMIN_JOBS_QUEUE", "celery")

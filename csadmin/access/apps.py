@@ -19,6 +19,8 @@ class AccessConfig(PluginConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from csadmin.access.freshness import connect_signals
         from csadmin.access.services import sync_privileges_after_migrate
 
         post_migrate.connect(sync_privileges_after_migrate, sender=self)
+        connect_signals()

@@ -1,38 +1,95 @@
 """`Authorization: Token <key>`: API tokens a user creates and revokes on their profile page."""
 
+import datetime as dt
 import functools
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from csadmin.access.freshness import Memo, generation
 from csadmin.access.models import ApiToken, hash_token
 
 # last_used_at is written at most this often per token, not on every call.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-def token_owner(key_hash: str, *, used_before):
+def token_owner(key_hash: str):
     """The user holding the token with this hash (None if there is none), with `token_pk` and
-    `token_stale` (its last use is older than `used_before`): one query, written once, since
-    it runs before every token-authenticated call."""
-    params = [connection.ops.adapt_datetimefield_value(used_before), key_hash]
-    return next(iter(get_user_model().objects.raw(token_sql(), params)), None)
+    `token_last_used`: one query, written once, since it runs whenever this process does not
+    remember the token under the current generation."""
+    return next(iter(get_user_model().objects.raw(token_sql(), [key_hash])), None)
 
 
 @functools.cache
 def token_sql() -> str:
     users = get_user_model()._meta
     return f"""
-        SELECT u.*, t.id AS token_pk,
-               CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END
-               AS token_stale
+        SELECT u.*, t.id AS token_pk, t.last_used_at AS token_last_used
         FROM {users.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.{users.pk.column}
         WHERE t.key_hash = %s
     """  # noqa: S608  (table names from the models; values are parameters)
+
+
+@dataclass
+class KnownToken:
+    """A token this process has seen: its owner's row and when its last use was written."""
+
+    user_values: tuple
+    token_pk: int
+    last_used: datetime | None
+
+
+_tokens = Memo()
+
+
+def known_token(key_hash: str, current: str) -> KnownToken | None:
+    """The token from this process's memory, else from the database (then remembered)."""
+    known = _tokens.get(key_hash, current)
+    if known is not None:
+        return known
+    found = token_owner(key_hash)
+    if found is None:
+        return None
+    names = [field.attname for field in found._meta.concrete_fields]
+    values = tuple(getattr(found, name) for name in names)
+    known = KnownToken(values, found.token_pk, as_datetime(found.token_last_used))
+    _tokens.put(key_hash, known, current)
+    return known
+
+
+def as_datetime(value) -> datetime | None:
+    """A raw query's extra column comes back without Django's converters: SQLite gives naive
+    UTC (a datetime or its text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def owner_of(known: KnownToken):
+    """A fresh user object per call: views may set attributes on request.user."""
+    User = get_user_model()
+    names = [field.attname for field in User._meta.concrete_fields]
+    return User.from_db(connection.alias, names, list(known.user_values))
+
+
+def note_use(known: KnownToken, now: datetime) -> None:
+    """Write the token's last use when it is older than LAST_USED_RESOLUTION; the condition is
+    repeated in SQL so that several processes still write it at most that often."""
+    threshold = now - LAST_USED_RESOLUTION
+    if known.last_used is not None and known.last_used >= threshold:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold)
+    ApiToken.objects.filter(stale, pk=known.token_pk).update(last_used_at=now)
+    known.last_used = now
 
 
 class RealmBasicAuthentication(authentication.BasicAuthentication):
@@ -52,13 +109,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token header.") from None
-        now = timezone.now()
-        found = token_owner(hash_token(key), used_before=now - LAST_USED_RESOLUTION)
-        if found is None or not found.is_active:
+        now, current = timezone.now(), generation()
+        known = known_token(hash_token(key), current)
+        user = owner_of(known) if known is not None else None
+        if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        if found.token_stale:
-            ApiToken.objects.filter(pk=found.token_pk).update(last_used_at=now)
-        return found, ApiToken(pk=found.token_pk, user=found)
+        note_use(known, now)
+        user._csadmin_generation = current  # the grant check reads under the same one
+        return user, ApiToken(pk=known.token_pk, user=user)
 
     def authenticate_header(self, request):
         return self.keyword

@@ -3,7 +3,8 @@
 Every API call and page needs the same three facts before its view runs: the tenant, the
 privileges the caller holds there, and the plug-ins switched off there. One query over the
 membership answers all three; it primes the caches that `decide` reads, so the privilege
-check itself costs nothing more.
+check itself costs nothing more. Each process remembers the answer until the access generation
+changes (`csadmin.access.freshness`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q
 
+from csadmin.access.freshness import Memo, generation
 from csadmin.access.models import Privilege, Role
 from csadmin.tenancy.models import DisabledPlugin, Membership, Tenant
 from csadmin.tenancy.selectors import TENANT_SESSION_KEY, with_requirements_off
@@ -47,9 +49,44 @@ class TenantReference:
         return next((t for t in found if t.pk == self.id), found[0] if found else None)
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What one query tells about a user in a tenant, kept by value (never a shared model)."""
+
+    tenant_values: tuple  # id, name, mode
+    privileges: frozenset[str]
+    disabled_plugins: frozenset[str]
+
+    def apply(self, user) -> Tenant:
+        """A fresh tenant object with its plug-ins off, and the privileges primed on `user`."""
+        tenant = Tenant.from_db(connection.alias, ["id", "name", "mode"], list(self.tenant_values))
+        tenant._disabled_plugins = self.disabled_plugins
+        user.__dict__.setdefault("_csadmin_privileges", {})[tenant.pk] = self.privileges
+        return tenant
+
+
+_grants = Memo()
+
+
 def load_grant(user, reference: TenantReference = TenantReference()) -> Tenant | None:
     """The tenant `reference` names (none named: the user's default tenant) if `user` holds a
-    grant there, with its privileges and disabled plug-ins cached for `decide`; else None."""
+    grant there, with its privileges and disabled plug-ins cached for `decide`; else None.
+    A grant this process read under the current generation costs no query; a refusal is
+    always read again."""
+    # the generation the token was checked under, once: a later load in the same request (after
+    # a write, say) reads the generation again
+    current = user.__dict__.pop("_csadmin_generation", None) or generation()
+    key = (user.pk, reference.id, reference.name)
+    grant = _grants.get(key, current)
+    if grant is None:
+        grant = read_grant(user, reference)
+        if grant is None:
+            return None
+        _grants.put(key, grant, current)
+    return grant.apply(user)
+
+
+def read_grant(user, reference: TenantReference) -> Grant | None:
     sql, params = grant_sql(reference.given), [user.pk]
     if reference.given:
         params += [reference.id, reference.name]
@@ -60,12 +97,11 @@ def load_grant(user, reference: TenantReference = TenantReference()) -> Tenant |
         return None
     chosen = next((row[0] for row in rows if row[0] == reference.id), rows[0][0])
     own = [row for row in rows if row[0] == chosen]
-    tenant = Tenant.from_db(connection.alias, ["id", "name", "mode"], list(own[0][:3]))
-    tenant._disabled_plugins = with_requirements_off(row[4] for row in own if row[4])
-    user.__dict__.setdefault("_csadmin_privileges", {})[tenant.pk] = frozenset(
-        row[3] for row in own if row[3]
+    return Grant(
+        tenant_values=tuple(own[0][:3]),
+        privileges=frozenset(row[3] for row in own if row[3]),
+        disabled_plugins=with_requirements_off(row[4] for row in own if row[4]),
     )
-    return tenant
 
 
 @functools.cache

@@ -7,6 +7,7 @@ an end and a state start, run one after the other and the second sees the first'
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 
@@ -75,12 +76,39 @@ def event_data(event: ParsedEvent, columns: Iterable[str]) -> dict:
     return data
 
 
-def locked_service(tenant, service_id: str) -> Service:
-    """The live service, its row locked until the end of the transaction; 404 when unknown."""
-    service = live_services(tenant).select_for_update().filter(service_id=service_id).first()
+def locked_service(tenant, service_id: str, *, counting: str | None = None) -> Service:
+    """The live service, its row locked until the end of the transaction; 404 when unknown.
+    counting="state" or "task" also advances last_state_id / last_task_id: one UPDATE that
+    locks the row as SELECT ... FOR UPDATE would (a refusal after it rolls it back)."""
+    from django.db import connection
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [tenant.pk, service_id, now]
+    returning = connection.features.can_return_columns_from_insert
+    sql = _lock_sql(counting if returning else None, connection.features.has_select_for_update)
+    service = next(iter(Service.objects.raw(sql, params)), None)
     if service is None:
         raise NotFoundError(f"service {service_id} not found")
+    if counting and not returning:  # SQLite before 3.35: no UPDATE ... RETURNING
+        counter = f"last_{counting}_id"
+        setattr(service, counter, getattr(service, counter) + 1)
+        service.save(update_fields=[counter])
     return service
+
+
+@functools.cache
+def _lock_sql(counting: str | None, for_update: bool) -> str:
+    """The lock of a live service, written once: it starts nearly every write, and building
+    it through the ORM cost more than running it. Same rows as selectors.live_services."""
+    columns = ", ".join(f.column for f in Service._meta.concrete_fields)
+    table = Service._meta.db_table
+    live = "tenant_id = %s AND service_id = %s AND (expires_at IS NULL OR expires_at > %s)"
+    # S608: the names come from the model; the values are parameters
+    if counting:
+        counter = f"last_{counting}_id"
+        return f"UPDATE {table} SET {counter} = {counter} + 1 WHERE {live} RETURNING {columns}"  # noqa: S608
+    lock = " FOR UPDATE" if for_update else ""
+    return f"SELECT {columns} FROM {table} WHERE {live}{lock}"  # noqa: S608
 
 
 def new_event(service, kind, at, actor, payload, state_id=None, task_id=None) -> Event:
@@ -339,8 +367,8 @@ def _build_state(service, number: int, event: ParsedEvent, at) -> State:
     )
 
 
-def _active_service(tenant, service_id: str, doing: str) -> Service:
-    service = locked_service(tenant, service_id)
+def _active_service(tenant, service_id: str, doing: str, counting: str | None = None) -> Service:
+    service = locked_service(tenant, service_id, counting=counting)
     if not service.is_active:
         raise ValidationFailed.from_errors(
             {"service_id": [f"service {service_id} is ended: cannot {doing}"]}
@@ -352,10 +380,8 @@ def _active_service(tenant, service_id: str, doing: str) -> Service:
 def state_start(*, tenant, service_id: str, body, actor) -> State:
     event = parse_event(body, required=("state_type",))
     resolve_events(tenant, [("", event)])
-    service = _active_service(tenant, service_id, "start a state")
+    service = _active_service(tenant, service_id, "start a state", counting="state")
     at = timezone.now()
-    service.last_state_id += 1
-    service.save(update_fields=["last_state_id"])
     state = _build_state(service, service.last_state_id, event, at)
     state.save()
     record_events(
@@ -417,7 +443,7 @@ def state_transition(*, tenant, service_id: str, body, actor) -> State:
     resolve_events(tenant, [("", common), ("from.", end_event), ("to.", start_event)])
     end_event = _merged(common, end_event)
     start_event = _merged(common, start_event)
-    service = _active_service(tenant, service_id, "transition a state")
+    service = _active_service(tenant, service_id, "transition a state", counting="state")
     source_state = State.objects.filter(service=service, state_id=from_id).first()
     if source_state is None:
         raise ValidationFailed.from_errors(
@@ -425,8 +451,6 @@ def state_transition(*, tenant, service_id: str, body, actor) -> State:
         )
     at = timezone.now()
     events = _end_state(service, source_state, end_event, at, actor)
-    service.last_state_id += 1
-    service.save(update_fields=["last_state_id"])
     state = _build_state(service, service.last_state_id, start_event, at)
     state.save()
     payload = {**common.payload(), "from": source, "to": target}
@@ -479,7 +503,7 @@ def task_start(*, tenant, service_id: str, body, actor) -> Task:
         raise ValidationFailed.from_errors({"state_id": ["must be an integer"]})
     event = parse_event({k: v for k, v in body.items() if k != "state_id"}, required=("task_type",))
     resolve_events(tenant, [("", event)])
-    service = _active_service(tenant, service_id, "start a task")
+    service = _active_service(tenant, service_id, "start a task", counting="task")
     if state_id is not None:
         state = get_state(service, state_id)
         if not state.is_active:
@@ -487,8 +511,6 @@ def task_start(*, tenant, service_id: str, body, actor) -> Task:
                 {"state_id": [f"state {state_id} is ended: cannot start a task on it"]}
             )
     at = timezone.now()
-    service.last_task_id += 1
-    service.save(update_fields=["last_task_id"])
     task = _build_task(service, service.last_task_id, event, state_id, at)
     task.save()
     payload = {**event.payload(), **({"state_id": state_id} if state_id is not None else {})}

@@ -121,6 +121,12 @@ def test_api_conforms_to_its_schema(case, fuzz_headers):
         # Cursors are opaque and only valid as given out in a Link header; any other value is
         # refused with 400 (tests/host/test_paging.py). Fuzzing them only proves that again.
         case.query.pop("cursor")
+    if (case.path_parameters or {}).get("service_id") == "anonymous":
+        # The spec's paths overlap there: /services/anonymous/<contact_key> is the list of
+        # anonymous services, so /services/anonymous/end reaches that list (GET only, 405).
+        # Hypothesis draws string constants from the code under test, so any change of the code
+        # may bring this id up; it says nothing about the operation being fuzzed.
+        case.path_parameters["service_id"] = "anonymous-service"
     CALLS[case.operation.label] = CALLS.get(case.operation.label, 0) + 1
     case.call_and_validate(headers=fuzz_headers, excluded_checks=excluded)
 

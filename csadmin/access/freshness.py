@@ -1,0 +1,101 @@
+"""Remembering tokens and grants per process without ever trusting a stale one.
+
+Every API call needs its token's user and the caller's grant (tenant, privileges, plug-ins
+off); both rarely change, so each process keeps them in memory. What makes that safe is one
+small value in Django's shared cache, the *generation*: every write that could change a token,
+a user, a grant, a role, a privilege, a tenant or its plug-ins replaces it with a new random
+value, and a remembered answer counts only while the generation it was read under is still the
+current one. A call therefore reads one cache key instead of two SQL queries, and a revoked
+token or grant is refused by the very next call, in every process.
+
+Random values rather than a counter: a cache that loses the key (restart, eviction) can never
+hand back a value an old answer was filed under. The generation is replaced both at once and
+again on commit: a process that reads the new value before the commit may still see the old
+rows, and the second replacement discards what it filed meanwhile.
+
+Writes that bypass model signals (QuerySet.update, raw SQL) on the models below must call
+`bump()` themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+GENERATION_KEY = "csadmin:access:generation"
+# A process remembers at most this many answers; past it, it starts again (tokens in use and
+# user-tenant pairs are few; this bounds memory if many are tried).
+MAX_ENTRIES = 10_000
+
+
+def generation() -> str | None:
+    """The current generation; a missing one (new or flushed cache) is created. None when the
+    cache cannot be reached: callers then read the database, as if they remembered nothing."""
+    try:
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            value = cache.get(GENERATION_KEY)
+    except Exception:  # a cache outage must not refuse calls the database can still answer
+        logger.warning("access generation unreadable; reading tokens and grants from the database")
+        return None
+    return value
+
+
+def bump() -> None:
+    """Forget every remembered token and grant, in every process. A failure propagates: the
+    change is refused rather than left unseen by processes that remember the old state."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def bump_now_and_on_commit(sender=None, using=None, **kwargs) -> None:
+    """A signal receiver: replace the generation now and once more when the change commits."""
+    bump()
+    transaction.on_commit(bump, using=using)
+
+
+class Memo:
+    """Answers filed under the generation they were read in; a new generation empties it."""
+
+    def __init__(self) -> None:
+        self.filed_under: str | None = None
+        self.entries: dict = {}
+
+    def get(self, key, current: str | None):
+        if current is None or self.filed_under != current:
+            return None
+        return self.entries.get(key)
+
+    def put(self, key, value, current: str | None) -> None:
+        if current is None:
+            return
+        if self.filed_under != current or len(self.entries) >= MAX_ENTRIES:
+            # a new dict, not clear(): another thread may be reading the old one
+            self.entries, self.filed_under = {}, current
+        self.entries[key] = value
+
+
+def connect_signals() -> None:
+    """Every model whose rows decide a token's user or a grant replaces the generation."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from csadmin.access.models import ApiToken, Privilege, Role
+    from csadmin.tenancy.models import DisabledPlugin, Membership, Tenant
+
+    for model in (get_user_model(), ApiToken, Membership, Role, Privilege, Tenant, DisabledPlugin):
+        uid = f"csadmin.access.freshness:{model._meta.label}"
+        post_save.connect(bump_now_and_on_commit, sender=model, dispatch_uid=uid + ":save")
+        post_delete.connect(bump_now_and_on_commit, sender=model, dispatch_uid=uid + ":delete")
+    for through in (Membership.roles.through, Role.privileges.through):
+        uid = f"csadmin.access.freshness:{through._meta.label}:m2m"
+        m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=uid)
+
+
+def _m2m_changed(sender, action: str, using=None, **kwargs) -> None:
+    if action.startswith("post_"):  # once the rows changed (add, remove, clear)
+        bump_now_and_on_commit(sender, using)
