@@ -431,6 +431,11 @@ def run(args) -> tuple[list[Row], dict]:
     )
 
     recreate_database(url)
+    webhooks_missing = webhooks.available()
+    if webhooks_missing is None:
+        # This process, the server and the worker share the broker and the cache (a change to
+        # a subscription made here must reach the server's processes at once).
+        os.environ.update(webhooks.server_env())
     setup_django(url)
     tenant_id, token = make_tenant_and_token()
     began = time.perf_counter()
@@ -448,9 +453,6 @@ def run(args) -> tuple[list[Row], dict]:
 
     rows: list[Row] = []
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
-    webhooks_missing = webhooks.available()
-    if webhooks_missing is None:
-        env.update(webhooks.server_env())
     with Server(env, workers) as server:
         driver = Driver(server.port, token, tenant_id, clients, profile.max_requests)
         before = storage(url)

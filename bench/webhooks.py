@@ -124,9 +124,12 @@ def _subscribe(ctx, url: str):
 
 
 def _set_active(subscription, active: bool) -> None:
-    from plugins.webhooks.models import Subscription
+    """Through the service, as a user would: the server's processes see it at once."""
+    from plugins.webhooks.services import subscription_set_active
 
-    Subscription.objects.filter(pk=subscription.pk).update(active=active)
+    subscription_set_active(
+        tenant=subscription.tenant, subscription_id=subscription.pk, active=active, actor=None
+    )
 
 
 def _api_scenario(ctx, driver, profile, subscription) -> Row:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -32,14 +33,58 @@ GENERATION_KEY = "csadmin:access:generation"
 MAX_ENTRIES = 10_000
 
 
+class CacheStore:
+    """The generation in Django's shared cache (files under var/ without Redis)."""
+
+    def get(self):
+        return cache.get(GENERATION_KEY)
+
+    def add(self, value: str) -> None:
+        cache.add(GENERATION_KEY, value, timeout=None)
+
+    def set(self, value: str) -> None:
+        cache.set(GENERATION_KEY, value, timeout=None)
+
+
+class RedisStore:
+    """The generation in Redis, through one client per process: Django's cache builds a new
+    client object for every call, which tripled the cost of this read on every API call."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def get(self):
+        value = self.client.get(GENERATION_KEY)
+        return value.decode() if value is not None else None
+
+    def add(self, value: str) -> None:
+        self.client.set(GENERATION_KEY, value, nx=True)
+
+    def set(self, value: str) -> None:
+        self.client.set(GENERATION_KEY, value)
+
+
+_stores: dict[str, CacheStore | RedisStore] = {}
+
+
+def store() -> CacheStore | RedisStore:
+    url = settings.REDIS_URL
+    if url not in _stores:
+        _stores[url] = RedisStore(url) if url else CacheStore()
+    return _stores[url]
+
+
 def generation() -> str | None:
     """The current generation; a missing one (new or flushed cache) is created. None when the
     cache cannot be reached: callers then read the database, as if they remembered nothing."""
+    current = store()
     try:
-        value = cache.get(GENERATION_KEY)
+        value = current.get()
         if value is None:
-            cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-            value = cache.get(GENERATION_KEY)
+            current.add(uuid.uuid4().hex)
+            value = current.get()
     except Exception:  # a cache outage must not refuse calls the database can still answer
         logger.warning("access generation unreadable; reading tokens and grants from the database")
         return None
@@ -49,7 +94,7 @@ def generation() -> str | None:
 def bump() -> None:
     """Forget every remembered token and grant, in every process. A failure propagates: the
     change is refused rather than left unseen by processes that remember the old state."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    store().set(uuid.uuid4().hex)
 
 
 def bump_now_and_on_commit(sender=None, using=None, **kwargs) -> None:

@@ -32,10 +32,15 @@ class WebhooksConfig(PluginConfig):
 
     def ready(self):
         super().ready()
+        from django.db.models.signals import post_delete, post_save
+
         from csadmin.pluginlib import events_recorded
-        from plugins.webhooks.outbox import queue_deliveries
+        from plugins.webhooks.models import Subscription
+        from plugins.webhooks.outbox import queue_deliveries, subscription_changed
 
         events_recorded.connect(queue_deliveries, dispatch_uid="webhooks.queue_deliveries")
+        post_save.connect(subscription_changed, sender=Subscription, dispatch_uid="webhooks.save")
+        post_delete.connect(subscription_changed, sender=Subscription, dispatch_uid="webhooks.del")
 
 
 config = WebhooksConfig

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from csadmin.access.freshness import Memo, bump_now_and_on_commit, generation
 from csadmin.tenancy.models import DisabledPlugin
 from plugins.webhooks.models import Delivery, Subscription
 
@@ -32,19 +33,41 @@ def matches(subscription: Subscription, event: dict) -> bool:
     return not subscription.customer_id or customer == subscription.customer_id
 
 
+# What decides whether an event goes to a subscription; a change to any of these (or to the
+# plug-in's state in a tenant) must reach every process at once.
+MATCHING_FIELDS = ("id", "kinds", "service_types", "customers", "customer_id")
+_receivers = Memo()  # tenant id -> its active subscriptions (their matching fields only)
+
+
 def receiving_subscriptions(tenant):
     """The tenant's active subscriptions, none when the plug-in is disabled there (one query)."""
     disabled = DisabledPlugin.objects.filter(tenant=OuterRef("tenant"), plugin=PLUGIN)
     return Subscription.objects.filter(tenant=tenant, active=True).filter(~Exists(disabled))
 
 
+def receivers(tenant) -> tuple[Subscription, ...]:
+    """The tenant's active subscriptions as this process last read them, while the shared
+    configuration generation says nothing changed (most tenants have none: an API write then
+    costs no query here)."""
+    current = generation()
+    found = _receivers.get(tenant.pk, current)
+    if found is None:
+        found = tuple(receiving_subscriptions(tenant).only(*MATCHING_FIELDS))
+        _receivers.put(tenant.pk, found, current)
+    return found
+
+
+def subscription_changed(sender, instance=None, update_fields=None, using=None, **kwargs):
+    """Signal receiver: a change that can alter who receives what replaces the generation (a
+    failure count going up or down does not)."""
+    if update_fields is not None and not set(update_fields) & {"active", *MATCHING_FIELDS}:
+        return
+    bump_now_and_on_commit(sender, using)
+
+
 def queue_deliveries(sender, *, tenant, events: list[dict], **kwargs) -> list[Delivery]:
     """Receiver of events_recorded: one pending delivery per (matching subscription, event)."""
-    subscriptions = list(
-        receiving_subscriptions(tenant).only(
-            "id", "kinds", "service_types", "customers", "customer_id"
-        )
-    )
+    subscriptions = receivers(tenant)
     if not subscriptions:
         return []
     now = timezone.now()

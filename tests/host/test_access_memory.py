@@ -156,7 +156,7 @@ def test_without_the_cache_calls_read_the_database(known, agent, monkeypatch):
     def unreachable(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(freshness.cache, "get", unreachable)
+    monkeypatch.setattr(freshness.store(), "get", unreachable)
     assert known.get("sample/notes").status_code == 200
     agent.api_tokens.all().delete()
     assert known.get("sample/notes").status_code == 401
