@@ -183,7 +183,7 @@ def _delivery_scenario(ctx, profile, workers: int, env: dict, port: int, subscri
         row.status = "error"
         row.details["reason"] = "the load queued no delivery"
         return row
-    sample = body_of(owed.select_related("tenant").first(), subscription.tenant)
+    sample = body_of(owed.first(), subscription.tenant)
     _set_active(subscription, True)
     drained = _drain(env, workers, subscription, total, timeout=max(60, total / 50))
     baseline = _raw_posts(port, sample, min(total, 20_000), workers)

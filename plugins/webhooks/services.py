@@ -126,7 +126,6 @@ def send_test_event(*, tenant, subscription_id, actor) -> Delivery:
 
     subscription = get_subscription(tenant, subscription_id)
     delivery = Delivery.objects.create(
-        tenant=tenant,
         subscription=subscription,
         kind=TEST_KIND,
         event={
@@ -155,7 +154,6 @@ def redeliver(*, tenant, subscription_id, delivery_id, actor) -> Delivery:
             {"delivery_id": ["is still pending: it is sent when its turn comes"]}
         )
     copy = Delivery.objects.create(
-        tenant=tenant,
         subscription=subscription,
         event_id=original.event_id,
         kind=original.kind,

@@ -72,7 +72,6 @@ def new_form(**fields):
 def log_rows(subscription, count, *, status=Delivery.Status.DELIVERED):
     Delivery.objects.bulk_create(
         Delivery(
-            tenant=subscription.tenant,
             subscription=subscription,
             kind="service.start",
             service_id=f"S{n}",
