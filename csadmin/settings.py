@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "csadmin.ui.sessions.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -132,7 +133,9 @@ LOGOUT_REDIRECT_URL = "ui:login"
 # Sessions expire after this many minutes without a request (sliding expiry).
 CSADMIN_SESSION_IDLE_MINUTES = int(os.environ.get("CSADMIN_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = CSADMIN_SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Each request a person makes slides the idle expiry (csadmin.ui.sessions); a page's polling
+# does not.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

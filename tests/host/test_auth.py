@@ -89,12 +89,25 @@ def test_session_calls_need_the_csrf_token(tenant):
 
 def test_an_idle_session_expires(client, tenant, settings):
     make_user("agent", tenant, ["Agent Application"], password="pw")
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # every request slides the expiry
     assert client.login(username="agent", password="pw")
     assert client.get("/").status_code == 200
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_each_request_slides_the_idle_expiry_but_a_pages_polling_does_not(client, tenant):
+    from csadmin.ui.sessions import POLL_HEADER
+
+    make_user("agent", tenant, ["Agent Application"], password="pw")
+    assert client.login(username="agent", password="pw")
+    assert client.get("/").status_code == 200  # the first page notes the tenant in the session
+    soon = timezone.now() + timedelta(seconds=30)
+    Session.objects.update(expire_date=soon)
+    assert client.get("/", headers={POLL_HEADER: "1", "HX-Request": "true"}).status_code == 200
+    assert Session.objects.get().expire_date == soon  # polling: the expiry stays
+    assert client.get("/").status_code == 200
+    assert Session.objects.get().expire_date > soon + timedelta(minutes=5)  # slid
 
 
 def test_an_api_call_costs_no_query_before_its_view_once_known(tenant, django_assert_num_queries):
