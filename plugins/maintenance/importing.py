@@ -121,6 +121,8 @@ def run_import(
         for _, _, source in ordered:
             with ExitStack() as stack:
                 run.load(source.name, source.rows(stack, run.on_bytes))
+            if source.entity() == "services":
+                services.refresh_service_statistics()
     finally:
         run.counts["errors"] = run.report.rows
         reporter.set_counts(**run.counts)

@@ -63,6 +63,29 @@ def test_import_goes_in_through_copy(postgresql, tenant, tmp_path, monkeypatch):
     assert Service.objects.get(tenant=tenant, service_id="svc-0000042").started_data == {"n": 42}
 
 
+def test_the_planner_learns_of_the_imported_services_before_their_children(
+    postgresql, tenant, tmp_path
+):
+    """Without fresh statistics the children's service lookups filter the whole tenant per
+    batch; the import refreshes them once its services are in."""
+    from django.db import connection
+
+    def service_rows_estimate() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'services_service'")
+            return cursor.fetchone()[0]
+
+    ndjson_services(tmp_path / "rows.ndjson", 3000)
+    with open(tmp_path / "errors.csv", "w") as errors:
+        run_import(
+            tenant=tenant,
+            path=tmp_path / "rows.ndjson",
+            reporter=QuietReporter(),
+            errors_out=errors,
+        )
+    assert service_rows_estimate() >= 3000
+
+
 def test_stream_reads_from_a_server_side_cursor(postgresql, tenant, monkeypatch, db):
     for n in range(3):
         make_service(tenant, f"s{n}")
