@@ -21,6 +21,7 @@ from csadmin.pluginlib import record_audit
 from plugins.webhooks.models import TEST_KIND, Delivery, DeliveryAttempt, Subscription
 from plugins.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, signed_headers
 from plugins.webhooks.targets import TargetRefused, check_target
+from plugins.webhooks.transport import checked_session
 
 PLUGIN = "webhooks"
 EXCERPT_BYTES = 1024
@@ -75,11 +76,11 @@ _session: requests.Session | None = None
 
 
 def http() -> requests.Session:
-    """One session per worker process: connections to a receiver are kept alive and reused."""
+    """One session per worker process: connections to a receiver are kept alive and reused,
+    and each new one checks the address it connects to."""
     global _session
     if _session is None:
-        _session = requests.Session()
-        _session.trust_env = False  # no proxy or .netrc from the environment: the target only
+        _session = checked_session()
     return _session
 
 

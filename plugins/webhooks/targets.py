@@ -74,14 +74,23 @@ def resolve(host: str, port: int) -> list:
 def check_target(url: str) -> None:
     """Everything: the URL's form, the allow-list, and every address the host resolves to."""
     host = check_url_form(url)
+    if host.rstrip(".") in _allowed_entries()[0]:
+        return  # allowed by name: whatever it resolves to (checked again when connecting)
     parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    allowed_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def allowed_addresses(host: str, port: int) -> list:
+    """The addresses of `host` a delivery may connect to; TargetRefused when any of them is
+    not allowed. The delivery's connections call this at the moment they connect, so a name
+    that resolved to a public address when checked cannot lead to a private one afterwards."""
+    host = host.lower().strip("[]")
     names, networks = _allowed_entries()
-    if host.rstrip(".") in names:
-        return
     addresses = resolve(host, port)
     if not addresses:
         raise TargetRefused(f"host {host} has no address")
+    if host.rstrip(".") in names:
+        return addresses
     for address in addresses:
         allowed = any(address in network for network in networks)
         if settings.CSADMIN_WEBHOOK_ONLY_ALLOWED_HOSTS and not allowed:
@@ -91,3 +100,4 @@ def check_target(url: str) -> None:
                 f"host {host} is a private, loopback or reserved address ({address}); "
                 "an administrator can allow it (CSADMIN_WEBHOOK_ALLOWED_HOSTS)"
             )
+    return addresses

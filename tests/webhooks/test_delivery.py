@@ -338,3 +338,42 @@ def test_old_log_entries_are_pruned(api, committed, subscribe, receiver, setting
     later = timezone.now() + dt.timedelta(days=settings.CSADMIN_WEBHOOK_LOG_DAYS + 1)
     assert prune_delivery_log(now=later) == 1
     assert DeliveryAttempt.objects.count() == 0
+
+
+def _resolving(monkeypatch, address: str) -> None:
+    import ipaddress
+
+    from plugins.webhooks import targets
+
+    monkeypatch.setattr(targets, "resolve", lambda host, port: [ipaddress.ip_address(address)])
+
+
+def test_a_name_that_turns_private_between_check_and_connect_is_not_contacted(
+    api, committed, subscribe, receiver, settings, monkeypatch
+):
+    """DNS rebinding: the connection itself checks the address it connects to."""
+    from plugins.webhooks import delivery
+
+    settings.CSADMIN_WEBHOOK_ALLOWED_HOSTS = []
+    _resolving(monkeypatch, "93.184.215.14")  # public when the subscription is saved
+    port = receiver.server.server_port
+    subscribe(target_url=f"http://rebind.example:{port}/hook")
+    _resolving(monkeypatch, "127.0.0.1")  # private when the delivery connects
+    monkeypatch.setattr(delivery, "target_refusal", lambda subscription: None)
+    start_service(api, committed)
+    attempt = Delivery.objects.get()
+    assert attempt.status == "pending" and "target refused" in attempt.last_error
+    assert receiver.received == []
+
+
+def test_deliveries_connect_to_the_checked_address_and_name_the_host(
+    api, committed, subscribe, receiver, settings, monkeypatch
+):
+    settings.CSADMIN_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.0/8"]
+    _resolving(monkeypatch, "127.0.0.1")
+    port = receiver.server.server_port
+    subscribe(target_url=f"http://hooks.example:{port}/hook")
+    start_service(api, committed)
+    (request,) = receiver.wait_for(1)
+    assert request.headers["Host"] == f"hooks.example:{port}"
+    assert Delivery.objects.get().status == "delivered"
