@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from csadmin.pluginlib import (
@@ -85,28 +86,48 @@ def locked_service(tenant, service_id: str, *, counting: str | None = None) -> S
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     params = [tenant.pk, service_id, now]
     returning = connection.features.can_return_columns_from_insert
-    sql = _lock_sql(counting if returning else None, connection.features.has_select_for_update)
+    sql = _lock_sql(
+        counting if returning else None,
+        connection.features.has_select_for_update,
+        connection.vendor,
+    )
     service = next(iter(Service.objects.raw(sql, params)), None)
     if service is None:
         raise NotFoundError(f"service {service_id} not found")
     if counting and not returning:  # SQLite before 3.35: no UPDATE ... RETURNING
         counter = f"last_{counting}_id"
-        setattr(service, counter, getattr(service, counter) + 1)
+        model = State if counting == "state" else Task
+        highest = model.objects.filter(service=service).aggregate(n=Max(f"{counting}_id"))["n"]
+        setattr(service, counter, max(getattr(service, counter), highest or 0) + 1)
         service.save(update_fields=[counter])
     return service
 
 
 @functools.cache
-def _lock_sql(counting: str | None, for_update: bool) -> str:
+def _lock_sql(counting: str | None, for_update: bool, vendor: str) -> str:
     """The lock of a live service, written once: it starts nearly every write, and building
-    it through the ORM cost more than running it. Same rows as selectors.live_services."""
+    it through the ORM cost more than running it. Same rows as selectors.live_services.
+
+    Counting: the next state or task number is one more than the greater of the service's
+    counter and its highest stored number, so numbers written by an import (which leaves the
+    counters alone: rewriting every imported service row cost more than the import itself)
+    are never handed out again."""
     columns = ", ".join(f.column for f in Service._meta.concrete_fields)
     table = Service._meta.db_table
     live = "tenant_id = %s AND service_id = %s AND (expires_at IS NULL OR expires_at > %s)"
     # S608: the names come from the model; the values are parameters
     if counting:
         counter = f"last_{counting}_id"
-        return f"UPDATE {table} SET {counter} = {counter} + 1 WHERE {live} RETURNING {columns}"  # noqa: S608
+        child = (State if counting == "state" else Task)._meta.db_table
+        highest = (
+            f"(SELECT COALESCE(MAX(c.{counting}_id), 0) FROM {child} c "  # noqa: S608
+            f"WHERE c.service_id = {table}.id)"
+        )
+        greater = "GREATEST" if vendor == "postgresql" else "MAX"  # SQLite's scalar max
+        return (
+            f"UPDATE {table} SET {counter} = {greater}({counter}, {highest}) + 1 "  # noqa: S608
+            f"WHERE {live} RETURNING {columns}"
+        )
     lock = " FOR UPDATE" if for_update else ""
     return f"SELECT {columns} FROM {table} WHERE {live}{lock}"  # noqa: S608
 
@@ -975,22 +996,16 @@ def refresh_service_statistics() -> None:
             cursor.execute("ANALYZE services_service")
 
 
-# On PostgreSQL the children's bookkeeping runs as three plain statements with the ids as one
-# array parameter: the ORM's IN lists of 2,000 placeholders and a correlated MAX subquery per
-# touched service cost more than the COPY itself.
+# On PostgreSQL the children's bookkeeping runs as two plain statements with the ids as one
+# array parameter: the ORM's IN lists of 2,000 placeholders cost more than the COPY itself.
 SERVICE_ROW_IDS_SQL = (
     "SELECT service_id, id FROM services_service WHERE tenant_id = %s AND service_id = ANY(%s)"
 )
 CHILD_NUMBERS_SQL = "SELECT service_id, {number} FROM {table} WHERE service_id = ANY(%s)"
-CHILD_COUNTER_SQL = """
-UPDATE services_service s SET last_{kind}_id = top.n
-FROM (SELECT service_id, max({number}) AS n FROM {table} WHERE service_id = ANY(%s)
-      GROUP BY service_id) top
-WHERE s.id = top.service_id"""
 
 
 def _children_bookkeeping_pg(tenant, model, kind: str):
-    """(row ids of service ids, present (service pk, number) pairs, set the counters)."""
+    """(row ids of service ids, present (service pk, number) pairs)."""
     from django.db import connection
 
     number, table = f"{kind}_id", model._meta.db_table
@@ -1005,18 +1020,10 @@ def _children_bookkeeping_pg(tenant, model, kind: str):
             cursor.execute(CHILD_NUMBERS_SQL.format(number=number, table=table), [list(pks)])
             return set(cursor.fetchall())
 
-    def set_counters(touched) -> None:
-        sql = CHILD_COUNTER_SQL.format(kind=kind, number=number, table=table)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [list(touched)])
-
-    return row_ids, present, set_counters
+    return row_ids, present
 
 
 def _children_bookkeeping_orm(tenant, model, kind: str):
-    from django.db.models import Max, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
     from plugins.services.selectors import service_row_ids
 
     number = f"{kind}_id"
@@ -1027,19 +1034,7 @@ def _children_bookkeeping_orm(tenant, model, kind: str):
     def present(pks) -> set:
         return set(model.objects.filter(service_id__in=list(pks)).values_list("service_id", number))
 
-    def set_counters(touched) -> None:
-        highest = (
-            model.objects.filter(service_id=OuterRef("pk"))
-            .order_by()
-            .values("service_id")
-            .annotate(top=Max(number))
-            .values("top")[:1]
-        )
-        Service.objects.filter(pk__in=touched).update(
-            **{f"last_{kind}_id": Coalesce(Subquery(highest), 0)}
-        )
-
-    return row_ids, present, set_counters
+    return row_ids, present
 
 
 def _import_children(tenant, model, kind: str, rows: list[tuple[int, str, dict]]):
@@ -1050,7 +1045,7 @@ def _import_children(tenant, model, kind: str, rows: list[tuple[int, str, dict]]
     bookkeeping = (
         _children_bookkeeping_pg if connection.vendor == "postgresql" else _children_bookkeeping_orm
     )
-    row_ids, present_numbers, set_counters = bookkeeping(tenant, model, kind)
+    row_ids, present_numbers = bookkeeping(tenant, model, kind)
     number = f"{kind}_id"
     with transaction.atomic():
         pks = row_ids({service_id for _, service_id, _ in rows})
@@ -1065,10 +1060,9 @@ def _import_children(tenant, model, kind: str, rows: list[tuple[int, str, dict]]
             if key not in present:
                 present.add(key)
                 fresh.append({"service_id": pk, **values})
+        # The services' counters stay as they are: the next number the API hands out is past
+        # the highest stored one (locked_service).
         _insert(model, fresh)
-        touched = {row["service_id"] for row in fresh}
-        if touched:
-            set_counters(touched)
     return len(fresh), unknown
 
 
