@@ -5,6 +5,7 @@ were not told about."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.db import connection, transaction
@@ -105,8 +106,7 @@ def insert_deliveries(owed: list[tuple[int, dict]]) -> None:
     """One INSERT of the pending deliveries, written once: it runs inside every API call that
     records an event a subscription wants, where the ORM's bulk_create cost more than the
     statement itself."""
-    meta = Delivery._meta
-    fields = [meta.get_field(name) for name in NEW_DELIVERY_FIELDS]
+    fields, statement = _insert_statement(connection.vendor, len(owed))
     now = timezone.now()
     values = []
     for subscription_id, event in owed:
@@ -117,7 +117,7 @@ def insert_deliveries(owed: list[tuple[int, dict]]) -> None:
             event["kind"],
             event["service_id"],
             event,
-            Delivery.Status.PENDING.value,
+            PENDING,
             0,
             now,
             now,
@@ -125,14 +125,25 @@ def insert_deliveries(owed: list[tuple[int, dict]]) -> None:
             "",
         )
         values += [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    statement = (
-        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES {', '.join([placeholders] * len(owed))}"
-    )
     with connection.cursor() as cursor:
         cursor.execute(statement, values)
+
+
+PENDING = Delivery.Status.PENDING.value
+
+
+@functools.cache
+def _insert_statement(vendor: str, rows: int) -> tuple[list, str]:
+    meta = Delivery._meta
+    fields = [meta.get_field(name) for name in NEW_DELIVERY_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * rows)}"
+    )
+    return fields, statement
 
 
 def kick(streams) -> None:
