@@ -101,8 +101,8 @@ class JobCancelAction(TenantPageMixin, View):
     def post(self, request, job_id: int):
         try:
             run = cancel_job(tenant=request.tenant, job_id=job_id, actor=request.user)
-        except NotFoundError as error:
-            raise _page_not_found(error) from None
+        except NotFoundError:
+            raise  # the 404 page (TenantPageMixin)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -117,8 +117,8 @@ class JobRetryAction(TenantPageMixin, View):
     def post(self, request, job_id: int):
         try:
             run = retry_job(tenant=request.tenant, job_id=job_id, actor=request.user)
-        except NotFoundError as error:
-            raise _page_not_found(error) from None
+        except NotFoundError:
+            raise  # the 404 page (TenantPageMixin)
         except DomainError as error:
             messages.error(request, error.message)
             return redirect("jobs:detail", job_id=job_id)
@@ -130,21 +130,9 @@ class JobFileDownload(TenantPageMixin, View):
     privilege = VIEW
 
     def get(self, request, job_id: int, name: str):
-        try:
-            stored = get_job_file(tenant=request.tenant, job_id=job_id, name=name)
-        except NotFoundError as error:
-            raise _page_not_found(error) from None
-        return download(stored)
+        return download(get_job_file(tenant=request.tenant, job_id=job_id, name=name))
 
 
 def _job_or_404(request, job_id: int) -> JobRun:
-    try:
-        return get_job(tenant=request.tenant, job_id=job_id)
-    except NotFoundError as error:
-        raise _page_not_found(error) from None
-
-
-def _page_not_found(error):
-    from django.http import Http404
-
-    return Http404(error.message)
+    """The tenant's job; NotFoundError becomes the 404 page in TenantPageMixin."""
+    return get_job(tenant=request.tenant, job_id=job_id)

@@ -20,7 +20,7 @@ from csadmin.access.checks import Decision, decide
 from csadmin.access.grants import session_grant
 from csadmin.access.throttle import login_blocked, record_login_failure, reset_login_failures
 from csadmin.api.errors import is_api_path, json_error
-from csadmin.pluginlib.errors import DomainError
+from csadmin.pluginlib.errors import DomainError, NotFoundError
 from csadmin.pluginlib.registry import registry
 from csadmin.tenancy.models import Tenant
 from csadmin.tenancy.selectors import TENANT_SESSION_KEY
@@ -60,7 +60,10 @@ class TenantPageMixin(LoginRequiredMixin):
                 {"privilege": self.required_privilege(request.method)},
                 status=403,
             )
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFoundError as missing:  # an unknown (or another tenant's) object: the 404 page
+            raise Http404(missing.message) from None
 
     def can(self, privilege: str) -> bool:
         return decide(self.request.user, self.request.tenant, privilege) is Decision.ALLOW

@@ -6,14 +6,13 @@ validators and services."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
 from csadmin.pluginlib import (
     DomainError,
-    NotFoundError,
     TenantPageMixin,
     ValidationFailed,
     htmx_partial,
@@ -32,16 +31,6 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 
-class PageMixin(TenantPageMixin):
-    """TenantPageMixin whose unknown schema, key or customer answers the 404 page."""
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except NotFoundError as missing:
-            raise Http404(missing.message) from None
-
-
 def _schema_crumbs(*more):
     return [("Profile Schema", reverse("profiles:schemas")), *more]
 
@@ -49,7 +38,7 @@ def _schema_crumbs(*more):
 # -- schema designer ------------------------------------------------------------------------
 
 
-class SchemaListPage(PageMixin, View):
+class SchemaListPage(TenantPageMixin, View):
     privilege = SCHEMA_READ
 
     def get(self, request):
@@ -98,7 +87,7 @@ class DesignerMixin:
         return designer.extension_body()
 
 
-class ExtensionSchemaPage(DesignerMixin, PageMixin, View):
+class ExtensionSchemaPage(DesignerMixin, TenantPageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
     def get(self, request, name=None):
@@ -133,7 +122,7 @@ class ExtensionSchemaPage(DesignerMixin, PageMixin, View):
         return HttpResponseRedirect(reverse("profiles:schemas"))
 
 
-class ProfileSchemaPage(DesignerMixin, PageMixin, View):
+class ProfileSchemaPage(DesignerMixin, TenantPageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
     kind = "profile"
 
@@ -173,7 +162,7 @@ class ProfileSchemaPage(DesignerMixin, PageMixin, View):
         return HttpResponseRedirect(reverse("profiles:schemas"))
 
 
-class DesignerRowView(PageMixin, View):
+class DesignerRowView(TenantPageMixin, View):
     """A new attribute row (add), or nothing (remove: the row swaps itself out)."""
 
     privilege = SCHEMA_READ
@@ -190,7 +179,7 @@ class DesignerRowView(PageMixin, View):
         return response
 
 
-class DesignerCheckView(DesignerMixin, PageMixin, View):
+class DesignerCheckView(DesignerMixin, TenantPageMixin, View):
     """Inline validation while typing: runs the same validator as saving, answers the
     errors, the unique-key picker and the JSON preview as out-of-band swaps."""
 
@@ -226,7 +215,7 @@ class DesignerCheckView(DesignerMixin, PageMixin, View):
             )
 
 
-class ExtensionSchemaDeletePage(PageMixin, View):
+class ExtensionSchemaDeletePage(TenantPageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
     def get(self, request, name):
@@ -255,7 +244,7 @@ class ExtensionSchemaDeletePage(PageMixin, View):
 # -- identification keys --------------------------------------------------------------------
 
 
-class KeysPage(PageMixin, View):
+class KeysPage(TenantPageMixin, View):
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
     def get(self, request, errors=None, status=200):
@@ -322,7 +311,7 @@ SORTS = {
 SHOWN_ATTRIBUTES = 4
 
 
-class CustomersPage(PageMixin, View):
+class CustomersPage(TenantPageMixin, View):
     """Search by identification key or attribute values; keyset paging; sortable columns."""
 
     privilege = CUSTOMERS_READ
@@ -443,7 +432,7 @@ def _query_with(query, **changes) -> str:
     return copy.urlencode()
 
 
-class CustomerFormPage(PageMixin, View):
+class CustomerFormPage(TenantPageMixin, View):
     """Create or edit a customer's core attributes: inputs generated from the profile schema."""
 
     privileges = {"GET": CUSTOMERS_CHANGE, "POST": CUSTOMERS_CHANGE}
@@ -496,7 +485,7 @@ class CustomerFormPage(PageMixin, View):
         return HttpResponseRedirect(reverse("profiles:customer", args=[customer.customer_id]))
 
 
-class CustomerPage(PageMixin, View):
+class CustomerPage(TenantPageMixin, View):
     """The customer page: tabs Profile, Extensions and those other plug-ins contribute."""
 
     privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}
@@ -548,7 +537,7 @@ def _profile_rows(tenant, customer):
     return [(name, customer.attributes.get(name)) for name in [*names, *extra]]
 
 
-class ProfileTab(PageMixin, View):
+class ProfileTab(TenantPageMixin, View):
     privilege = CUSTOMERS_READ
 
     def get(self, request, customer_id):
@@ -561,7 +550,7 @@ class ProfileTab(PageMixin, View):
         return render(request, "profiles/customer.html#profile", context)
 
 
-class ExtensionsTab(PageMixin, View):
+class ExtensionsTab(TenantPageMixin, View):
     privilege = CUSTOMERS_READ
 
     def get(self, request, customer_id):
@@ -621,7 +610,7 @@ def _section(customer, schema, records, can_change, *, edit_id=None, errors=None
     }
 
 
-class ExtensionSectionView(PageMixin, View):
+class ExtensionSectionView(TenantPageMixin, View):
     """One extension's section of the Extensions tab: show, add, edit, delete records."""
 
     privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}

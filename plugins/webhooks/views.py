@@ -8,7 +8,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
@@ -22,16 +22,6 @@ MANAGE = "webhooks.manage"
 LOG_PAGE = 25
 # A secret waits here between the write and the page that shows it, which pops it: shown once.
 SECRET_KEY = "webhooks.secret.{}"
-
-
-class PageMixin(TenantPageMixin):
-    """An unknown subscription or delivery (another tenant's included) answers the 404 page."""
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except NotFoundError as missing:
-            raise Http404(missing.message) from None
 
 
 def _detail_url(subscription_id) -> str:
@@ -62,7 +52,7 @@ def _after(raw) -> int | None:
 # -- the list ----------------------------------------------------------------------------------
 
 
-class SubscriptionListPage(PageMixin, View):
+class SubscriptionListPage(TenantPageMixin, View):
     privileges = {"GET": READ, "POST": MANAGE}
 
     def get(self, request, form=None, status=200):
@@ -99,7 +89,7 @@ class SubscriptionListPage(PageMixin, View):
 # -- one subscription --------------------------------------------------------------------------
 
 
-class SubscriptionPage(PageMixin, View):
+class SubscriptionPage(TenantPageMixin, View):
     """Settings (an edit form for managers), actions and the delivery log. An htmx request
     (the log polling itself) gets the log alone."""
 
@@ -152,7 +142,7 @@ class SubscriptionPage(PageMixin, View):
         return HttpResponseRedirect(_detail_url(subscription.pk))
 
 
-class ActionView(PageMixin, View):
+class ActionView(TenantPageMixin, View):
     """A button of the subscription page: call one service, say how it went, go back to the
     page. A refusal is a message there, never an error page."""
 
@@ -215,7 +205,7 @@ class RedeliverAction(ActionView):
         return "Event queued again as a new delivery."
 
 
-class DeletePage(PageMixin, View):
+class DeletePage(TenantPageMixin, View):
     """Asks first, naming the subscription and the log that goes with it."""
 
     privilege = MANAGE
@@ -242,7 +232,7 @@ class DeletePage(PageMixin, View):
         return HttpResponseRedirect(reverse("webhooks:list"))
 
 
-class DeliveryPage(PageMixin, View):
+class DeliveryPage(TenantPageMixin, View):
     """Every attempt of one delivery, and the event it carries."""
 
     privilege = READ
