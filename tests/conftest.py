@@ -78,3 +78,16 @@ def signed_in_page(page, live_server, transactional_db):
     page.wait_for_url(f"{live_server.url}/")
     page.base_url = live_server.url
     return page
+
+
+@pytest.fixture
+def receiver(settings):
+    """A real HTTP receiver on loopback for event delivery; loopback is allowed as a target
+    for the test's duration."""
+    from tests.webhooks.receiver import Receiver
+
+    settings.CSADMIN_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.CSADMIN_WEBHOOK_TIMEOUT = 2
+    server = Receiver().start()
+    yield server
+    server.stop()

@@ -9,19 +9,10 @@ from csadmin.tenancy.models import Tenant
 from plugins.webhooks import services
 from plugins.webhooks.models import Subscription
 from plugins.webhooks.signing import verify
-from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def receiver(settings):
-    """The live server runs in this process: allowing loopback here allows it there."""
-    settings.CSADMIN_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    settings.CSADMIN_WEBHOOK_TIMEOUT = 2
-    server = Receiver().start()
-    yield server
-    server.stop()
+# `receiver` (tests/conftest.py): the live server runs in this process, so allowing loopback
+# there allows it for the server too.
 
 
 def create_subscription(page, target_url):

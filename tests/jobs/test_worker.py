@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -128,23 +129,33 @@ class Worker:
             return "(no log)"
 
 
-@pytest.fixture
-def worker(transactional_db, tmp_path, media_root):
+@contextmanager
+def private_queue():
+    """Needs PostgreSQL and Redis; this process sends its jobs to a queue of its own (yielded)
+    on Redis, not run in-process, until the block ends."""
     require_service(uses_postgresql(), "PostgreSQL")
     require_service(redis_answers(), "Redis (REDIS_URL)")
     queue = f"csadmin-test-{uuid.uuid4().hex[:10]}"
     changed = {"task_always_eager": False, "task_default_queue": queue, "broker_url": REDIS_URL}
     saved = {key: app.conf[key] for key in changed}
     app.conf.update(changed)
-    # The worker's MEDIA_ROOT is <CSADMIN_VAR_DIR>/files: the same folder as this process's.
-    assert media_root == tmp_path / "files"
-    running = Worker(queue, tmp_path)
-    running.start()
     try:
-        yield running
+        yield queue
     finally:
-        running.stop()
         app.conf.update(saved)
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path, media_root):
+    with private_queue() as queue:
+        # The worker's MEDIA_ROOT is <CSADMIN_VAR_DIR>/files: the same folder as this process's.
+        assert media_root == tmp_path / "files"
+        running = Worker(queue, tmp_path)
+        running.start()
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 def wait_for(check, *, timeout: float, what: str, worker: Worker):

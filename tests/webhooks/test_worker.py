@@ -13,11 +13,11 @@ from collections import defaultdict
 import pytest
 
 from csadmin.celery import app
-from csadmin.testing import require_service, uses_postgresql
+from csadmin.testing import require_service
 from plugins.webhooks import signing
 from plugins.webhooks.models import Delivery, Subscription
 from plugins.webhooks.services import subscription_create
-from tests.jobs.test_worker import REDIS_URL, Worker, redis_answers
+from tests.jobs.test_worker import REDIS_URL, Worker, private_queue, redis_answers
 
 pytestmark = pytest.mark.services
 
@@ -26,32 +26,26 @@ pytestmark = pytest.mark.services
 def workers(transactional_db, tmp_path, receiver):
     """Two worker processes on one private queue, allowed to reach the loopback receiver,
     retrying after a fraction of a second instead of ten."""
-    require_service(uses_postgresql(), "PostgreSQL")
-    require_service(redis_answers(), "Redis (REDIS_URL)")
-    queue = f"csadmin-test-{uuid.uuid4().hex[:10]}"
-    changed = {"task_always_eager": False, "task_default_queue": queue, "broker_url": REDIS_URL}
-    saved = {key: app.conf[key] for key in changed}
-    app.conf.update(changed)
-    running = []
-    for name in ("a", "b"):
-        folder = tmp_path / name
-        folder.mkdir()
-        worker = Worker(queue, folder)
-        worker.env.update(
-            CSADMIN_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
-            CSADMIN_WEBHOOK_RETRY_BASE_SECONDS="0.5",
-            CSADMIN_WEBHOOK_RETRY_MAX_SECONDS="2",
-            CSADMIN_WEBHOOK_TIMEOUT="2",
-            CSADMIN_JOBS_QUEUE=queue,  # the retries a worker schedules stay on this queue
-        )
-        worker.start()
-        running.append(worker)
-    try:
-        yield running
-    finally:
-        for worker in running:
-            worker.stop()
-        app.conf.update(saved)
+    with private_queue() as queue:
+        running = []
+        for name in ("a", "b"):
+            folder = tmp_path / name
+            folder.mkdir()
+            worker = Worker(queue, folder)
+            worker.env.update(
+                CSADMIN_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+                CSADMIN_WEBHOOK_RETRY_BASE_SECONDS="0.5",
+                CSADMIN_WEBHOOK_RETRY_MAX_SECONDS="2",
+                CSADMIN_WEBHOOK_TIMEOUT="2",
+                CSADMIN_JOBS_QUEUE=queue,  # the retries a worker schedules stay on this queue
+            )
+            worker.start()
+            running.append(worker)
+        try:
+            yield running
+        finally:
+            for worker in running:
+                worker.stop()
 
 
 def logs(workers) -> str:
