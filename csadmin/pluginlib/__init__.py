@@ -15,6 +15,7 @@ from csadmin.pluginlib.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from csadmin.pluginlib.feeds import EventFeed, event_feed, provide_event_feed
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
 
 # Imported eagerly: the name `registry` must be the instance, not the submodule of that name.
@@ -51,7 +52,10 @@ __all__ = [
     "Privilege",
     "Tab",
     "Widget",
+    "EventFeed",
+    "event_feed",
     "events_recorded",
+    "provide_event_feed",
     "registry",
     *_LAZY,
 ]

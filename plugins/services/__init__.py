@@ -33,5 +33,12 @@ class ServicesConfig(PluginConfig):
         ),
     )
 
+    def ready(self):
+        super().ready()
+        from csadmin.pluginlib import provide_event_feed
+        from plugins.services.feed import ServiceEventFeed
+
+        provide_event_feed(ServiceEventFeed())
+
 
 config = ServicesConfig

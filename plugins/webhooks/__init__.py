@@ -35,10 +35,10 @@ class WebhooksConfig(PluginConfig):
         from django.db.models.signals import post_delete, post_save
 
         from csadmin.pluginlib import events_recorded
+        from plugins.webhooks.announce import announce, subscription_changed
         from plugins.webhooks.models import Subscription
-        from plugins.webhooks.outbox import queue_deliveries, subscription_changed
 
-        events_recorded.connect(queue_deliveries, dispatch_uid="webhooks.queue_deliveries")
+        events_recorded.connect(announce, dispatch_uid="webhooks.announce")
         post_save.connect(subscription_changed, sender=Subscription, dispatch_uid="webhooks.save")
         post_delete.connect(subscription_changed, sender=Subscription, dispatch_uid="webhooks.del")
 

@@ -18,7 +18,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from csadmin.pluginlib import record_audit
+from plugins.webhooks.announce import kick
 from plugins.webhooks.models import TEST_KIND, Delivery, DeliveryAttempt, Subscription
+from plugins.webhooks.owed import PLUGIN_ENABLED, close_window, make_deliveries
 from plugins.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, signed_headers
 from plugins.webhooks.targets import TargetRefused, check_target
 from plugins.webhooks.transport import checked_session
@@ -33,6 +35,8 @@ CHUNK = 20
 # A message drains at most this many before handing the worker to other streams (the sweep or
 # the next event's message takes the rest).
 MAX_PER_MESSAGE = 1000
+# A message that finds its stream drained by another worker comes back this much later.
+BUSY_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -251,7 +255,8 @@ def _count_failures(subscription_id: int, failures: int, last: Outcome, now) -> 
             f"Paused by itself after {subscription.consecutive_failures} consecutive failed "
             f"deliveries; the last one at {now:%Y-%m-%d %H:%M:%S} UTC: {last.describe()}"
         )[:500]
-        fields += ["active", "paused_reason"]
+        close_window(subscription)
+        fields += ["active", "paused_reason", "windows"]
         record_audit(
             tenant=subscription.tenant,
             actor=None,
@@ -300,31 +305,34 @@ def pending(subscription_id: int, service_id: str):
 
 
 def drain_stream(subscription_id: int, service_id: str) -> int:
-    """Send the stream's pending deliveries in order until one must wait; returns how many were
-    attempted. A retry waits at the head of its stream: what follows it waits too."""
+    """Make the stream's owed events deliveries and send its pending ones in order until one
+    must wait; returns how many were attempted. A retry waits at the head of its stream: what
+    follows it waits too."""
     attempted = 0
-    # Most messages find their stream already drained by an earlier one (each API call sends
-    # one): a light look first spares them the lock and the full read.
-    while attempted < MAX_PER_MESSAGE and _head_due(subscription_id, service_id):
+    while attempted < MAX_PER_MESSAGE:
         with stream_lock(subscription_id, service_id) as held:
             if not held:
-                return attempted  # another worker drains it
+                # Another worker drains it, and may have read the stream before what this
+                # message was sent for was committed: look again once it is done.
+                kick([(subscription_id, service_id)], countdown=BUSY_RETRY_SECONDS)
+                return attempted
+            subscription = _receiving(subscription_id)
+            if subscription is None:
+                return attempted
+            made = make_deliveries(subscription, service_id)
             sent = _drain_locked(subscription_id, service_id)
-        if not sent:
-            break
         attempted += sent
-        # Loop: a delivery committed after the last read, while the lock was held, had its
-        # own message turned away by the lock.
+        if not (made or sent):
+            break
+        # Again: events committed while the lock was held had their messages turned away.
     return attempted
 
 
-def _head_due(subscription_id: int, service_id: str) -> bool:
-    head = (
-        pending(subscription_id, service_id)
-        .filter(subscription__active=True)
-        .values_list("next_attempt_at", flat=True)[:1]
-    )
-    return any(at is None or at <= timezone.now() for at in head)
+def _receiving(subscription_id: int) -> Subscription | None:
+    """The subscription while it is active and the plug-in enabled in its tenant (a disabled
+    plug-in holds its deliveries)."""
+    rows = Subscription.objects.select_related("tenant").filter(PLUGIN_ENABLED)
+    return rows.filter(pk=subscription_id, active=True).first()
 
 
 def _ready(delivery: Delivery) -> bool:

@@ -1,5 +1,6 @@
-"""Subscriptions, the deliveries they are owed (an outbox written with the events) and the log
-of every attempt."""
+"""Subscriptions, the deliveries they are owed and the log of every attempt. A subscription is
+owed the matching events recorded while it was active: the workers turn those events into
+deliveries (the events table is the outbox), so recording one costs the API call nothing more."""
 
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.CharField(max_length=150, blank=True, default="")
+    # The event ids it is owed: windows [after, through] (exclusive, inclusive; through is None
+    # while it is active), opened when it is created or resumed, closed when it is paused.
+    windows = models.JSONField(default=list)
+    # The sweep has looked for events no worker was told about up to this id; it moves on to
+    # the latest id it saw at its previous run (calls that held lower ids have committed since).
+    swept_through = models.BigIntegerField(default=0)
+    sweep_horizon = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -54,17 +62,17 @@ class Subscription(models.Model):
 
 
 class Delivery(models.Model):
-    """One event owed to one subscription. Deliveries of a (subscription, service) pair go out
-    in id order: a later one waits while an earlier one is pending."""
+    """One event owed to one subscription, made by a worker from the recorded event. Deliveries
+    of a (subscription, service) pair go out in id order: a later one waits while an earlier one
+    is pending."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
         DELIVERED = "delivered"
         FAILED = "failed"  # refused by the receiver (4xx) or its subscription deleted
 
-    # Written by every API call that records an event a subscription wants: no column or index
-    # more than the reads need (the tenant is the subscription's; the indexes below cover the
-    # subscription's foreign key).
+    # No column or index more than the reads need (the tenant is the subscription's; the
+    # indexes below cover the subscription's foreign key).
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
@@ -87,6 +95,14 @@ class Delivery(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            # An event becomes one delivery per subscription (a redelivery is another one).
+            models.UniqueConstraint(
+                fields=["subscription", "event_id"],
+                name="delivery_once",
+                condition=models.Q(redelivery_of__isnull=True, event_id__isnull=False),
+            )
+        ]
         indexes = [
             models.Index(fields=["subscription", "service_id", "id"], name="delivery_stream"),
             models.Index(fields=["subscription", "-id"], name="delivery_log"),

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed, record_audit
 from plugins.webhooks import rules
+from plugins.webhooks.announce import kick
 from plugins.webhooks.models import TEST_KIND, Delivery, Subscription
-from plugins.webhooks.outbox import kick
+from plugins.webhooks.owed import close_window, open_window, start_sweeping
 from plugins.webhooks.selectors import get_delivery, get_subscription, subscription_document
 from plugins.webhooks.signing import new_secret
 
@@ -53,6 +54,9 @@ def subscription_create(*, tenant, body, actor) -> tuple[Subscription, str]:
     subscription = Subscription(
         tenant=tenant, secret=secret, created_by=_actor_name(actor), **values
     )
+    start_sweeping(subscription)
+    if subscription.active:
+        open_window(subscription)
     _save(subscription)
     _audit(subscription, "create", actor, after=subscription_document(subscription))
     return subscription, secret
@@ -60,8 +64,9 @@ def subscription_create(*, tenant, body, actor) -> tuple[Subscription, str]:
 
 @transaction.atomic
 def subscription_update(*, tenant, subscription_id, body, actor) -> Subscription:
-    """Change the given fields. Resuming clears the failure count and the pause reason, and
-    sends what waited while paused."""
+    """Change the given fields (new filters apply to what is not sent yet). Resuming clears the
+    failure count and the pause reason, and sends what waited; events recorded while paused are
+    not owed."""
     subscription = get_subscription(tenant, subscription_id, for_update=True)
     before = subscription_document(subscription)
     current = {field: getattr(subscription, field) for field in rules.FIELDS if field != "secret"}
@@ -75,8 +80,10 @@ def subscription_update(*, tenant, subscription_id, body, actor) -> Subscription
     if resumed:
         subscription.consecutive_failures = 0
         subscription.paused_reason = ""
+        open_window(subscription)
     elif not values["active"] and before["active"]:
         subscription.paused_reason = f"Paused by {_actor_name(actor)}"
+        close_window(subscription)
     _save(subscription)
     _audit(subscription, "change", actor, before=before, after=subscription_document(subscription))
     if resumed:

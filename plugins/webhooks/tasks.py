@@ -1,5 +1,5 @@
 """Celery tasks of event delivery: drain a stream, send a test event, and the sweep that sends
-whatever is due (retries, deliveries queued while the broker was down, resumed subscriptions)."""
+whatever is due (retries, events recorded while the broker was down, resumed subscriptions)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ SWEEP_SECONDS = 30.0
 
 @app.task(name="webhooks.deliver_stream", ignore_result=True)
 def deliver_stream_task(subscription_id: int, service_id: str) -> int:
+    from plugins.webhooks.announce import clear_kick
     from plugins.webhooks.delivery import drain_stream
-    from plugins.webhooks.outbox import clear_kick
 
     clear_kick(subscription_id, service_id)
     return drain_stream(subscription_id, service_id)
@@ -28,11 +28,12 @@ def send_test_task(delivery_id: int) -> None:
 
 @app.task(name=SWEEP_TASK, ignore_result=True)
 def deliver_due_task() -> int:
+    from plugins.webhooks.announce import kick
     from plugins.webhooks.delivery import due_streams
+    from plugins.webhooks.owed import all_unannounced_streams
 
-    streams = due_streams()
-    for subscription_id, service_id in streams:
-        deliver_stream_task.delay(subscription_id, service_id)
+    streams = set(due_streams()) | all_unannounced_streams()
+    kick(sorted(streams))
     return len(streams)
 
 

@@ -1,5 +1,5 @@
-"""Delivery end to end in one process: API calls record events, the outbox owes them to the
-matching subscriptions, and the (eager) jobs POST them to a real receiver on loopback."""
+"""Delivery end to end in one process: API calls record events, which the matching
+subscriptions are owed, and the (eager) jobs POST them to a real receiver on loopback."""
 
 from __future__ import annotations
 
@@ -377,3 +377,85 @@ def test_deliveries_connect_to_the_checked_address_and_name_the_host(
     (request,) = receiver.wait_for(1)
     assert request.headers["Host"] == f"hooks.example:{port}"
     assert Delivery.objects.get().status == "delivered"
+
+
+# -- the stored events are the outbox ------------------------------------------------------------
+
+
+def write_queries(api, committed_callbacks) -> int:
+    """Statements of one service start, its after-commit work (the workers') left out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with committed_callbacks(execute=False), CaptureQueriesContext(connection) as captured:
+        response = api.post("services/start", {"service_type": "Sales"})
+    assert response.status_code == 201
+    return len(captured)
+
+
+def test_an_active_subscription_adds_no_statement_to_an_api_write(
+    api, subscribe, receiver, django_capture_on_commit_callbacks
+):
+    write_queries(api, django_capture_on_commit_callbacks)  # what is remembered, read once
+    alone = write_queries(api, django_capture_on_commit_callbacks)
+    subscribe()
+    write_queries(api, django_capture_on_commit_callbacks)  # the new subscription, read once
+    assert write_queries(api, django_capture_on_commit_callbacks) == alone
+    assert Delivery.objects.count() == 0  # the worker makes them from the events
+    assert receiver.received == []
+
+
+def lose_messages(monkeypatch):
+    """The broker is gone: nothing tells a worker about new events."""
+    monkeypatch.setattr("plugins.webhooks.announce.kick", lambda *args, **kwargs: None)
+
+
+def test_an_event_nobody_was_told_about_is_sent_by_the_sweep(
+    api, committed, subscribe, receiver, monkeypatch
+):
+    subscribe()
+    lose_messages(monkeypatch)
+    service_id = start_service(api, committed)
+    committed(api.post, f"services/{service_id}/end", {})
+    assert receiver.received == [] and Delivery.objects.count() == 0
+    monkeypatch.undo()
+
+    committed(deliver_due_task)
+
+    received = receiver.wait_for(2)
+    assert [r.json["kind"] for r in received] == ["service.start", "service.end"]
+    committed(deliver_due_task)  # found once: nothing is sent twice
+    assert len(receiver.received) == 2
+
+
+def test_a_pause_keeps_what_was_owed_and_skips_what_is_recorded_while_paused(
+    api, admin, committed, subscribe, receiver, tenant, monkeypatch
+):
+    from plugins.webhooks.services import subscription_set_active
+
+    def set_active(active: bool):
+        committed(
+            subscription_set_active,
+            tenant=tenant,
+            subscription_id=subscription.pk,
+            active=active,
+            actor=admin,
+        )
+
+    subscription = subscribe()
+    lose_messages(monkeypatch)
+    owed = start_service(api, committed)  # recorded while active, not sent yet
+    monkeypatch.undo()
+    set_active(False)
+    skipped = start_service(api, committed)
+    committed(deliver_due_task)
+    assert receiver.received == []
+
+    set_active(True)
+    committed(deliver_due_task)
+    after = start_service(api, committed)
+
+    received = receiver.wait_for(2)
+    assert [r.json["service_id"] for r in received] == [owed, after]
+    assert skipped not in {r.json["service_id"] for r in receiver.received}
+    assert Delivery.objects.filter(service_id=skipped).count() == 0

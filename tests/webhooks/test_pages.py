@@ -1,6 +1,7 @@
 """Pages of event subscriptions: the list and its form, one subscription with its actions and
 delivery log, privileges, tenants, escaping and query counts."""
 
+import itertools
 import re
 
 import pytest
@@ -69,13 +70,17 @@ def new_form(**fields):
     return form
 
 
+_event_ids = itertools.count(1)
+
+
 def log_rows(subscription, count, *, status=Delivery.Status.DELIVERED):
+    """`count` deliveries of distinct events (an event is one delivery per subscription)."""
     Delivery.objects.bulk_create(
         Delivery(
             subscription=subscription,
             kind="service.start",
             service_id=f"S{n}",
-            event_id=n,
+            event_id=next(_event_ids),
             event={"kind": "service.start", "service_id": f"S{n}"},
             status=status,
             attempts=1,

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from csadmin.access import freshness
 from csadmin.tenancy.models import DisabledPlugin
-from plugins.webhooks.outbox import receivers
+from plugins.webhooks.announce import receivers
 from plugins.webhooks.services import subscription_update
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +66,6 @@ def test_a_failure_count_change_keeps_what_is_remembered(tenant, subscribe):
 
 def test_without_the_shared_cache_every_call_reads_the_database(tenant, subscribe, monkeypatch):
     subscribe()
-    monkeypatch.setattr("plugins.webhooks.outbox.generation", lambda: None)
+    monkeypatch.setattr("plugins.webhooks.announce.generation", lambda: None)
     assert queries_of(receivers, tenant)[1] == 1
     assert queries_of(receivers, tenant)[1] == 1

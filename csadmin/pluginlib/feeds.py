@@ -1,0 +1,40 @@
+"""The event feed: how a plug-in reads the service, state and task events another plug-in
+records, without importing it. The services plug-in provides it; event delivery reads it in its
+workers, so that recording an event costs the API call nothing more than storing it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class EventFeed(Protocol):
+    """Events as plain dicts (see plugins.services.representation.event_document), in id order.
+    Ids grow with time; within one service they also grow in commit order."""
+
+    def latest_id(self) -> int:
+        """The highest event id stored so far, in any tenant (0 when there is none)."""
+
+    def of_service(
+        self, tenant, service_id: str, *, after_id: int, kinds, limit: int
+    ) -> list[dict]:
+        """The service's events of these kinds with an id above `after_id`."""
+
+    def of_tenant(
+        self, tenant, *, after_id: int, through_id: int | None, kinds, limit: int
+    ) -> list[dict]:
+        """The tenant's events of these kinds with an id in (after_id, through_id]."""
+
+
+_feed: EventFeed | None = None
+
+
+def provide_event_feed(feed: EventFeed) -> None:
+    """Called once by the plug-in that records events, when it is ready."""
+    global _feed
+    _feed = feed
+
+
+def event_feed() -> EventFeed:
+    if _feed is None:
+        raise LookupError("no installed plug-in provides the event feed")
+    return _feed

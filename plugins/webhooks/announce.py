@@ -1,0 +1,117 @@
+"""Telling the workers: an API call that records events a subscription wants names their
+streams to a worker after its commit, and writes nothing (the stored events are the outbox, see
+owed.py). A periodic sweep finds whatever the workers were not told about."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from csadmin.access.freshness import Memo, bump_now_and_on_commit, generation
+from plugins.webhooks.models import Subscription
+from plugins.webhooks.owed import PLUGIN_ENABLED, matches
+
+log = logging.getLogger(__name__)
+
+
+# What decides whether an event goes to a subscription; a change to any of these (or to the
+# plug-in's state in a tenant) must reach every process at once.
+MATCHING_FIELDS = ("id", "kinds", "service_types", "customers", "customer_id")
+_receivers = Memo()  # tenant id -> its active subscriptions (their matching fields only)
+
+
+def receiving_subscriptions(tenant):
+    """The tenant's active subscriptions, none when the plug-in is disabled there (one query)."""
+    return Subscription.objects.filter(PLUGIN_ENABLED, tenant=tenant, active=True)
+
+
+def receivers(tenant) -> tuple[Subscription, ...]:
+    """The tenant's active subscriptions as this process last read them, while the shared
+    configuration generation says nothing changed (most tenants have none: an API write then
+    costs no query here)."""
+    current = generation()
+    found = _receivers.get(tenant.pk, current)
+    if found is None:
+        found = tuple(receiving_subscriptions(tenant).only(*MATCHING_FIELDS))
+        _receivers.put(tenant.pk, found, current)
+    return found
+
+
+def subscription_changed(sender, instance=None, update_fields=None, using=None, **kwargs):
+    """Signal receiver: a change that can alter who receives what replaces the generation (a
+    failure count going up or down does not)."""
+    if update_fields is not None and not set(update_fields) & {"active", *MATCHING_FIELDS}:
+        return
+    bump_now_and_on_commit(sender, using)
+
+
+def announce(sender, *, tenant, events: list[dict], **kwargs) -> set[tuple[int, str]]:
+    """Receiver of events_recorded: after the commit, a worker is told of the streams
+    (subscription, service) that now owe these events. No query unless the tenant's
+    subscriptions changed since this process last read them."""
+    subscriptions = receivers(tenant)
+    streams = {
+        (subscription.pk, event["service_id"])
+        for event in events
+        for subscription in subscriptions
+        if matches(subscription, event)
+    }
+    if streams:
+        transaction.on_commit(lambda: kick(streams))
+    return streams
+
+
+def kick(streams, countdown: float | None = None) -> None:
+    """Ask a worker to drain these streams (in `countdown` seconds). A broker that is down only
+    delays them: the periodic sweep finds what is owed. One message per stream is enough until
+    a worker starts on it (every API call would otherwise send one), so a flag in Redis says one
+    is on its way."""
+    from plugins.webhooks.tasks import deliver_stream_task
+
+    flags = _flags()
+    for subscription_id, service_id in streams:
+        try:
+            if flags is not None and not flags.set(
+                _flag(subscription_id, service_id), 1, nx=True, ex=FLAG_SECONDS
+            ):
+                continue  # a message for this stream waits in the queue: it will see ours
+            deliver_stream_task.apply_async((subscription_id, service_id), countdown=countdown)
+        except Exception:  # the broker's errors vary by transport; the sweep covers them all
+            log.warning("could not queue deliveries of subscription %s", subscription_id)
+
+
+def clear_kick(subscription_id: int, service_id: str) -> None:
+    """A worker starts on the stream: what is committed from now on needs a new message."""
+    flags = _flags()
+    if flags is None:
+        return
+    try:
+        flags.delete(_flag(subscription_id, service_id))
+    except Exception:  # the flag expires by itself
+        log.warning("could not clear the message flag of subscription %s", subscription_id)
+
+
+# A lost message (broker restarted) leaves its flag: it expires, and the sweep sends meanwhile.
+FLAG_SECONDS = 60
+_redis = None
+
+
+def _flags():
+    """Redis for the flags, when jobs go through Redis; None otherwise (every kick is sent)."""
+    global _redis
+    from django.conf import settings
+
+    from csadmin.celery import app
+
+    if not settings.REDIS_URL or app.conf.task_always_eager:
+        return None
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+    return _redis
+
+
+def _flag(subscription_id: int, service_id: str) -> str:
+    return f"csadmin:webhooks:queued:{subscription_id}:{service_id}"
