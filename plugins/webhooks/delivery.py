@@ -20,7 +20,7 @@ from django.utils import timezone
 from csadmin.pluginlib import record_audit
 from plugins.webhooks.announce import kick
 from plugins.webhooks.models import TEST_KIND, Delivery, DeliveryAttempt, Subscription
-from plugins.webhooks.owed import PLUGIN_ENABLED, close_window, make_deliveries
+from plugins.webhooks.owed import PLUGIN_ENABLED, STREAM_READ, close_window, make_deliveries
 from plugins.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, signed_headers
 from plugins.webhooks.targets import TargetRefused, check_target
 from plugins.webhooks.transport import checked_session
@@ -32,9 +32,6 @@ USER_AGENT = "csadmin-webhooks/1.0"
 STREAM_LOCK_SPACE = 0x0C5D
 # Deliveries sent between two reads of the subscription and recorded in one transaction.
 CHUNK = 20
-# A message drains at most this many before handing the worker to other streams (the sweep or
-# the next event's message takes the rest).
-MAX_PER_MESSAGE = 1000
 # A message that finds its stream drained by another worker comes back this much later.
 BUSY_RETRY_SECONDS = 1.0
 
@@ -308,23 +305,20 @@ def drain_stream(subscription_id: int, service_id: str) -> int:
     """Make the stream's owed events deliveries and send its pending ones in order until one
     must wait; returns how many were attempted. A retry waits at the head of its stream: what
     follows it waits too."""
-    attempted = 0
-    while attempted < MAX_PER_MESSAGE:
-        with stream_lock(subscription_id, service_id) as held:
-            if not held:
-                # Another worker drains it, and may have read the stream before what this
-                # message was sent for was committed: look again once it is done.
-                kick([(subscription_id, service_id)], countdown=BUSY_RETRY_SECONDS)
-                return attempted
-            subscription = _receiving(subscription_id)
-            if subscription is None:
-                return attempted
-            made = make_deliveries(subscription, service_id)
-            sent = _drain_locked(subscription_id, service_id)
-        attempted += sent
-        if not (made or sent):
-            break
-        # Again: events committed while the lock was held had their messages turned away.
+    with stream_lock(subscription_id, service_id) as held:
+        if not held:
+            # Another worker drains it, and may have read the stream before what this message
+            # was sent for was committed: look again once it is done.
+            kick([(subscription_id, service_id)], countdown=BUSY_RETRY_SECONDS)
+            return 0
+        subscription = _receiving(subscription_id)
+        if subscription is None:
+            return 0
+        made = make_deliveries(subscription, service_id)
+        attempted = _drain_locked(subscription_id, service_id)
+    if made >= STREAM_READ:
+        # More was owed than one read takes: a new message goes on, after the streams waiting.
+        kick([(subscription_id, service_id)])
     return attempted
 
 

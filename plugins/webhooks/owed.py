@@ -16,7 +16,7 @@ PLUGIN = "webhooks"
 # Subscriptions of the tenants where the plug-in is enabled (a disabled one holds everything).
 PLUGIN_ENABLED = ~Exists(DisabledPlugin.objects.filter(tenant=OuterRef("tenant"), plugin=PLUGIN))
 
-# Events read for one stream at a time (a message drains at most about as many).
+# Events of one stream made deliveries by one message (a new message goes on with the rest).
 STREAM_READ = 1000
 # Events the sweep reads per subscription and run; it goes on from there at the next run.
 SWEEP_READ = 20_000

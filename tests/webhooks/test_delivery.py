@@ -12,6 +12,7 @@ from csadmin.audit.models import AuditEntry
 from csadmin.tenancy.models import DisabledPlugin
 from plugins.services.models import Event
 from plugins.webhooks import signing
+from plugins.webhooks.announce import kick
 from plugins.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from plugins.webhooks.tasks import deliver_due_task
 
@@ -405,6 +406,9 @@ def test_an_active_subscription_adds_no_statement_to_an_api_write(
     assert receiver.received == []
 
 
+announce_kick = kick
+
+
 def lose_messages(monkeypatch):
     """The broker is gone: nothing tells a worker about new events."""
     monkeypatch.setattr("plugins.webhooks.announce.kick", lambda *args, **kwargs: None)
@@ -459,3 +463,25 @@ def test_a_pause_keeps_what_was_owed_and_skips_what_is_recorded_while_paused(
     assert [r.json["service_id"] for r in received] == [owed, after]
     assert skipped not in {r.json["service_id"] for r in receiver.received}
     assert Delivery.objects.filter(service_id=skipped).count() == 0
+
+
+def test_a_long_stream_goes_on_in_further_messages(
+    api, committed, subscribe, receiver, monkeypatch
+):
+    from plugins.webhooks import delivery, owed
+
+    subscribe()
+    monkeypatch.setattr(owed, "STREAM_READ", 2)
+    monkeypatch.setattr(delivery, "STREAM_READ", 2)
+    lose_messages(monkeypatch)
+    service_id = start_service(api, committed)
+    for _ in range(2):
+        committed(api.post, f"services/{service_id}/states/start", {"state_type": "S"})
+    committed(api.post, f"services/{service_id}/end", {})
+    monkeypatch.setattr("plugins.webhooks.announce.kick", announce_kick)
+
+    committed(deliver_due_task)  # one message for the stream: 2 events, then another...
+
+    recorded = list(Event.objects.order_by("id").values_list("id", flat=True))
+    assert len(recorded) == 6  # start, 2 state starts, their ends, the service end
+    assert [r.json["event_id"] for r in receiver.wait_for(6)] == recorded
