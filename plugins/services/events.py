@@ -86,7 +86,7 @@ def has_nul(value) -> bool:
             if type(item) is str:
                 if "\x00" in item:
                     return True
-            elif type(item) not in _NO_TEXT and has_nul(item):
+            elif item and type(item) not in _NO_TEXT and has_nul(item):  # {} and [] hold none
                 return True
         return False
     if isinstance(value, list):
