@@ -8,6 +8,7 @@ an end and a state start, run one after the other and the second sees the first'
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Iterable
 
@@ -1070,33 +1071,43 @@ def _plain_child(row, known, kind: str) -> tuple[str, dict] | None:
 
 def _copy_rows(model, rows: list[dict]) -> None:
     """COPY the rows (column values by attribute name) into the model's table (PostgreSQL,
-    psycopg 3): the fastest insert there is."""
-    import json
+    psycopg 3): the fastest insert there is. In binary: the server takes timestamps and numbers
+    as they are stored rather than parsing their text."""
     import operator
 
     from django.db import connection, models
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    # One C call takes a row's values in column order; only the JSON columns need more.
-    values_of = operator.itemgetter(*(f.attname for f in fields))
+    values_of = operator.itemgetter(*(f.attname for f in fields))  # one C call per row
     json_at = [n for n, f in enumerate(fields) if isinstance(f, models.JSONField)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"COPY {table} ({columns}) FROM STDIN"
-    dumps = json.dumps
+    # Each column's type by name (varchar(64) is a varchar); the jsonb fields are written as
+    # given, as bytea would be: _jsonb_field() makes them.
+    types = [
+        "bytea" if n in json_at else f.db_type(connection).split("(")[0]
+        for n, f in enumerate(fields)
+    ]
+    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        copy.set_types(types)
         for row in rows:
             values = list(values_of(row))
             for n in json_at:
-                values[n] = _json_text(values[n], dumps)
+                values[n] = _jsonb_field(values[n])
             copy.write_row(values)
 
 
-def _json_text(value, dumps):
-    """A JSON column's text for COPY; most rows carry empty objects: no need to serialize."""
+JSONB_EMPTY = b"\x01{}"
+
+
+def _jsonb_field(value, dumps=json.dumps) -> bytes | None:
+    """A jsonb field of a binary COPY: its format version (1) and the JSON text. Built here
+    rather than by psycopg's jsonb dumper (a Python call per value); most rows carry empty
+    objects, which need no serializing."""
     if value is None:
         return None
-    return "{}" if value == {} else dumps(value)
+    return JSONB_EMPTY if value == {} else b"\x01" + dumps(value).encode()
 
 
 def _insert(model, rows: list[dict]) -> None:
