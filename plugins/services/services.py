@@ -1089,7 +1089,7 @@ def _copy_rows(model, rows: list[dict]) -> None:
         for n, f in enumerate(fields)
     ]
     sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    with connection.cursor() as cursor, _bytes_in_c(cursor.cursor).copy(sql) as copy:
         copy.set_types(types)
         for row in rows:
             values = list(values_of(row))
@@ -1099,6 +1099,15 @@ def _copy_rows(model, rows: list[dict]) -> None:
 
 
 JSONB_EMPTY = b"\x01{}"
+
+
+def _bytes_in_c(cursor):
+    """The cursor, its bytea columns written by the bytes dumper (in C): psycopg's dumper for
+    the bytea type itself is its DB-API Binary one, in Python (a call per value)."""
+    from psycopg.adapt import PyFormat
+
+    cursor.adapters.register_dumper(bytes, cursor.adapters.get_dumper(bytes, PyFormat.BINARY))
+    return cursor
 
 
 def _jsonb_field(value, dumps=json.dumps) -> bytes | None:

@@ -103,6 +103,20 @@ def test_binary_copy_stores_every_column_as_the_orm_reads_it(postgresql, tenant,
     assert (state.state_id, state.state_type, state.started_data) == (7, "Q", {})
 
 
+def test_the_copy_writes_its_bytea_fields_with_the_bytes_dumper_in_c(postgresql, db):
+    from django.db import connection
+    from psycopg.adapt import PyFormat
+    from psycopg.pq import Format
+
+    with connection.cursor() as cursor:
+        raw = service_writes._bytes_in_c(cursor.cursor)
+        by_type = raw.adapters.get_dumper_by_oid(raw.adapters.types["bytea"].oid, Format.BINARY)
+        assert by_type is raw.adapters.get_dumper(bytes, PyFormat.BINARY)
+        assert by_type.__module__.startswith("psycopg_binary")  # no Python call per value
+    with connection.cursor() as cursor:  # other cursors keep psycopg's own choice
+        assert cursor.cursor.adapters.get_dumper_by_oid(17, Format.BINARY) is not by_type
+
+
 def test_the_planner_learns_of_the_imported_services_before_their_children(
     postgresql, tenant, tmp_path
 ):
