@@ -6,6 +6,7 @@ prints one table and writes bench/results.json.
 
     python -m bench.run            # BENCH_SCALE (default small) services
     python -m bench.run --smoke    # tiny scale, short measurements: proves the harness runs
+    python -m bench.run --only 1   # only the import scenario (a comma list: --only 1,3)
 
 The database is the one of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/csadmin_bench)
 unless its name does not start with csadmin_bench: then the server is kept and the database is
@@ -46,6 +47,21 @@ RESULTS = ROOT / "bench" / "results.json"
 GENESYS_RPS_PER_CORE = 1000 / 16  # ~1,000 req/s on four quad-core nodes
 GENESYS_BYTES_PER_EVENT = 0.54 * 1024
 SERVICE_TABLES = ("services_service", "services_state", "services_task", "services_event")
+SCENARIOS = frozenset("12345678")
+# A scenario that measures what another one left behind brings that one along.
+NEEDS = {"3": "1", "7": "4"}
+
+
+def chosen_scenarios(raw: str | None) -> frozenset[str]:
+    """The scenario numbers of `--only` (e.g. "1" or "1,3"), with the ones they need; all of
+    them without the option."""
+    if not raw:
+        return SCENARIOS
+    chosen = {part.strip() for part in raw.split(",") if part.strip()}
+    unknown = chosen - SCENARIOS
+    if unknown or not chosen:
+        raise SystemExit(f"--only takes scenario numbers 1-8, e.g. --only 1,3 (not {raw!r})")
+    return frozenset(chosen | {NEEDS[n] for n in chosen if n in NEEDS})
 
 
 def profile_for(args) -> Profile:
@@ -452,37 +468,46 @@ def run(args) -> tuple[list[Row], dict]:
     }
 
     rows: list[Row] = []
+    only = chosen_scenarios(args.only)
+    info["only"] = ",".join(sorted(only)) if only != SCENARIOS else None
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     with Server(env, workers) as server:
         driver = Driver(server.port, token, tenant_id, clients, profile.max_requests)
         before = storage(url)
-        rows.append(
-            attempt(
-                "4 API conversation load",
-                lambda: conversation_scenario(driver, profile, workers, ctx["customers"]),
+        if "4" in only:
+            rows.append(
+                attempt(
+                    "4 API conversation load",
+                    lambda: conversation_scenario(driver, profile, workers, ctx["customers"]),
+                )
             )
-        )
-        rows_5 = attempt("5 Reads", lambda: read_scenarios(ctx, driver, profile, clients))
-        rows_6 = attempt("6 Deep page", lambda: deep_page_scenario(ctx, driver, profile))
-        rows += rows_5 if isinstance(rows_5, list) else [rows_5]
-        rows.append(rows_6)
-        rows.append(attempt("7 Storage per event", lambda: storage_scenario(before, storage(url))))
-        if webhooks_missing is None:
+        if "5" in only:
+            rows_5 = attempt("5 Reads", lambda: read_scenarios(ctx, driver, profile, clients))
+            rows += rows_5 if isinstance(rows_5, list) else [rows_5]
+        if "6" in only:
+            rows.append(attempt("6 Deep page", lambda: deep_page_scenario(ctx, driver, profile)))
+        if "7" in only:
+            rows.append(
+                attempt("7 Storage per event", lambda: storage_scenario(before, storage(url)))
+            )
+        if "8" in only and webhooks_missing is None:
             result = attempt(
                 "8 Events",
                 lambda: webhooks.webhook_scenarios(ctx, driver, profile, workers, env),
             )
             rows += result if isinstance(result, list) else [result]
-        else:
+        elif "8" in only:
             rows += webhooks.unavailable_rows(webhooks_missing)
-        rows += maintenance_scenarios(ctx, server, driver, profile, folder)
+        rows += maintenance_scenarios(ctx, server, driver, profile, folder, only)
     rows.sort(key=lambda row: row.scenario[:1])
     info["load_average_end"] = os.getloadavg()[0]
     return rows, info
 
 
-def maintenance_scenarios(ctx, server, driver, profile, folder) -> list[Row]:
+def maintenance_scenarios(ctx, server, driver, profile, folder, only=SCENARIOS) -> list[Row]:
     """Import, export stream and purge, last: they add tenants to the same tables."""
+    if not only & {"1", "2", "3"}:
+        return []
     if not maintenance.available():
         return maintenance.unavailable_rows("needs the maintenance plug-in")
     rows = []
@@ -491,6 +516,8 @@ def maintenance_scenarios(ctx, server, driver, profile, folder) -> list[Row]:
         ("1 Import (validated)", lambda: maintenance.import_scenario(ctx, folder)),
         ("3 Purge", lambda: maintenance.purge_scenario(ctx, driver, profile)),
     ):
+        if name[0] not in only:
+            continue
         if name.startswith("3") and "purge_tenants" not in ctx:
             rows.append(Row(name, status="error", details={"reason": "the import failed"}))
             continue
@@ -514,7 +541,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", help="tiny, small, medium, full or a number (BENCH_SCALE)")
     parser.add_argument("--database-url", help="PostgreSQL URL (DATABASE_URL)")
     parser.add_argument("--results", default=str(RESULTS), help="where to write results.json")
+    parser.add_argument(
+        "--only", metavar="N[,N...]", help="run only these scenarios (3 brings 1, 7 brings 4)"
+    )
     args = parser.parse_args(argv)
+    chosen_scenarios(args.only)  # a wrong list stops here, before the database is dropped
 
     started = dt.datetime.now(dt.UTC)
     rows, info = run(args)

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 from django.conf import settings
 
 from csadmin.pluginlib import ValidationFailed
@@ -218,6 +219,20 @@ def iter_json_array(stream):
         next_char()  # skip the whitespace before the next row
 
 
+_decode = msgspec.json.Decoder().decode
+
+
+def json_loads(text: str):
+    """json.loads, about three times faster: msgspec decodes the JSON that json.loads decodes
+    into the same values (big integers exact, floats correctly rounded, the last of duplicate
+    keys). What it refuses goes to json.loads, which accepts some of it (NaN, lone surrogates)
+    and refuses the rest as before."""
+    try:
+        return _decode(text)
+    except (msgspec.DecodeError, RecursionError):
+        return json.loads(text)
+
+
 def iter_ndjson(stream):
     for line, text in enumerate(stream, start=1):
         if len(text) > MAX_ROW_CHARS:
@@ -227,7 +242,7 @@ def iter_ndjson(stream):
         if not text:
             continue
         try:
-            yield line, json.loads(text)
+            yield line, json_loads(text)
         except json.JSONDecodeError:
             yield line, BadRow("row", "is not valid JSON")
 
@@ -247,7 +262,7 @@ def csv_value(name: str, text: str):
         return int(text)
     if name in JSON_COLUMNS:
         try:
-            return json.loads(text)
+            return json_loads(text)
         except json.JSONDecodeError:
             return text  # reported by the row's check as "must be a JSON object"
     return text

@@ -32,6 +32,7 @@ TEXT_FIELDS = (
     "disposition_desc",
 )
 INTEGER_FIELDS = ("est_duration", "ttl")
+MAX_DURATION = 10**9
 DEFAULT_TEXT_LIMIT = 255
 KNOWN = set(ATTRIBUTE_FIELDS) | set(TEXT_FIELDS) | set(INTEGER_FIELDS) | {"expiration_time"}
 
@@ -85,7 +86,7 @@ def has_nul(value) -> bool:
             if type(item) is str:
                 if "\x00" in item:
                     return True
-            elif type(item) not in _NO_TEXT and has_nul(item):
+            elif item and type(item) not in _NO_TEXT and has_nul(item):  # {} and [] hold none
                 return True
         return False
     if isinstance(value, list):
@@ -150,8 +151,8 @@ def _check(name: str, value) -> str | None:
             return "must be an integer (seconds)"
         if value < 0:
             return "must not be negative"
-        if value > 10**9:
-            return "must be at most 1000000000 seconds"
+        if value > MAX_DURATION:
+            return f"must be at most {MAX_DURATION} seconds"
         return None
     if name == "expiration_time" and (not isinstance(value, str) or parse_timestamp(value) is None):
         return "must be an ISO-8601 timestamp, e.g. 2026-11-29T10:15:00.000Z"
@@ -168,7 +169,7 @@ def expiry(fields: dict, errors: dict | None = None, prefix: str = "") -> dt.dat
 
 
 def parse_timestamp(raw: str) -> dt.datetime | None:
-    fast = _utc_timestamp(raw)
+    fast = utc_timestamp(raw)
     if fast is not None:
         return fast
     try:
@@ -186,7 +187,7 @@ def parse_timestamp(raw: str) -> dt.datetime | None:
         return None
 
 
-def _utc_timestamp(raw) -> dt.datetime | None:
+def utc_timestamp(raw) -> dt.datetime | None:
     """The common case, as the exporter writes it (`...T10:15:00.000Z`), in one C call; None
     sends anything else through the full parser above. What this answers is what that parser
     answers: fromisoformat takes no surrounding whitespace (so stripping would change nothing),

@@ -323,3 +323,41 @@ def test_export_stops_between_chunks_when_cancelled(tenant, rich_services, tmp_p
         write_export_files(
             tenant=tenant, query=query, fmt="json", open_file=open_file, reporter=CancelAfter(0)
         )
+
+
+class RecordsCollector(CancelAfter):
+    """Notes whether automatic garbage collection was on at each check between batches."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__(checks)
+        self.collector_on: list[bool] = []
+
+    def check_cancelled(self) -> None:
+        import gc
+
+        self.collector_on.append(gc.isenabled())
+        super().check_cancelled()
+
+
+@pytest.mark.parametrize("checks", [10, 1])
+def test_the_collector_is_paused_during_an_import_and_restored_after(tenant, tmp_path, checks):
+    import gc
+
+    from plugins.maintenance.importing import run_import
+
+    source = tmp_path / "rows.ndjson"
+    source.write_text(
+        "".join(
+            json.dumps({"service_id": f"s{n}", "service_type": "S", "started": FROM}) + "\n"
+            for n in range(6)
+        )
+    )
+    reporter = RecordsCollector(checks)
+    assert gc.isenabled()
+    with open(tmp_path / "errors.csv", "w") as errors:
+        try:
+            run_import(tenant=tenant, path=source, reporter=reporter, errors_out=errors, batch=3)
+        except JobCancelled:
+            assert checks == 1  # the second batch was cancelled: restored on the way out too
+    assert reporter.collector_on == [False, False]
+    assert gc.isenabled()

@@ -22,6 +22,7 @@ from tests.jobs.test_worker import VISIBILITY_TIMEOUT, wait_for, worker  # noqa:
 from tests.maintenance.conftest import make_service
 
 pytestmark = pytest.mark.services
+FROM = "2026-01-01T00:00:00Z"
 
 
 @pytest.fixture
@@ -61,6 +62,59 @@ def test_import_goes_in_through_copy(postgresql, tenant, tmp_path, monkeypatch):
     assert counts["services"] == 5000 and counts["errors"] == 0
     assert calls == [2000, 2000, 1000]
     assert Service.objects.get(tenant=tenant, service_id="svc-0000042").started_data == {"n": 42}
+
+
+def test_binary_copy_stores_every_column_as_the_orm_reads_it(postgresql, tenant, tmp_path):
+    """The binary COPY writes timestamps, numbers, text and jsonb fields itself: each value
+    must come back exactly (microseconds, unicode, escapes, nested and empty objects, null)."""
+    data = {"é": 'ü \\ "q" \t ✓', "n": [1, 2.5, -0.0, 2**62, None, True, {}], "deep": {"a": {}}}
+    service_row = {
+        "service_id": "binary",
+        "service_type": "Sales",
+        "customer_id": "c1",
+        "contact_key": "k",
+        "started": "2026-01-01T00:00:00.000001Z",
+        "completed": "2026-01-02T03:04:05.999999Z",
+        "expiration_time": "2027-01-01T00:00:00Z",
+        "est_duration": 10**9,
+        "disposition_desc": "d" * 64,
+        "started_data": data,
+        "extensions": {},
+    }
+    state_row = {"service_id": "binary", "state_id": 7, "state_type": "Q", "started": FROM}
+    counts = {}
+    for name, row in (("services", service_row), ("states", state_row)):
+        source = tmp_path / f"{name}.ndjson"
+        source.write_text(json.dumps(row) + "\n")
+        with open(tmp_path / "errors.csv", "w") as errors:
+            done = run_import(
+                tenant=tenant, path=source, reporter=QuietReporter(), errors_out=errors
+            )
+        counts.update({key: counts.get(key, 0) + value for key, value in done.items()})
+    assert (counts["services"], counts["states"], counts["errors"]) == (1, 1, 0)
+    service = Service.objects.get(tenant=tenant, service_id="binary")
+    assert service.started_at.isoformat() == "2026-01-01T00:00:00.000001+00:00"
+    assert service.completed_at.isoformat() == "2026-01-02T03:04:05.999999+00:00"
+    assert service.expires_at.isoformat() == "2027-01-01T00:00:00+00:00"
+    assert (service.customer_id, service.contact_key, service.est_duration) == ("c1", "k", 10**9)
+    assert service.started_data == data
+    assert (service.completed_data, service.extensions) == (None, {})
+    state = service.states.get()
+    assert (state.state_id, state.state_type, state.started_data) == (7, "Q", {})
+
+
+def test_the_copy_writes_its_bytea_fields_with_the_bytes_dumper_in_c(postgresql, db):
+    from django.db import connection
+    from psycopg.adapt import PyFormat
+    from psycopg.pq import Format
+
+    with connection.cursor() as cursor:
+        raw = service_writes._bytes_in_c(cursor.cursor)
+        by_type = raw.adapters.get_dumper_by_oid(raw.adapters.types["bytea"].oid, Format.BINARY)
+        assert by_type is raw.adapters.get_dumper(bytes, PyFormat.BINARY)
+        assert by_type.__module__.startswith("psycopg_binary")  # no Python call per value
+    with connection.cursor() as cursor:  # other cursors keep psycopg's own choice
+        assert cursor.cursor.adapters.get_dumper_by_oid(17, Format.BINARY) is not by_type
 
 
 def test_the_planner_learns_of_the_imported_services_before_their_children(

@@ -84,10 +84,10 @@ def test_timestamps_parse_as_the_full_parser_does(raw):
 
 
 def test_the_fast_path_is_taken_only_for_utc():
-    from plugins.services.events import _utc_timestamp
+    from plugins.services.events import utc_timestamp
 
-    assert all(_utc_timestamp(raw) is not None for raw in FAST)
-    assert all(_utc_timestamp(raw) is None for raw in FALLBACK)
+    assert all(utc_timestamp(raw) is not None for raw in FAST)
+    assert all(utc_timestamp(raw) is None for raw in FALLBACK)
 
 
 TIMESTAMP_PARTS = st.tuples(
