@@ -125,11 +125,16 @@ def ratio_row(row: Row, csadmin: float, baseline: float, minimum: float) -> Row:
 def interleaved(measures: dict, profile: Profile) -> dict:
     """Run each measure in turn, `profile.rounds` times, and keep for each the pass with the
     median req/s: csadmin and its baselines share every slice of time, so load from other
-    processes on the machine weighs on both sides alike."""
+    processes on the machine weighs on both sides alike. Every other round runs them in the
+    reverse order, so a drift (a database growing under a write load, a machine warming up)
+    does not always favour the one that goes first."""
     seconds = max(1.0, profile.read_seconds / profile.rounds)
     passes: dict[str, list[dict]] = {name: [] for name in measures}
-    for _ in range(profile.rounds):
-        for name, measure in measures.items():
+    for round_number in range(profile.rounds):
+        order = list(measures.items())
+        if round_number % 2:
+            order.reverse()
+        for name, measure in order:
             passes[name].append(measure(seconds))
     result = {}
     for name, runs in passes.items():

@@ -151,7 +151,7 @@ def _api_scenario(ctx, driver, profile, subscription) -> Row:
 
     # Same total time as scenario 4, cut into more alternating slices: the two sides differ by
     # a few per cent, less than this machine's swings over ten seconds.
-    slices = replace(profile, read_seconds=profile.load_seconds, rounds=max(profile.rounds, 5))
+    slices = replace(profile, read_seconds=profile.load_seconds, rounds=max(profile.rounds, 8))
     result = interleaved({"paused": load(False), "active": load(True)}, slices)
     _set_active(subscription, False)
     row = Row(
