@@ -22,7 +22,8 @@ class EventFeed(Protocol):
     def of_tenant(
         self, tenant, *, after_id: int, through_id: int | None, kinds, limit: int
     ) -> list[dict]:
-        """The tenant's events of these kinds with an id in (after_id, through_id]."""
+        """The tenant's events of these kinds with an id in (after_id, through_id], as their
+        heads only: event_id, kind, service_id, service_type and customer_id."""
 
 
 _feed: EventFeed | None = None

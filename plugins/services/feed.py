@@ -8,6 +8,8 @@ from django.db.models import Max, Subquery
 from plugins.services.models import Event, Service
 from plugins.services.representation import event_document
 
+HEAD_KEYS = ("event_id", "kind", "service_id", "service_type", "customer_id")
+
 
 class ServiceEventFeed:
     def latest_id(self) -> int:
@@ -25,7 +27,11 @@ class ServiceEventFeed:
         rows = Event.objects.filter(tenant=tenant, id__gt=after_id, kind__in=kinds)
         if through_id is not None:
             rows = rows.filter(id__lte=through_id)
-        return _documents(rows, limit)
+        # Heads only: the bodies (attached data) are what costs to read, and nobody needs them.
+        heads = rows.order_by("id").values_list(
+            "id", "kind", "service__service_id", "service__service_type", "service__customer_id"
+        )
+        return [dict(zip(HEAD_KEYS, row, strict=True)) for row in heads[:limit]]
 
 
 def _documents(rows, limit: int) -> list[dict]:

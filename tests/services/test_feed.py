@@ -57,6 +57,13 @@ def test_a_range_of_a_tenants_events_and_never_another_tenants(api, tenant, othe
 
     first = feed.of_tenant(tenant, after_id=before, through_id=middle, kinds=ALL, limit=100)
     assert len(first) == 4 and all(e["event_id"] <= middle for e in first)
+    assert set(first[0]) == {"event_id", "kind", "service_id", "service_type", "customer_id"}
+    assert [e["kind"] for e in first] == [
+        "service.start",
+        "state.start",
+        "state.end",
+        "service.end",
+    ]
     everything = feed.of_tenant(tenant, after_id=before, through_id=None, kinds=ALL, limit=100)
     assert len(everything) == 8
     assert foreign not in {e["service_id"] for e in everything}
