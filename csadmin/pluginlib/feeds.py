@@ -15,9 +15,16 @@ class EventFeed(Protocol):
         """The highest event id stored so far, in any tenant (0 when there is none)."""
 
     def of_service(
-        self, tenant, service_id: str, *, after_id: int, kinds, limit: int
+        self,
+        tenant,
+        service_id: str,
+        *,
+        after_id: int,
+        kinds,
+        limit: int,
+        through_id: int | None = None,
     ) -> list[dict]:
-        """The service's events of these kinds with an id above `after_id`."""
+        """The service's events of these kinds with an id in (after_id, through_id]."""
 
     def of_tenant(
         self, tenant, *, after_id: int, through_id: int | None, kinds, limit: int

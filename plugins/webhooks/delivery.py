@@ -20,7 +20,7 @@ from django.utils import timezone
 from csadmin.pluginlib import record_audit
 from plugins.webhooks.announce import kick
 from plugins.webhooks.models import TEST_KIND, Delivery, DeliveryAttempt, Subscription
-from plugins.webhooks.owed import PLUGIN_ENABLED, STREAM_READ, close_window, make_deliveries
+from plugins.webhooks.owed import PLUGIN_ENABLED, close_window, make_deliveries
 from plugins.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, signed_headers
 from plugins.webhooks.targets import TargetRefused, check_target
 from plugins.webhooks.transport import checked_session
@@ -314,9 +314,9 @@ def drain_stream(subscription_id: int, service_id: str) -> int:
         subscription = _receiving(subscription_id)
         if subscription is None:
             return 0
-        made = make_deliveries(subscription, service_id)
+        more = make_deliveries(subscription, service_id)
         attempted = _drain_locked(subscription_id, service_id)
-    if made >= STREAM_READ:
+    if more:
         # More was owed than one read takes: a new message goes on, after the streams waiting.
         kick([(subscription_id, service_id)])
     return attempted

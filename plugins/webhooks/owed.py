@@ -88,29 +88,36 @@ def high_water(subscription_id: int, service_id: str) -> int:
     return found or 0
 
 
-def owed_events(subscription: Subscription, service_id: str) -> list[dict]:
-    """The stream's owed events that are not deliveries yet, in order."""
-    windows = _windows_after(subscription, high_water(subscription.pk, service_id))
-    if not windows:
-        return []
-    events = event_feed().of_service(
-        subscription.tenant,
-        service_id,
-        after_id=windows[0][0],
-        kinds=subscription.kinds,
-        limit=STREAM_READ,
-    )
-    return [e for e in events if owes(subscription, e)]
+def owed_events(subscription: Subscription, service_id: str) -> tuple[list[dict], bool]:
+    """The stream's owed events that are not deliveries yet, in order, window by window (a
+    pause's events are never read); and whether there may be more than this read took."""
+    owed: list[dict] = []
+    read = 0
+    for after, through in _windows_after(subscription, high_water(subscription.pk, service_id)):
+        events = event_feed().of_service(
+            subscription.tenant,
+            service_id,
+            after_id=after,
+            through_id=through,
+            kinds=subscription.kinds,
+            limit=STREAM_READ - read,
+        )
+        read += len(events)
+        owed += [e for e in events if matches(subscription, e)]
+        if read >= STREAM_READ:
+            return owed, True
+    return owed, False
 
 
 def owes(subscription: Subscription, event: dict) -> bool:
     return in_window(subscription, event["event_id"]) and matches(subscription, event)
 
 
-def make_deliveries(subscription: Subscription, service_id: str) -> int:
-    """Turn the stream's owed events into pending deliveries; returns how many. Run by the
-    stream's one worker; the unique (subscription, event) key keeps any other run harmless."""
-    events = owed_events(subscription, service_id)
+def make_deliveries(subscription: Subscription, service_id: str) -> bool:
+    """Turn the stream's owed events into pending deliveries; returns whether more may be owed
+    (a read took its limit and made some: the next read starts past them). Run by the stream's
+    one worker; the unique (subscription, event) key keeps any other run harmless."""
+    events, more = owed_events(subscription, service_id)
     now = timezone.now()
     Delivery.objects.bulk_create(
         [
@@ -126,7 +133,7 @@ def make_deliveries(subscription: Subscription, service_id: str) -> int:
         ],
         ignore_conflicts=True,
     )
-    return len(events)
+    return more and bool(events)
 
 
 # -- the sweep: owed events no worker was told about ---------------------------------------------

@@ -40,6 +40,11 @@ def test_a_service_events_in_order_of_the_asked_kinds(api, tenant):
     assert [e["kind"] for e in ends] == ["service.end"]
     later = feed.of_service(tenant, service_id, after_id=events[1]["event_id"], kinds=ALL, limit=1)
     assert [e["event_id"] for e in later] == [events[2]["event_id"]]
+    through = events[2]["event_id"]
+    window = feed.of_service(
+        tenant, service_id, after_id=before, through_id=through, kinds=ALL, limit=100
+    )
+    assert [e["event_id"] for e in window] == [e["event_id"] for e in events[:3]]
 
 
 def test_a_range_of_a_tenants_events_and_never_another_tenants(api, tenant, other_tenant):

@@ -468,11 +468,10 @@ def test_a_pause_keeps_what_was_owed_and_skips_what_is_recorded_while_paused(
 def test_a_long_stream_goes_on_in_further_messages(
     api, committed, subscribe, receiver, monkeypatch
 ):
-    from plugins.webhooks import delivery, owed
+    from plugins.webhooks import owed
 
     subscribe()
     monkeypatch.setattr(owed, "STREAM_READ", 2)
-    monkeypatch.setattr(delivery, "STREAM_READ", 2)
     lose_messages(monkeypatch)
     service_id = start_service(api, committed)
     for _ in range(2):
@@ -485,3 +484,37 @@ def test_a_long_stream_goes_on_in_further_messages(
     recorded = list(Event.objects.order_by("id").values_list("id", flat=True))
     assert len(recorded) == 6  # start, 2 state starts, their ends, the service end
     assert [r.json["event_id"] for r in receiver.wait_for(6)] == recorded
+
+
+def test_a_pause_with_many_events_of_a_stream_does_not_stall_it(
+    api, admin, committed, subscribe, receiver, tenant, monkeypatch
+):
+    """The events recorded while paused are not read at all: a stream with more of them than
+    one read takes still reaches what it is owed after the resume."""
+    from plugins.webhooks import owed
+    from plugins.webhooks.services import subscription_set_active
+
+    def set_active(active: bool):
+        committed(
+            subscription_set_active,
+            tenant=tenant,
+            subscription_id=subscription.pk,
+            active=active,
+            actor=admin,
+        )
+
+    subscription = subscribe()
+    monkeypatch.setattr(owed, "STREAM_READ", 2)
+    service_id = start_service(api, committed)
+    set_active(False)
+    for _ in range(3):  # more events of the stream than one read takes, while paused
+        committed(api.post, f"services/{service_id}/states/start", {"state_type": "S"})
+    set_active(True)
+    resumed_at = Event.objects.order_by("-id").values_list("id", flat=True)[0]
+    committed(api.post, f"services/{service_id}/end", {})
+
+    owed = Event.objects.filter(id__gt=resumed_at) | Event.objects.filter(kind="service.start")
+    expected = list(owed.order_by("id").values_list("id", "kind"))
+    assert len(expected) == 5  # the start; the end and the three states it ended
+    received = receiver.wait_for(5)
+    assert [(r.json["event_id"], r.json["kind"]) for r in received] == expected
