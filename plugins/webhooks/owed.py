@@ -61,6 +61,17 @@ def close_window(subscription: Subscription) -> None:
         subscription.windows = [*windows[:-1], [windows[-1][0], event_feed().latest_id()]]
 
 
+def forget_through(subscription: Subscription, event_id: int) -> None:
+    """Owe nothing up to this event any more (its delivery left the log). Never past the sweep:
+    what it has not looked at yet stays owed. The caller saves."""
+    cut = min(event_id, subscription.swept_through)
+    subscription.windows = [
+        [max(after, cut), through]
+        for after, through in subscription.windows
+        if through is None or through > cut
+    ]
+
+
 def in_window(subscription: Subscription, event_id: int) -> bool:
     return any(
         after < event_id and (through is None or event_id <= through)

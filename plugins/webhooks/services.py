@@ -12,7 +12,7 @@ from csadmin.pluginlib import ValidationFailed, record_audit
 from plugins.webhooks import rules
 from plugins.webhooks.announce import kick
 from plugins.webhooks.models import TEST_KIND, Delivery, Subscription
-from plugins.webhooks.owed import close_window, open_window, start_sweeping
+from plugins.webhooks.owed import close_window, forget_through, open_window, start_sweeping
 from plugins.webhooks.selectors import get_delivery, get_subscription, subscription_document
 from plugins.webhooks.signing import new_secret
 
@@ -178,19 +178,36 @@ def redeliver(*, tenant, subscription_id, delivery_id, actor) -> Delivery:
 
 
 def prune_delivery_log(now=None) -> int:
-    """Forget deliveries that ended more than CSADMIN_WEBHOOK_LOG_DAYS ago, in batches."""
+    """Forget deliveries that ended more than CSADMIN_WEBHOOK_LOG_DAYS ago, in batches; their
+    subscriptions forget the events they carried too (a stream's later event must not make them
+    owed again)."""
     limit = (now or timezone.now()) - timezone.timedelta(days=settings.CSADMIN_WEBHOOK_LOG_DAYS)
     removed = 0
+    forgotten: dict[int, int] = {}  # subscription id -> the highest event id forgotten
     while True:
-        ids = list(
+        rows = list(
             Delivery.objects.filter(completed_at__lt=limit)
             .exclude(status=Delivery.Status.PENDING)
-            .values_list("id", flat=True)[:1000]
+            .values_list("id", "subscription_id", "event_id")[:1000]
         )
-        if not ids:
-            return removed
-        Delivery.objects.filter(id__in=ids).delete()
-        removed += len(ids)
+        if not rows:
+            break
+        Delivery.objects.filter(id__in=[row[0] for row in rows]).delete()
+        removed += len(rows)
+        for _, subscription_id, event_id in rows:
+            if event_id is not None:
+                forgotten[subscription_id] = max(forgotten.get(subscription_id, 0), event_id)
+    for subscription_id, event_id in forgotten.items():
+        _forget_events_through(subscription_id, event_id)
+    return removed
+
+
+@transaction.atomic
+def _forget_events_through(subscription_id: int, event_id: int) -> None:
+    subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
+    if subscription is not None:
+        forget_through(subscription, event_id)
+        subscription.save(update_fields=["windows"])
 
 
 def parse_delivery_id(raw) -> uuid.UUID:

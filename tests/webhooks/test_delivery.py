@@ -341,6 +341,25 @@ def test_old_log_entries_are_pruned(api, committed, subscribe, receiver, setting
     assert DeliveryAttempt.objects.count() == 0
 
 
+def test_a_pruned_delivery_is_not_owed_again_by_its_streams_next_event(
+    api, committed, subscribe, receiver, settings
+):
+    from plugins.webhooks.services import prune_delivery_log
+
+    subscribe()
+    service_id = start_service(api, committed)
+    for _ in range(2):  # the sweep moves past the start at its second run
+        committed(deliver_due_task)
+    long_ago = timezone.now() - dt.timedelta(days=settings.CSADMIN_WEBHOOK_LOG_DAYS + 1)
+    Delivery.objects.update(completed_at=long_ago)
+    assert prune_delivery_log() == 1
+
+    committed(api.post, f"services/{service_id}/end", {})
+
+    assert [r.json["kind"] for r in receiver.wait_for(2)] == ["service.start", "service.end"]
+    assert list(Delivery.objects.values_list("kind", flat=True)) == ["service.end"]
+
+
 def _resolving(monkeypatch, address: str) -> None:
     import ipaddress
 
