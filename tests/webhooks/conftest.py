@@ -34,3 +34,20 @@ def committed(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def set_active(committed, tenant, admin):
+    """set_active(subscription, active): pause or resume it as an Administrator would."""
+    from plugins.webhooks.services import subscription_set_active
+
+    def change(subscription, active: bool):
+        committed(
+            subscription_set_active,
+            tenant=tenant,
+            subscription_id=subscription.pk,
+            active=active,
+            actor=admin,
+        )
+
+    return change

@@ -177,23 +177,15 @@ def test_success_resets_the_failure_count(api, committed, subscribe, receiver):
 
 
 def test_resuming_sends_what_waited_and_clears_the_reason(
-    api, admin, committed, subscribe, receiver, tenant
+    api, committed, subscribe, receiver, set_active
 ):
-    from plugins.webhooks.services import subscription_set_active
-
     subscription = subscribe(failure_limit=1)
     receiver.answers = [500]
     start_service(api, committed)
     subscription.refresh_from_db()
     assert not subscription.active
 
-    committed(
-        subscription_set_active,
-        tenant=tenant,
-        subscription_id=subscription.pk,
-        active=True,
-        actor=admin,
-    )
+    set_active(subscription, True)
     subscription.refresh_from_db()
     assert (subscription.active, subscription.paused_reason) == (True, "")
     # the retry was not due yet; the sweep sends it once it is
@@ -452,29 +444,18 @@ def test_an_event_nobody_was_told_about_is_sent_by_the_sweep(
 
 
 def test_a_pause_keeps_what_was_owed_and_skips_what_is_recorded_while_paused(
-    api, admin, committed, subscribe, receiver, tenant, monkeypatch
+    api, committed, subscribe, receiver, set_active, monkeypatch
 ):
-    from plugins.webhooks.services import subscription_set_active
-
-    def set_active(active: bool):
-        committed(
-            subscription_set_active,
-            tenant=tenant,
-            subscription_id=subscription.pk,
-            active=active,
-            actor=admin,
-        )
-
     subscription = subscribe()
     lose_messages(monkeypatch)
     owed = start_service(api, committed)  # recorded while active, not sent yet
     monkeypatch.undo()
-    set_active(False)
+    set_active(subscription, False)
     skipped = start_service(api, committed)
     committed(deliver_due_task)
     assert receiver.received == []
 
-    set_active(True)
+    set_active(subscription, True)
     committed(deliver_due_task)
     after = start_service(api, committed)
 
@@ -506,29 +487,19 @@ def test_a_long_stream_goes_on_in_further_messages(
 
 
 def test_a_pause_with_many_events_of_a_stream_does_not_stall_it(
-    api, admin, committed, subscribe, receiver, tenant, monkeypatch
+    api, committed, subscribe, receiver, set_active, monkeypatch
 ):
     """The events recorded while paused are not read at all: a stream with more of them than
     one read takes still reaches what it is owed after the resume."""
     from plugins.webhooks import owed
-    from plugins.webhooks.services import subscription_set_active
-
-    def set_active(active: bool):
-        committed(
-            subscription_set_active,
-            tenant=tenant,
-            subscription_id=subscription.pk,
-            active=active,
-            actor=admin,
-        )
 
     subscription = subscribe()
     monkeypatch.setattr(owed, "STREAM_READ", 2)
     service_id = start_service(api, committed)
-    set_active(False)
+    set_active(subscription, False)
     for _ in range(3):  # more events of the stream than one read takes, while paused
         committed(api.post, f"services/{service_id}/states/start", {"state_type": "S"})
-    set_active(True)
+    set_active(subscription, True)
     resumed_at = Event.objects.order_by("-id").values_list("id", flat=True)[0]
     committed(api.post, f"services/{service_id}/end", {})
 
