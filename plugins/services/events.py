@@ -172,6 +172,12 @@ def parse_timestamp(raw: str) -> dt.datetime | None:
     fast = utc_timestamp(raw)
     if fast is not None:
         return fast
+    return parse_any_timestamp(raw)
+
+
+def parse_any_timestamp(raw: str) -> dt.datetime | None:
+    """Any ISO-8601 form Django reads, in UTC (a naive one is taken as UTC); None if invalid.
+    parse_timestamp tries the common canonical UTC form first, much faster."""
     try:
         value = parse_datetime(raw.strip())
     except (ValueError, TypeError):
