@@ -6,19 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from csadmin.pluginlib import ValidationFailed
+from plugins.webhooks import rules
 from plugins.webhooks.models import EVENT_KINDS, Subscription
 
-# The fields this form shows; a refusal about any other field is shown above the form.
-SHOWN = (
-    "name",
-    "target_url",
-    "kinds",
-    "service_types",
-    "customers",
-    "customer_id",
-    "failure_limit",
-    "secret",
-)
+# The fields this form shows (a new subscription starts active: the page pauses and resumes
+# it); a refusal about any other field is shown above the form.
+SHOWN = tuple(field for field in rules.FIELDS if field != "active")
 
 
 @dataclass
