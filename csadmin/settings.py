@@ -144,6 +144,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSADMIN_API_MAX_BODY_BYTES = int(os.environ.get("CSADMIN_API_MAX_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = CSADMIN_API_MAX_BODY_BYTES
 
+# The full-content export stream renders this many chunks at once, each on a connection of its
+# own (PostgreSQL only; 1 renders on the request's connection alone).
+CSADMIN_EXPORT_RENDERERS = int(os.environ.get("CSADMIN_EXPORT_RENDERERS", "2"))
+
 # Import uploads (maintenance): the upload, the inflated size of a zip, and a zip's ratio.
 CSADMIN_IMPORT_MAX_BYTES = int(os.environ.get("CSADMIN_IMPORT_MAX_BYTES", str(512 * 1024**2)))
 CSADMIN_IMPORT_ZIP_MAX_BYTES = int(os.environ.get("CSADMIN_IMPORT_ZIP_MAX_BYTES", str(2 * 1024**3)))

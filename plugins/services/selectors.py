@@ -617,14 +617,32 @@ def export_full_json(queryset, *, chunk: int = 2000) -> Iterator[str] | None:
     The selected row ids come from a server-side cursor, opened inside a transaction that
     lives as long as the generator (outside one, Django declares a WITH HOLD cursor and
     PostgreSQL computes the whole result before the first row); each chunk of ids is then
-    rendered by one query. None elsewhere (use export_service_chunks and the representation
-    functions there)."""
+    rendered by one query, on CSADMIN_EXPORT_RENDERERS extra connections at once when the
+    caller is not in a transaction of its own (see rendering.py). None elsewhere (use
+    export_service_chunks and the representation functions there)."""
+    from django.conf import settings
     from django.db import connection
+
+    from plugins.services import rendering
 
     if connection.vendor != "postgresql":
         return None
     ids_query = queryset.order_by("pk").values_list("pk", flat=True)
     selection, params = ids_query.query.sql_with_params()
+    wanted = settings.CSADMIN_EXPORT_RENDERERS
+    in_parallel = wanted > 1 and not connection.in_atomic_block
+
+    def id_chunks(ids_cursor) -> Iterator[list[int]]:
+        size = FIRST_EXPORT_CHUNK
+        while ids := [row[0] for row in ids_cursor.fetchmany(size)]:
+            yield ids
+            size = chunk
+
+    def serially(chunks) -> Iterator[str]:
+        for ids in chunks:
+            with connection.cursor() as cursor:
+                cursor.execute(FULL_SERVICE_JSON_SQL, {"ids": ids})
+                yield from (text for (text,) in cursor.fetchall())
 
     def rows():
         # Opened and closed inside the generator: a streaming response runs it after the view
@@ -632,15 +650,11 @@ def export_full_json(queryset, *, chunk: int = 2000) -> Iterator[str] | None:
         # block through the exception, which rolls the read-only transaction back.
         with transaction.atomic(), connection.chunked_cursor() as ids_cursor:
             ids_cursor.execute(selection, params)
-            size = FIRST_EXPORT_CHUNK
-            while True:
-                ids = [row[0] for row in ids_cursor.fetchmany(size)]
-                if not ids:
-                    return
-                size = chunk
-                with connection.cursor() as cursor:
-                    cursor.execute(FULL_SERVICE_JSON_SQL, {"ids": ids})
-                    for (text,) in cursor.fetchall():
-                        yield text
+            chunks = id_chunks(ids_cursor)
+            renderers = rendering.open_renderers(connection, wanted) if in_parallel else None
+            if renderers:
+                yield from rendering.render_in_order(renderers, FULL_SERVICE_JSON_SQL, chunks)
+            else:
+                yield from serially(chunks)
 
     return rows()
