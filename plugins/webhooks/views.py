@@ -105,7 +105,6 @@ class SubscriptionPage(TenantPageMixin, View):
         context = {
             **log,
             "form": form,
-            "pending": selectors.pending_count(subscription),
             "secret": _pop_secret(request, subscription.pk),
             "breadcrumbs": [_list_crumb(), (subscription.name, None)],
         }
@@ -119,6 +118,7 @@ class SubscriptionPage(TenantPageMixin, View):
             "deliveries": rows,
             "after": after,
             "next_after": next_after,
+            "pending": selectors.pending_count(subscription),
             "can_manage": self.can(MANAGE),
         }
 

@@ -336,13 +336,30 @@ def test_a_test_event_arrives_and_shows_in_the_log(
 def test_the_log_polls_itself_and_an_htmx_request_gets_the_log_alone(browser, subscription):
     log_rows(subscription, 2)
     page = browser.get(detail(subscription)).content.decode()
-    assert 'hx-trigger="every 2s"' in page
+    assert 'hx-trigger="every 2s [!document.hidden]"' in page
     part = browser.get(detail(subscription), headers={"HX-Request": "true"})
     html = part.content.decode()
     assert part.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<section class="card" id="delivery-log"')
-    assert 'hx-trigger="every 2s"' in html and html.count("<tr data-delivery=") == 2
+    assert 'hx-trigger="every 2s [!document.hidden]"' in html
+    assert html.count("<tr data-delivery=") == 2
     assert "HX-Request" in part["Vary"]
+
+
+def pending_in(html: str) -> str:
+    return re.search(r'data-testid="pending-count">(\d+)<', html).group(1)
+
+
+def test_the_polled_log_brings_the_pending_count_up_to_date(browser, subscription):
+    poll = {"HX-Request": "true"}
+    assert pending_in(browser.get(detail(subscription)).content.decode()) == "0"
+    log_rows(subscription, 3, status=Delivery.Status.PENDING)
+    log_rows(subscription, 2)
+    html = browser.get(detail(subscription), headers=poll).content.decode()
+    assert pending_in(html) == "3" and "held while the subscription is paused" not in html
+    Subscription.objects.filter(pk=subscription.pk).update(active=False)
+    html = browser.get(detail(subscription), headers=poll).content.decode()
+    assert pending_in(html) == "3" and "held while the subscription is paused" in html
 
 
 def test_a_secret_waiting_to_be_shown_is_not_spent_by_the_polling(browser, hosts):
