@@ -153,6 +153,10 @@ CSADMIN_IMPORT_MAX_BYTES = int(os.environ.get("CSADMIN_IMPORT_MAX_BYTES", str(51
 CSADMIN_IMPORT_ZIP_MAX_BYTES = int(os.environ.get("CSADMIN_IMPORT_ZIP_MAX_BYTES", str(2 * 1024**3)))
 CSADMIN_IMPORT_ZIP_MAX_RATIO = int(os.environ.get("CSADMIN_IMPORT_ZIP_MAX_RATIO", "100"))
 
+# Keys that seal the secrets the product reads back (webhook signing secrets); the first seals,
+# all open. Unset: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+CSADMIN_SECRETS_KEYS = env_list("CSADMIN_SECRETS_KEYS")
+
 # Failed logins allowed per user name and address before a pause.
 CSADMIN_LOGIN_MAX_FAILURES = int(os.environ.get("CSADMIN_LOGIN_MAX_FAILURES", "5"))
 CSADMIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("CSADMIN_LOGIN_LOCKOUT_SECONDS", "300"))

@@ -35,6 +35,8 @@ _LAZY = {
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",
     "require_maintenance_mode": "csadmin.tenancy.services",
+    # storage
+    "SealedTextField": "csadmin.pluginlib.sealing",
 }
 
 __all__ = [

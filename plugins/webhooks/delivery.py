@@ -85,8 +85,17 @@ def http() -> requests.Session:
     return _session
 
 
+UNREADABLE_SECRET = (
+    "the signing secret cannot be opened with the configured keys (CSADMIN_SECRETS_KEYS or "
+    "SECRET_KEY changed): restore the key or rotate the secret"
+)
+
+
 def target_refusal(subscription: Subscription) -> Outcome | None:
-    """Check the target again before sending (a name may point elsewhere by now)."""
+    """Check the target again before sending (a name may point elsewhere by now), and that
+    the secret to sign with can be read."""
+    if subscription.secret is None:
+        return Outcome(None, 0, error=UNREADABLE_SECRET)
     started = time.perf_counter()
     try:
         check_target(subscription.target_url)

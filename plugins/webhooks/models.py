@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from csadmin.pluginlib import SealedTextField
 from plugins.webhooks.ids import new_delivery_id
 
 # The kinds of event a subscription may ask for (the services plug-in records these).
@@ -34,8 +35,9 @@ class Subscription(models.Model):
     service_types = models.JSONField(default=list, blank=True)  # empty: every type
     customers = models.CharField(max_length=16, choices=Customers.choices, default=Customers.ALL)
     customer_id = models.CharField(max_length=255, blank=True, default="")  # one customer only
-    # Needed in clear to sign each body; shown once when created or rotated, never again.
-    secret = models.CharField(max_length=128)
+    # Needed in clear to sign each body, so sealed rather than hashed (None when the configured
+    # keys cannot open it); shown once when created or rotated, never again.
+    secret = SealedTextField()
     active = models.BooleanField(default=True)
     paused_reason = models.CharField(max_length=500, blank=True, default="")
     failure_limit = models.PositiveIntegerField(default=10)
