@@ -19,12 +19,12 @@ class EventFeed(Protocol):
         tenant,
         service_id: str,
         *,
-        after_id: int,
+        ranges: list[tuple[int, int | None]],
         kinds,
         limit: int,
-        through_id: int | None = None,
     ) -> list[dict]:
-        """The service's events of these kinds with an id in (after_id, through_id]."""
+        """The service's events of these kinds with an id in one of the ranges, each
+        (after_id, through_id] (through_id None: no upper end); none for no range."""
 
     def of_tenant(
         self, tenant, *, after_id: int, through_id: int | None, kinds, limit: int

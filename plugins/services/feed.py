@@ -3,7 +3,7 @@ events, read in id order, as event delivery's workers need them."""
 
 from __future__ import annotations
 
-from django.db.models import Max, Subquery
+from django.db.models import Max, Q, Subquery
 
 from plugins.services.models import Event, Service
 from plugins.services.representation import event_document
@@ -15,16 +15,20 @@ class ServiceEventFeed:
     def latest_id(self) -> int:
         return Event.objects.aggregate(latest=Max("id"))["latest"] or 0
 
-    def of_service(
-        self, tenant, service_id, *, after_id, kinds, limit, through_id=None
-    ) -> list[dict]:
+    def of_service(self, tenant, service_id, *, ranges, kinds, limit) -> list[dict]:
+        if not ranges:
+            return []
+        within = Q()
+        for after_id, through_id in ranges:
+            part = Q(id__gt=after_id)
+            if through_id is not None:
+                part &= Q(id__lte=through_id)
+            within |= part
         # The tenant's service row first (tenant and service_id are unique), then its events by
         # the (service, id) index: a join, or a filter on the tenant too, leaves the planner free
         # to walk all the tenant's events.
         service = Service.objects.filter(tenant=tenant, service_id=service_id).values("id")[:1]
-        rows = Event.objects.filter(service=Subquery(service), id__gt=after_id, kind__in=kinds)
-        if through_id is not None:
-            rows = rows.filter(id__lte=through_id)
+        rows = Event.objects.filter(within, service=Subquery(service), kind__in=kinds)
         return _documents(rows, limit)
 
     def of_tenant(self, tenant, *, after_id, through_id, kinds, limit) -> list[dict]:

@@ -30,8 +30,11 @@ EXCERPT_BYTES = 1024
 USER_AGENT = "csadmin-webhooks/1.0"
 # Advisory lock namespace of delivery streams (the first key of PostgreSQL's two-key form).
 STREAM_LOCK_SPACE = 0x0C5D
-# Deliveries sent between two reads of the subscription and recorded in one transaction.
-CHUNK = 20
+# Deliveries sent between two reads of the subscription and recorded in one transaction: up
+# to CHUNK of them, or as many as CHUNK_SECONDS of sending allow (a slow receiver must not hold
+# off a pause or a change of target for long).
+CHUNK = 100
+CHUNK_SECONDS = 1.0
 # A message that finds its stream drained by another worker comes back this much later.
 BUSY_RETRY_SECONDS = 1.0
 
@@ -364,19 +367,24 @@ def _drain_locked(subscription_id: int, service_id: str) -> int:
         if last.status == Delivery.Status.PENDING:  # failed, to be retried: the stream waits
             schedule(subscription_id, service_id, last.next_attempt_at)
             return attempted
+        if len(sent) == len(chunk) < CHUNK:
+            # All sent, and the read found fewer than it asked for: only this worker, under
+            # the stream's lock, makes new deliveries of the stream, so none are left.
+            return attempted
 
 
 def _send_chunk(subscription, chunk) -> list[tuple[Delivery, Outcome]]:
-    """POST the chunk in order; stop at the first failure (to count it before going on) or at
-    a retry that is not due yet."""
+    """POST the chunk in order; stop at the first failure (to count it before going on), at a
+    retry that is not due yet, or once CHUNK_SECONDS have passed (the rest is read again)."""
     sent: list[tuple[Delivery, Outcome]] = []
     refusal = target_refusal(subscription)
+    until = time.monotonic() + CHUNK_SECONDS
     for delivery in chunk:
         if not _ready(delivery):
             break
         outcome = refusal or post(subscription, delivery)
         sent.append((delivery, outcome))
-        if not outcome.succeeded:
+        if not outcome.succeeded or time.monotonic() > until:
             break
     return sent
 

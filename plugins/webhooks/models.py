@@ -107,6 +107,13 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["subscription", "service_id", "id"], name="delivery_stream"),
+            # The stream's last event made a delivery (owed.high_water): without it PostgreSQL
+            # walks the subscription's deliveries backwards through delivery_once.
+            models.Index(
+                fields=["subscription", "service_id", "event_id"],
+                name="delivery_stream_events",
+                condition=models.Q(redelivery_of__isnull=True),
+            ),
             models.Index(fields=["subscription", "-id"], name="delivery_log"),
             models.Index(
                 fields=["next_attempt_at"],

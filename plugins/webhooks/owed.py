@@ -100,24 +100,14 @@ def high_water(subscription_id: int, service_id: str) -> int:
 
 
 def owed_events(subscription: Subscription, service_id: str) -> tuple[list[dict], bool]:
-    """The stream's owed events that are not deliveries yet, in order, window by window (a
-    pause's events are never read); and whether there may be more than this read took."""
-    owed: list[dict] = []
-    read = 0
-    for after, through in _windows_after(subscription, high_water(subscription.pk, service_id)):
-        events = event_feed().of_service(
-            subscription.tenant,
-            service_id,
-            after_id=after,
-            through_id=through,
-            kinds=subscription.kinds,
-            limit=STREAM_READ - read,
-        )
-        read += len(events)
-        owed += [e for e in events if matches(subscription, e)]
-        if read >= STREAM_READ:
-            return owed, True
-    return owed, False
+    """The stream's owed events that are not deliveries yet, in order, read in one query over
+    the windows (a pause's events are never read); and whether there may be more than this
+    read took."""
+    ranges = _windows_after(subscription, high_water(subscription.pk, service_id))
+    events = event_feed().of_service(
+        subscription.tenant, service_id, ranges=ranges, kinds=subscription.kinds, limit=STREAM_READ
+    )
+    return [e for e in events if matches(subscription, e)], len(events) >= STREAM_READ
 
 
 def owes(subscription: Subscription, event: dict) -> bool:

@@ -29,22 +29,31 @@ def test_a_service_events_in_order_of_the_asked_kinds(api, tenant):
     service_id = conversation(api)
     conversation(api)  # another service of the tenant
 
-    events = feed.of_service(tenant, service_id, after_id=before, kinds=ALL, limit=100)
+    events = feed.of_service(tenant, service_id, ranges=[(before, None)], kinds=ALL, limit=100)
     assert [e["kind"] for e in events] == IN_ORDER
     assert [e["event_id"] for e in events] == sorted(e["event_id"] for e in events)
     assert {e["service_id"] for e in events} == {service_id}
     assert events[-1]["data"]["disposition"] == "done"
     assert feed.latest_id() > events[-1]["event_id"]
 
-    ends = feed.of_service(tenant, service_id, after_id=before, kinds=["service.end"], limit=100)
+    ends = feed.of_service(
+        tenant, service_id, ranges=[(before, None)], kinds=["service.end"], limit=100
+    )
     assert [e["kind"] for e in ends] == ["service.end"]
-    later = feed.of_service(tenant, service_id, after_id=events[1]["event_id"], kinds=ALL, limit=1)
+    later = feed.of_service(
+        tenant, service_id, ranges=[(events[1]["event_id"], None)], kinds=ALL, limit=1
+    )
     assert [e["event_id"] for e in later] == [events[2]["event_id"]]
     through = events[2]["event_id"]
-    window = feed.of_service(
-        tenant, service_id, after_id=before, through_id=through, kinds=ALL, limit=100
-    )
+    window = feed.of_service(tenant, service_id, ranges=[(before, through)], kinds=ALL, limit=100)
     assert [e["event_id"] for e in window] == [e["event_id"] for e in events[:3]]
+    ids = [e["event_id"] for e in events]
+    # two ranges, the second open-ended: the first event, then the last
+    apart = feed.of_service(
+        tenant, service_id, ranges=[(before, ids[0]), (ids[2], None)], kinds=ALL, limit=100
+    )
+    assert [e["event_id"] for e in apart] == [ids[0], ids[3]]
+    assert feed.of_service(tenant, service_id, ranges=[], kinds=ALL, limit=100) == []
 
 
 def test_a_range_of_a_tenants_events_and_never_another_tenants(api, tenant, other_tenant):
@@ -63,4 +72,4 @@ def test_a_range_of_a_tenants_events_and_never_another_tenants(api, tenant, othe
     everything = feed.of_tenant(tenant, after_id=before, through_id=None, kinds=ALL, limit=100)
     assert len(everything) == 8
     assert foreign not in {e["service_id"] for e in everything}
-    assert feed.of_service(tenant, foreign, after_id=0, kinds=ALL, limit=100) == []
+    assert feed.of_service(tenant, foreign, ranges=[(0, None)], kinds=ALL, limit=100) == []

@@ -508,3 +508,60 @@ def test_a_pause_with_many_events_of_a_stream_does_not_stall_it(
     assert len(expected) == 5  # the start; the end and the three states it ended
     received = receiver.wait_for(5)
     assert [(r.json["event_id"], r.json["kind"]) for r in received] == expected
+
+
+def states_of(api, committed, service_id: str, count: int) -> None:
+    for _ in range(count):
+        committed(api.post, f"services/{service_id}/states/start", {"state_type": "S"})
+
+
+def test_a_pause_takes_effect_once_a_chunks_time_is_up(
+    api, committed, subscribe, receiver, monkeypatch
+):
+    from plugins.webhooks import delivery
+
+    subscription = subscribe()
+    lose_messages(monkeypatch)
+    service_id = start_service(api, committed)
+    states_of(api, committed, service_id, 3)
+    monkeypatch.setattr(delivery, "CHUNK_SECONDS", 0.0)  # every POST ends its chunk
+    real_post = delivery.post
+
+    def post_then_pause(*args):
+        outcome = real_post(*args)
+        Subscription.objects.filter(pk=subscription.pk).update(active=False)
+        return outcome
+
+    monkeypatch.setattr(delivery, "post", post_then_pause)
+    assert delivery.drain_stream(subscription.pk, service_id) == 1
+    assert len(receiver.wait_for(1)) == 1
+    assert list(Delivery.objects.order_by("id").values_list("status", flat=True)) == [
+        "delivered",
+        "pending",
+        "pending",
+        "pending",
+    ]
+
+
+@pytest.mark.parametrize("states", [2, 40])
+def test_draining_a_stream_costs_the_same_statements_however_long(
+    api, committed, subscribe, receiver, monkeypatch, states
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from plugins.webhooks.delivery import drain_stream
+
+    subscription = subscribe()
+    lose_messages(monkeypatch)
+    service_id = start_service(api, committed)
+    states_of(api, committed, service_id, states)
+    with CaptureQueriesContext(connection) as queries:
+        assert drain_stream(subscription.pk, service_id) == states + 1
+    assert len(receiver.wait_for(states + 1)) == states + 1
+    statements = [q["sql"] for q in queries.captured_queries]
+    writes = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    # the subscription, its stream's last delivery, the owed events, the deliveries made, one
+    # chunk read, the attempts, the outcomes (one executemany), the failure count; on
+    # PostgreSQL the stream's lock and unlock too
+    assert len(writes) == 8 + (2 if connection.vendor == "postgresql" else 0)
