@@ -11,7 +11,8 @@ from plugins.webhooks.models import Delivery, DeliveryAttempt, Subscription
 
 
 def subscriptions(tenant):
-    return Subscription.objects.filter(tenant=tenant).order_by("name", "id")
+    """The tenant's subscriptions by name; a list never shows the secret, so it is not opened."""
+    return Subscription.objects.filter(tenant=tenant).defer("secret").order_by("name", "id")
 
 
 def get_subscription(tenant, subscription_id, *, for_update: bool = False) -> Subscription:

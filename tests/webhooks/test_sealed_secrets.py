@@ -129,3 +129,17 @@ def test_unseal_refuses_what_is_not_a_token():
     assert sealing.unseal("not a token") is None
     assert sealing.unseal("gAAAAAB-tampered") is None
     assert sealing.unseal(sealing.seal("é secret")) == "é secret"
+
+
+def test_lists_do_not_open_the_secrets(subscribe, client, admin, api, monkeypatch):
+    for _ in range(3):
+        subscribe()
+    opened = []
+    real = sealing.unseal
+    monkeypatch.setattr(sealing, "unseal", lambda token: opened.append(token) or real(token))
+    client.force_login(admin)
+    assert client.get(reverse("webhooks:list")).status_code == 200
+    assert api.get("metadata/subscriptions").status_code == 200
+    assert opened == []
+    Subscription.objects.order_by("pk").first()  # reading one whole row does open it
+    assert len(opened) == 1
