@@ -1,4 +1,5 @@
-"""The bench server: gunicorn on 127.0.0.1 with one sync worker per core, bench.settings."""
+"""The bench server: gunicorn on 127.0.0.1 as csadmin is served (gunicorn.conf.py: threaded
+workers), one worker per core, bench.settings."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
-                "--worker-class",
-                "sync",
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
                 "--backlog",
                 "512",
                 "--log-level",

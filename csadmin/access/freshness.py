@@ -104,24 +104,29 @@ def bump_now_and_on_commit(sender=None, using=None, **kwargs) -> None:
 
 
 class Memo:
-    """Answers filed under the generation they were read in; a new generation empties it."""
+    """Answers filed under the generation they were read in; a new generation empties it.
+
+    Threads of one process share it (threaded web workers): the generation and its answers are
+    one tuple, read once per call, so an answer read under an older generation can only land
+    in that generation's dict, never in the dict a newer generation just put in its place."""
 
     def __init__(self) -> None:
-        self.filed_under: str | None = None
-        self.entries: dict = {}
+        self._filed: tuple[str | None, dict] = (None, {})
 
     def get(self, key, current: str | None):
-        if current is None or self.filed_under != current:
+        generation, entries = self._filed
+        if current is None or generation != current:
             return None
-        return self.entries.get(key)
+        return entries.get(key)
 
     def put(self, key, value, current: str | None) -> None:
         if current is None:
             return
-        if self.filed_under != current or len(self.entries) >= MAX_ENTRIES:
-            # a new dict, not clear(): another thread may be reading the old one
-            self.entries, self.filed_under = {}, current
-        self.entries[key] = value
+        filed = self._filed
+        if filed[0] != current or len(filed[1]) >= MAX_ENTRIES:
+            filed = (current, {})  # a new dict, not clear(): other threads may read the old one
+            self._filed = filed
+        filed[1][key] = value
 
 
 def connect_signals() -> None:

@@ -138,9 +138,10 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving the live test database with persistent connections (CONN_MAX_AGE)."""
+    """gunicorn serving the live test database with persistent connections (CONN_MAX_AGE), with
+    the settings csadmin is served with (gunicorn.conf.py, read from the project folder)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, timeout: int = 60):
         self.port = free_port()
         self.log = folder / "server.log"
         env = {
@@ -162,7 +163,7 @@ class Server:
                     "--workers",
                     "1",
                     "--timeout",
-                    "60",
+                    str(timeout),
                 ],
                 cwd=settings.BASE_DIR,
                 env=env,
@@ -346,3 +347,48 @@ def test_a_worker_killed_mid_purge_leaves_whole_batches_and_the_purge_completes(
     assert final.attempts == 2
     assert Service.objects.filter(tenant=tenant).count() == 0
     assert orphans() == 0
+
+
+def test_an_export_stream_outlasts_the_worker_timeout_for_a_slow_reader(
+    transactional_db, tenant, tmp_path
+):
+    """A stream bigger than the socket buffers, read slowly, keeps its worker busy past
+    gunicorn's timeout; a sync worker is killed there and the stream cut short."""
+    require_service(uses_postgresql(), "PostgreSQL")
+    import datetime as dt
+
+    from plugins.services.models import Service
+
+    started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    data = {"notes": "x" * 4000}  # about 4 KB a service: 10,000 services, 40 MB
+    Service.objects.bulk_create(
+        Service(
+            tenant=tenant,
+            service_id=f"s{n:05d}",
+            service_type="Sales",
+            started_at=started,
+            started_data=data,
+        )
+        for n in range(10_000)
+    )
+    make_user("operator", tenant, ["Administrator"], password="operator-pw-1")
+    token = base64.b64encode(b"operator:operator-pw-1").decode()
+    headers = {"Authorization": f"Basic {token}", "ContactCenterId": str(tenant.pk)}
+    server = Server(tmp_path, timeout=2)
+    try:
+        server.wait_ready(headers)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/genesys/1/cs/maintenance/services/stream"
+            "?time_from=2000-01-01T00:00:00Z&export_content=true",
+            headers={**headers, "Accept": "application/x-ndjson"},
+        )
+        lines, began = 0, time.monotonic()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            while response.readline():
+                lines += 1
+                if lines % 1000 == 0:
+                    time.sleep(0.4)  # a slow reader: about 4 s in all
+        assert time.monotonic() - began > 3  # longer than the timeout
+        assert lines == 10_000
+    finally:
+        server.stop()

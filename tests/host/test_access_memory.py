@@ -160,3 +160,53 @@ def test_without_the_cache_calls_read_the_database(known, agent, monkeypatch):
     assert known.get("sample/notes").status_code == 200
     agent.api_tokens.all().delete()
     assert known.get("sample/notes").status_code == 401
+
+
+class ReplacedMidPut(freshness.Memo):
+    """A memo another thread refiles under `newer` right after this thread has read it: the
+    moment, inside put, that threaded workers make possible."""
+
+    def __init__(self, newer: str) -> None:
+        super().__init__()
+        self.newer, self.reads = newer, 0
+
+    @property
+    def _filed(self):
+        current = self.__dict__["_filed"]
+        self.reads += 1
+        if self.reads == 2:  # the put under test has read it: another thread refiles now
+            self.__dict__["_filed"] = (self.newer, {"token": "fresh"})
+        return current
+
+    @_filed.setter
+    def _filed(self, value):
+        self.__dict__["_filed"] = value
+
+
+def test_an_answer_read_under_an_old_generation_never_lands_under_a_newer_one():
+    memo = ReplacedMidPut(newer="g2")
+    memo.put("other", "seen under g1", "g1")  # first read: files g1
+    memo.put("token", "stale", "g1")  # second read: g2 replaces it while this put runs
+    assert memo.get("token", "g2") == "fresh"
+    assert memo.get("token", "g1") is None  # g1 is gone as a whole
+
+
+def test_threads_sharing_a_memo_see_only_their_generations_answers():
+    import threading
+
+    memo = freshness.Memo()
+    wrong = []
+
+    def work(generation: str) -> None:
+        for n in range(2000):
+            memo.put(n % 50, generation, generation)
+            found = memo.get(n % 50, generation)
+            if found not in (None, generation):
+                wrong.append((generation, found))
+
+    threads = [threading.Thread(target=work, args=(f"g{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

@@ -1,0 +1,15 @@
+"""gunicorn's settings for csadmin. gunicorn reads this file from the directory it starts in;
+`scripts/serve` and the Docker image also name it with `-c`.
+
+Threaded workers (gthread): a sync worker that spends longer than `timeout` on one response is
+killed by gunicorn's arbiter, which cut off export streams of a few hundred thousand services
+(or any stream to a slow reader) after 30 s. A gthread worker keeps reporting while its threads
+serve, so a stream lasts as long as it needs; its threads also keep a worker answering while
+one of them streams or waits on the database. Workers: one per core (the command line's
+`--workers`, or WEB_CONCURRENCY).
+"""
+
+import os
+
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
