@@ -49,9 +49,10 @@ def selection(tenant):
     )
 
 
-def backends() -> int:
+def alive(pids: list[int]) -> int:
+    """How many of these server processes are still connected."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids])
         return cursor.fetchone()[0]
 
 
@@ -98,16 +99,29 @@ def test_parallel_export_gives_the_serial_texts(
     assert [json.loads(text)["service_id"] for text in parallel] == [f"s{n:02d}" for n in range(30)]
 
 
-def test_a_stream_cut_short_leaves_no_connection_behind(postgresql, tenant, small_chunks):
+def test_a_stream_cut_short_leaves_no_connection_behind(
+    postgresql, tenant, monkeypatch, small_chunks
+):
     for n in range(20):
         make_service(tenant, f"s{n}")
-    before = backends()
+    opened = []
+    real_open = rendering.open_renderers
+    monkeypatch.setattr(
+        rendering,
+        "open_renderers",
+        lambda conn, count: opened.extend(real_open(conn, count)) or opened,
+    )
     query = parse_export_query({"time_from": "2000-01-01T00:00:00Z", "export_content": "true"})
     body = stream_ndjson(tenant, query, lines_per_chunk=1)
     assert next(body).startswith("{")
-    assert backends() == before + 2  # the two renderers are at work
+    pids = [renderer.info.backend_pid for renderer in opened]
+    assert len(pids) == 2 and alive(pids) == 2  # the two renderers are at work
     body.close()  # the client disconnected
-    assert backends() == before
+    assert all(renderer.closed for renderer in opened)
+    deadline = time.monotonic() + 5  # a backend leaves pg_stat_activity once it has exited
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(pids) == 0
     assert not connection.in_atomic_block
 
 
