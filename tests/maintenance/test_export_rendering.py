@@ -39,6 +39,21 @@ def small_chunks(monkeypatch):
     )
 
 
+@pytest.fixture
+def renderers_opened(monkeypatch) -> list:
+    """The connections the export opens to render on, as it opens them."""
+    opened: list = []
+    real_open = rendering.open_renderers
+
+    def spy(conn, count):
+        renderers = real_open(conn, count)
+        opened.extend(renderers or [])
+        return renderers
+
+    monkeypatch.setattr(rendering, "open_renderers", spy)
+    return opened
+
+
 def selection(tenant):
     import datetime as dt
 
@@ -77,40 +92,26 @@ def test_a_consumer_gone_early_closes_the_renderers(postgresql, db):
 
 
 def test_parallel_export_gives_the_serial_texts(
-    postgresql, tenant, settings, monkeypatch, small_chunks
+    postgresql, tenant, settings, renderers_opened, small_chunks
 ):
     for n in range(30):
         make_service(tenant, f"s{n:02d}", states=n % 3, tasks=n % 4, started_data={"n": n})
     settings.CSADMIN_EXPORT_RENDERERS = 1
     serial = list(selectors.export_full_json(selection(tenant)))
     settings.CSADMIN_EXPORT_RENDERERS = 2
-    opened = []
-    real_open = rendering.open_renderers
-
-    def spy(conn, count):
-        opened.append(count)
-        return real_open(conn, count)
-
-    monkeypatch.setattr(rendering, "open_renderers", spy)
     parallel = list(selectors.export_full_json(selection(tenant)))
-    assert opened == [2]
+    assert len(renderers_opened) == 2
     assert len(serial) == 30
     assert parallel == serial
     assert [json.loads(text)["service_id"] for text in parallel] == [f"s{n:02d}" for n in range(30)]
 
 
 def test_a_stream_cut_short_leaves_no_connection_behind(
-    postgresql, tenant, monkeypatch, small_chunks
+    postgresql, tenant, renderers_opened, small_chunks
 ):
     for n in range(20):
         make_service(tenant, f"s{n}")
-    opened = []
-    real_open = rendering.open_renderers
-    monkeypatch.setattr(
-        rendering,
-        "open_renderers",
-        lambda conn, count: opened.extend(real_open(conn, count)) or opened,
-    )
+    opened = renderers_opened
     query = parse_export_query({"time_from": "2000-01-01T00:00:00Z", "export_content": "true"})
     body = stream_ndjson(tenant, query, lines_per_chunk=1)
     assert next(body).startswith("{")
