@@ -7,11 +7,13 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from csadmin.pluginlib import NotFoundError
+from plugins.services import rendering
 from plugins.services.attributes import ATTRIBUTES
 from plugins.services.models import (
     ACTIVE,
@@ -620,10 +622,7 @@ def export_full_json(queryset, *, chunk: int = 2000) -> Iterator[str] | None:
     rendered by one query, on CSADMIN_EXPORT_RENDERERS extra connections at once when the
     caller is not in a transaction of its own (see rendering.py). None elsewhere (use
     export_service_chunks and the representation functions there)."""
-    from django.conf import settings
     from django.db import connection
-
-    from plugins.services import rendering
 
     if connection.vendor != "postgresql":
         return None
