@@ -65,11 +65,7 @@ def forget_through(subscription: Subscription, event_id: int) -> None:
     """Owe nothing up to this event any more (its delivery left the log). Never past the sweep:
     what it has not looked at yet stays owed. The caller saves."""
     cut = min(event_id, subscription.swept_through)
-    subscription.windows = [
-        [max(after, cut), through]
-        for after, through in subscription.windows
-        if through is None or through > cut
-    ]
+    subscription.windows = [list(window) for window in _windows_after(subscription, cut)]
 
 
 def in_window(subscription: Subscription, event_id: int) -> bool:
