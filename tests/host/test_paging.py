@@ -1,6 +1,7 @@
 """Spec §1 paging: arrays in the body, keyset cursors, Link rel="next"."""
 
 import base64
+import html
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -108,3 +109,25 @@ def test_a_cursor_of_another_tenant_is_400(api, api_as, notes, other_tenant):
 
 def test_an_empty_cursor_is_the_first_page(api, notes):
     assert api.get("sample/notes?cursor=").json() == api.get("sample/notes").json()
+
+
+# -- the list page (ListPageView), through the sample plug-in's notes page -------------------
+
+NEXT = re.compile(r'href="\?([^"]+)"')
+
+
+def test_a_list_page_walks_every_row_once_and_answers_htmx_with_its_rows(
+    client, admin, notes, django_assert_max_num_queries
+):
+    client.force_login(admin)
+    seen, query, pages = [], "", 0
+    while query is not None:
+        with django_assert_max_num_queries(12):
+            response = client.get(f"/sample/notes/?{query}")
+        assert response.status_code == 200 and response["Vary"].count("HX-Request") == 1
+        seen += re.findall(r"<li>(n\d+)</li>", response.content.decode())
+        found = NEXT.search(response.content.decode())
+        query, pages = html.unescape(found.group(1)) if found else None, pages + 1
+    assert pages == 10 and seen == [f"n{i}" for i in range(250)]  # oldest first, as declared
+    partial = client.get("/sample/notes/", headers={"HX-Request": "true"}).content.decode()
+    assert "<li>n0</li>" in partial and "<h1>" not in partial and "<html" not in partial
