@@ -16,7 +16,6 @@ csadmin_bench, so the harness never drops a database it does not own.
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import json
 import os
@@ -280,9 +279,17 @@ def read_scenarios(ctx, driver: Driver, profile: Profile, clients: int) -> list[
     return rows
 
 
-def cursor_at(position: int) -> str:
-    """A cursor of the keyset pager (DRF's encoding): the page after the row with this id."""
-    return base64.b64encode(urlencode({"p": str(position)}).encode()).decode()
+def cursor_at(listing: str, tenant: int, position: int) -> str:
+    """The cursor the API gives out for the page of `listing` after the row with this id:
+    signed for that list and tenant as the server signs it (same settings, same SECRET_KEY)."""
+    from django.test import RequestFactory
+
+    from csadmin.pluginlib.paging import list_identity, sign_cursor
+    from csadmin.tenancy.models import Tenant
+
+    request = RequestFactory().get(listing)
+    request.tenant = Tenant(pk=tenant)
+    return sign_cursor(list_identity(request, "-id", "cursor"), 0, 0, str(position))
 
 
 def deep_page_scenario(ctx, driver: Driver, profile: Profile) -> Row:
@@ -301,7 +308,7 @@ def deep_page_scenario(ctx, driver: Driver, profile: Profile) -> Row:
         "ORDER BY id DESC OFFSET %s LIMIT 1",
         (tenant, max(0, depth - 1)),
     )[0][0]
-    deep = f"{listing}&cursor={cursor_at(position)}"
+    deep = f"{listing}&{urlencode({'cursor': cursor_at(listing, tenant, position)})}"
     passes = interleaved(
         {
             "first": lambda s: checked(driver.get([listing], s, threads=1), "first page"),

@@ -1,13 +1,17 @@
 """Keyset paging for list APIs (spec §1): the body stays a JSON array; `Link: rel="next"`.
 
 DRF's CursorPagination already pages by keyset (WHERE key > last, no OFFSET) when its first
-ordering field is unique; this keeps its cursor and only changes the envelope and parameters.
+ordering field is unique; this keeps its algorithm and changes the envelope, the parameters and
+the cursor: signed and tied to its list, as the pages' cursors are (csadmin.pluginlib.paging).
 """
 
 from __future__ import annotations
 
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from csadmin.pluginlib.paging import list_identity, read_cursor, sign_cursor
 
 
 class KeysetPagination(CursorPagination):
@@ -92,9 +96,18 @@ class KeysetPagination(CursorPagination):
         return min(size, self.max_page_size)
 
     def decode_cursor(self, request):
-        from rest_framework.exceptions import NotFound, ValidationError
+        """The cursor of this list, or None (first page); any other answers 400."""
+        # DRF sets the ordering before it decodes; encode_cursor, later, has no request.
+        self._identity = list_identity(request, self.ordering, self.cursor_query_param)
+        token = request.query_params.get(self.cursor_query_param)
+        if not token:  # absent or empty: the first page, as on the pages
+            return None
+        offset, reverse, position = read_cursor(
+            token, self._identity, self.cursor_query_param, arity=3
+        )
+        # Signed, so these are the values encode_cursor wrote.
+        return Cursor(offset=offset, reverse=bool(reverse), position=position)
 
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise ValidationError({"cursor": ["is not a cursor this list gave out"]}) from None
+    def encode_cursor(self, cursor):
+        token = sign_cursor(self._identity, cursor.offset, int(cursor.reverse), cursor.position)
+        return replace_query_param(self.base_url, self.cursor_query_param, token)

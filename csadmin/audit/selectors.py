@@ -5,12 +5,8 @@ from datetime import datetime
 from csadmin.audit.models import AuditEntry
 
 
-def audit_page(
-    *, tenant, after_id: int | None = None, limit: int = 50, filters: dict | None = None
-) -> tuple[list[AuditEntry], int | None]:
-    """One page of a tenant's audit log, newest first, by keyset on id.
-
-    Returns the rows and the id to continue after (None on the last page)."""
+def audit_entries(tenant, filters: dict | None = None):
+    """A tenant's audit log, newest first, filtered by plug-in, action, actor and time."""
     filters = filters or {}
     rows = AuditEntry.objects.filter(tenant=tenant)
     if filters.get("plugin"):
@@ -23,12 +19,7 @@ def audit_page(
         rows = rows.filter(at__gte=filters["since"])
     if isinstance(filters.get("until"), datetime):
         rows = rows.filter(at__lte=filters["until"])
-    if after_id is not None:
-        rows = rows.filter(id__lt=after_id)
-    page = list(rows.order_by("-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return page, (page[-1].id if more else None)
+    return rows.order_by("-id")
 
 
 def audit_plugins(tenant) -> list[str]:

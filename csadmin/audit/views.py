@@ -1,10 +1,9 @@
 import json
 
 from django import forms
-from django.views.generic import TemplateView
 
-from csadmin.audit.selectors import audit_page, audit_plugins
-from csadmin.ui.views import TenantPageMixin, htmx_partial
+from csadmin.audit.selectors import audit_entries, audit_plugins
+from csadmin.ui.lists import ListPageView
 
 
 class AuditFilterForm(forms.Form):
@@ -13,31 +12,23 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=150)
     since = forms.DateTimeField(required=False)
     until = forms.DateTimeField(required=False)
-    after = forms.IntegerField(required=False, min_value=1)
 
 
-class AuditLogView(TenantPageMixin, TemplateView):
+class AuditLogView(ListPageView):
     privilege = "audit.log.view"
     template_name = "audit/log.html"
+    filter_form = AuditFilterForm
+    page_size = 50
 
-    def get(self, request, *args, **kwargs):
-        form = AuditFilterForm(request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
-        rows, next_after = audit_page(
-            tenant=request.tenant, after_id=filters.get("after"), filters=filters
-        )
-        query = request.GET.copy()
-        query.pop("after", None)
-        if next_after:
-            query["after"] = next_after
-        context = {
-            "form": form,
-            "rows": [(row, _pretty(row.before), _pretty(row.after)) for row in rows],
-            "next_query": query.urlencode() if next_after else None,
-            "plugins": audit_plugins(request.tenant),
+    def get_rows(self, filters):
+        return audit_entries(self.request.tenant, filters)
+
+    def get_context(self, page, filters):
+        return {
+            "rows": [(row, _pretty(row.before), _pretty(row.after)) for row in page.rows],
+            "plugins": audit_plugins(self.request.tenant),
             "breadcrumbs": [("Administration", None), ("Audit log", None)],
         }
-        return htmx_partial(request, self.template_name, "rows", context)
 
 
 def _pretty(value) -> str:

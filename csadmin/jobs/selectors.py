@@ -8,8 +8,6 @@ from csadmin.jobs.files import is_valid_file_name
 from csadmin.jobs.models import JobFile, JobRun
 from csadmin.pluginlib.errors import NotFoundError
 
-PAGE_SIZE = 50
-
 
 def jobs_of(tenant, filters: dict | None = None):
     """A tenant's runs, newest first, filtered by kind, state and plug-in, files prefetched."""
@@ -20,19 +18,6 @@ def jobs_of(tenant, filters: dict | None = None):
             rows = rows.filter(**{field: filters[field]})
     files = Prefetch("files", queryset=JobFile.objects.only("id", "job_id", "name", "size"))
     return rows.prefetch_related(files).order_by("-id")
-
-
-def jobs_page(
-    *, tenant, filters: dict | None = None, after_id: int | None = None, limit: int = PAGE_SIZE
-) -> tuple[list[JobRun], int | None]:
-    """One page by keyset on id (newest first) and the id to continue after (None: last page)."""
-    rows = jobs_of(tenant, filters)
-    if after_id is not None:
-        rows = rows.filter(id__lt=after_id)
-    page = list(rows[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return page, (page[-1].id if more else None)
 
 
 def job_filter_choices(tenant) -> dict[str, list[str]]:

@@ -13,10 +13,11 @@ from django.views.generic import TemplateView
 
 from csadmin.jobs.api.views import download
 from csadmin.jobs.models import JobRun
-from csadmin.jobs.selectors import get_job, get_job_file, job_filter_choices, job_log, jobs_page
+from csadmin.jobs.selectors import get_job, get_job_file, job_filter_choices, job_log, jobs_of
 from csadmin.jobs.services import cancel_job, may_manage, retry_job
 from csadmin.pluginlib.errors import DomainError, NotFoundError
-from csadmin.ui.views import TenantPageMixin, htmx_partial
+from csadmin.ui.lists import ListPageView
+from csadmin.ui.views import TenantPageMixin
 
 VIEW = "jobs.runs.view"
 POLL_SECONDS = 1
@@ -27,32 +28,23 @@ class JobFilterForm(forms.Form):
     kind = forms.CharField(required=False, max_length=200)
     state = forms.ChoiceField(required=False, choices=[("", "any"), *JobRun.State.choices])
     plugin = forms.CharField(required=False, max_length=100)
-    after = forms.IntegerField(required=False, min_value=1)
 
 
-class JobListPage(TenantPageMixin, TemplateView):
+class JobListPage(ListPageView):
     privilege = VIEW
     template_name = "jobs/list.html"
+    filter_form = JobFilterForm
+    page_size = 50
 
-    def get(self, request, *args, **kwargs):
-        form = JobFilterForm(request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
-        rows, next_after = jobs_page(
-            tenant=request.tenant, filters=filters, after_id=filters.get("after")
-        )
-        query = request.GET.copy()
-        query.pop("after", None)
-        if next_after:
-            query["after"] = next_after
-        context = {
-            "form": form,
-            "rows": rows,
-            "choices": job_filter_choices(request.tenant),
+    def get_rows(self, filters):
+        return jobs_of(self.request.tenant, filters)
+
+    def get_context(self, page, filters):
+        return {
+            "choices": job_filter_choices(self.request.tenant),
             "states": JobRun.State.values,
-            "next_query": query.urlencode() if next_after else None,
             "breadcrumbs": [("Operations", None), ("Jobs", None)],
         }
-        return htmx_partial(request, self.template_name, "rows", context)
 
 
 def job_context(request, run: JobRun) -> dict:

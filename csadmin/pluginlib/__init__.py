@@ -30,6 +30,9 @@ _LAZY = {
     # pages
     "TenantPageMixin": "csadmin.ui.views",
     "htmx_partial": "csadmin.ui.views",
+    "ListPageView": "csadmin.ui.lists",
+    "keyset_page": "csadmin.pluginlib.paging",
+    "CursorRefused": "csadmin.pluginlib.paging",
     "tabs_for": "csadmin.ui.tabs",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",

@@ -21,6 +21,7 @@ from csadmin.access.grants import session_grant
 from csadmin.access.throttle import login_blocked, record_login_failure, reset_login_failures
 from csadmin.api.errors import is_api_path, json_error
 from csadmin.pluginlib.errors import DomainError, NotFoundError
+from csadmin.pluginlib.paging import CursorRefused
 from csadmin.pluginlib.registry import registry
 from csadmin.tenancy.models import Tenant
 from csadmin.tenancy.selectors import TENANT_SESSION_KEY
@@ -64,6 +65,8 @@ class TenantPageMixin(LoginRequiredMixin):
             return super().dispatch(request, *args, **kwargs)
         except NotFoundError as missing:  # an unknown (or another tenant's) object: the 404 page
             raise Http404(missing.message) from None
+        except CursorRefused as refused:
+            return bad_cursor(request, refused)
 
     def can(self, privilege: str) -> bool:
         return decide(self.request.user, self.request.tenant, privilege) is Decision.ALLOW
@@ -77,6 +80,16 @@ def htmx_partial(request, template: str, partial: str, context: dict, status: in
     response = TemplateResponse(request, name, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def bad_cursor(request, refused: CursorRefused):
+    """A list asked for a page it did not give out: 400 and a way back to its first page,
+    not a silent first page that looks like a list that lost its rows."""
+    query = request.GET.copy()
+    query.pop(refused.param, None)
+    first = f"{request.path}?{query.urlencode()}" if query else request.path
+    context = {"param": refused.param, "rule": refused.errors[refused.param][0], "first": first}
+    return render(request, "ui/bad_cursor.html", context, status=400)
 
 
 def domain_error_message(request, error: DomainError) -> None:

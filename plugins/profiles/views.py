@@ -13,6 +13,7 @@ from django.views import View
 
 from csadmin.pluginlib import (
     DomainError,
+    ListPageView,
     TenantPageMixin,
     ValidationFailed,
     htmx_partial,
@@ -311,73 +312,74 @@ SORTS = {
 SHOWN_ATTRIBUTES = 4
 
 
-class CustomersPage(TenantPageMixin, View):
+class CustomersPage(ListPageView):
     """Search by identification key or attribute values; keyset paging; sortable columns."""
 
     privilege = CUSTOMERS_READ
+    template_name = "profiles/customers.html"
+    partial = "results"
 
-    def get(self, request):
-        tenant = request.tenant
-        profile = selectors.profile_schema(tenant)
-        attributes = profile.attributes if profile else []
-        keys = list(selectors.identification_keys(tenant))
-        mode = "key" if request.GET.get("key") else "text"
-        sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "customer_id"
-        size = _page_size(request.GET.get("page_size"))
-        error = None
-        try:
-            rows = self._rows(request, tenant, keys, mode)
-            page, next_after = _keyset_page(rows, sort, request.GET.get("after"), size)
-        except DomainError as failed:
-            error, page, next_after = failed.message, [], None
+    def get(self, request, *args, **kwargs):
+        self.profile = selectors.profile_schema(request.tenant)
+        self.keys = list(selectors.identification_keys(request.tenant))
+        return super().get(request, *args, **kwargs)
+
+    def sort(self) -> str:
+        sort = self.request.GET.get("sort")
+        return sort if sort in SORTS else "customer_id"
+
+    def get_ordering(self) -> str:
+        field, descending = SORTS[self.sort()]
+        return f"-{field}" if descending else field
+
+    def get_page_size(self) -> int:
+        return _page_size(self.request.GET.get("page_size"))
+
+    def get_rows(self, filters):
+        query, tenant = self.request.GET, self.request.tenant
+        if query.get("key"):
+            params = {
+                name[2:]: value
+                for name, value in query.items()
+                if name.startswith("v.") and value != ""
+            }
+            return selectors.identify(tenant, params, query["key"])
+        return selectors.search_customers(
+            tenant, text=query.get("q", "").strip(), attribute=query.get("attr", "")
+        )
+
+    def get_context(self, page, filters):
+        query, sort = self.request.GET, self.sort()
+        attributes = self.profile.attributes if self.profile else []
         shown = attributes[:SHOWN_ATTRIBUTES]
-        context = {
+        return {
             "customers": [
                 {
                     "customer_id": c.customer_id,
                     "created": c.created_at,
                     "values": [c.attributes.get(a["name"], "") for a in shown],
                 }
-                for c in page
+                for c in page.rows
             ],
             "columns": [a["name"] for a in shown],
             "string_attributes": [a["name"] for a in attributes if a["type"] == "string"],
-            "keys": [selectors.key_document(k) for k in keys],
-            "chosen_key": request.GET.get("key", ""),
-            "key_fields": self._key_fields(keys, request.GET),
-            "query": request.GET,
+            "keys": [selectors.key_document(k) for k in self.keys],
+            "chosen_key": query.get("key", ""),
+            "key_fields": self._key_fields(self.keys, query),
+            "query": query,
             "sort": sort,
-            "page_size": size,
-            "next_query": _query_with(request.GET, after=next_after) if next_after else None,
-            "first_query": _query_with(request.GET, after=None)
-            if request.GET.get("after")
-            else None,
+            "page_size": self.get_page_size(),
+            "first_query": page.first_query if page.cursor else None,
             "sort_links": {
                 column: _query_with(
-                    request.GET, sort=f"-{column}" if sort == column else column, after=None
+                    query, sort=f"-{column}" if sort == column else column, after=None
                 )
                 for column in ("customer_id", "created")
             },
-            "search_error": error,
             "can_change": self.can(CUSTOMERS_CHANGE),
-            "has_profile": profile is not None,
+            "has_profile": self.profile is not None,
             "breadcrumbs": [("Customers", None)],
         }
-        return htmx_partial(request, "profiles/customers.html", "results", context)
-
-    @staticmethod
-    def _rows(request, tenant, keys, mode):
-        if mode == "key":
-            key_name = request.GET["key"]
-            params = {
-                name[2:]: value
-                for name, value in request.GET.items()
-                if name.startswith("v.") and value != ""
-            }
-            return selectors.identify(tenant, params, key_name)
-        return selectors.search_customers(
-            tenant, text=request.GET.get("q", "").strip(), attribute=request.GET.get("attr", "")
-        )
 
     @staticmethod
     def _key_fields(keys, query):
@@ -401,25 +403,6 @@ def _page_size(raw) -> int:
         return max(1, min(int(raw), MAX_PAGE_SIZE))
     except (TypeError, ValueError):
         return PAGE_SIZE
-
-
-def _keyset_page(rows, sort: str, after, size: int):
-    """One page after the cursor value `after` of the sort field (unique per tenant)."""
-    field, descending = SORTS[sort]
-    if after:
-        if not selectors.storable(after):
-            raise ValidationFailed.from_errors({"after": ["is not a page this list gave"]})
-        value = after
-        if field == "id":
-            if not after.isdigit():
-                raise ValidationFailed.from_errors({"after": ["is not a page this list gave"]})
-            value = int(after)
-        rows = rows.filter(**{f"{field}__{'lt' if descending else 'gt'}": value})
-    page = list(rows.order_by(f"-{field}" if descending else field)[: size + 1])
-    has_next = len(page) > size
-    page = page[:size]
-    next_after = str(getattr(page[-1], field)) if has_next else None
-    return page, next_after
 
 
 def _query_with(query, **changes) -> str:

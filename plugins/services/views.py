@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from csadmin.pluginlib import DomainError, TenantPageMixin, htmx_partial
+from csadmin.pluginlib import DomainError, ListPageView, TenantPageMixin
 from plugins.services import selectors, services, timeline
 from plugins.services.attributes import ATTRIBUTES
 from plugins.services.events import has_nul
@@ -46,15 +46,13 @@ def day_param(params, name: str, end_of_day: bool = False) -> dt.datetime | None
     return moment.replace(tzinfo=dt.UTC)
 
 
-def page_of(queryset, params):
-    """Keyset paging by row id, newest first: `?before=<id>` gives the next page."""
-    before = params.get("before", "")
-    if before.isdigit():
-        queryset = queryset.filter(pk__lt=int(before))
-    rows = list(queryset.order_by("-id")[: PAGE_SIZE + 1])
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, (rows[-1].pk if more else None)
+class ServicePages(ListPageView, RefuseNul):
+    """The lists of services: newest first, `?before=<cursor>` gives the next page."""
+
+    privilege = READ
+    page_size = PAGE_SIZE
+    cursor_param = "before"
+    rows_name = "services"
 
 
 def query_without(params, *names: str) -> str:
@@ -72,11 +70,11 @@ def pretty(data) -> str:
 # -- services page ---------------------------------------------------------------------------
 
 
-class ServiceListPage(TenantPageMixin, RefuseNul, TemplateView):
+class ServiceListPage(ServicePages):
     """Find a service by id, anonymous services by contact key, or browse recent ones."""
 
-    privilege = READ
     template_name = "services/list.html"
+    partial = "results"
 
     def get(self, request, *args, **kwargs):
         wanted = request.GET.get("service_id", "").strip()
@@ -84,10 +82,9 @@ class ServiceListPage(TenantPageMixin, RefuseNul, TemplateView):
             if selectors.live_services(request.tenant).filter(service_id=wanted).exists():
                 return redirect("services:service-detail", service_id=wanted)
             messages.error(request, f"No service {wanted} in this tenant.")
-        context = self.get_context_data(**kwargs)
-        return htmx_partial(request, self.template_name, "results", context)
+        return super().get(request, *args, **kwargs)
 
-    def filters(self) -> ServiceFilter:
+    def get_filters(self) -> ServiceFilter:
         params = self.request.GET
         contact_key = params.get("contact_key", "").strip() or None
         anonymous = {"yes": True, "no": False}.get(params.get("anonymous", ""))
@@ -103,21 +100,15 @@ class ServiceListPage(TenantPageMixin, RefuseNul, TemplateView):
             service_types=tuple(t for t in [params.get("type", "").strip()] if t),
         )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        params = self.request.GET
-        rows, next_before = page_of(
-            selectors.service_list(self.request.tenant, self.filters()), params
-        )
-        context.update(
-            services=rows,
-            next_query=query_without(params, "before") if next_before else None,
-            next_before=next_before,
-            params=params,
-            types=selectors.service_types_in_use(self.request.tenant),
-            breadcrumbs=[("Operations", None), ("Services", None)],
-        )
-        return context
+    def get_rows(self, filters):
+        return selectors.service_list(self.request.tenant, filters)
+
+    def get_context(self, page, filters):
+        return {
+            "params": self.request.GET,
+            "types": selectors.service_types_in_use(self.request.tenant),
+            "breadcrumbs": [("Operations", None), ("Services", None)],
+        }
 
 
 # -- one service -----------------------------------------------------------------------------
@@ -284,52 +275,46 @@ class CustomerSuggestions(TenantPageMixin, RefuseNul):
 # -- the customer page's Services tab --------------------------------------------------------
 
 
-class CustomerServicesTab(TenantPageMixin, RefuseNul, TemplateView):
+class CustomerServicesTab(ServicePages):
     """A fragment for htmx (inside the customer page), a full page otherwise."""
 
-    privilege = READ
     template_name = "services/customer_tab.html"
+    partial = "tab"
 
-    def get(self, request, customer_id):
-        context = self.get_context_data(customer_id=customer_id)
-        return htmx_partial(request, self.template_name, "tab", context)
-
-    def get_context_data(self, customer_id, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get_filters(self) -> ServiceFilter:
+        """The tab's filters but its status, which picks the sub-tab (counted apart)."""
         params = self.request.GET
-        status = (
-            params.get("status") if params.get("status") in ("active", "completed") else "active"
-        )
         service_type = params.get("type", "").strip()
-        base = ServiceFilter(
-            customer_id=customer_id,
+        return ServiceFilter(
+            customer_id=self.kwargs["customer_id"],
             started_from=day_param(params, "started_from"),
             started_to=day_param(params, "started_to", end_of_day=True),
             service_types=(service_type,) if service_type else (),
         )
-        tenant = self.request.tenant
-        counts = selectors.status_counts(selectors.service_list(tenant, base))
-        listed = selectors.service_list(
-            tenant,
-            ServiceFilter(**{**base.__dict__, "status": status}),
+
+    def status(self) -> str:
+        status = self.request.GET.get("status")
+        return status if status in ("active", "completed") else "active"
+
+    def get_rows(self, filters):
+        return selectors.service_list(
+            self.request.tenant,
+            ServiceFilter(**{**filters.__dict__, "status": self.status()}),
             selectors.Nested(active_states=True, active_tasks=True),
         )
-        rows, next_before = page_of(listed, params)
-        tab_url = reverse("services:customer-tab", args=[customer_id])
-        context.update(
-            customer_id=customer_id,
-            status=status,
-            counts=counts,
-            services=rows,
-            next_before=next_before,
-            next_query=query_without(params, "before") if next_before else None,
-            filter_query=query_without(params, "status", "before"),
-            params=params,
-            tab_url=tab_url,
-            types=selectors.service_types_in_use(tenant),
-            breadcrumbs=[("Customers", None), (customer_id, None), ("Services", None)],
-        )
-        return context
+
+    def get_context(self, page, filters):
+        customer_id, tenant = self.kwargs["customer_id"], self.request.tenant
+        return {
+            "customer_id": customer_id,
+            "status": self.status(),
+            "counts": selectors.status_counts(selectors.service_list(tenant, filters)),
+            "filter_query": query_without(self.request.GET, "status", "before"),
+            "params": self.request.GET,
+            "tab_url": reverse("services:customer-tab", args=[customer_id]),
+            "types": selectors.service_types_in_use(tenant),
+            "breadcrumbs": [("Customers", None), (customer_id, None), ("Services", None)],
+        }
 
 
 # -- business attributes ---------------------------------------------------------------------

@@ -128,17 +128,5 @@ def subscriptions_with_last_delivery(tenant):
     )
 
 
-def delivery_log_page(subscription, *, after=None, size: int = 25) -> tuple[list, int | None]:
-    """One page of the delivery log, newest first, after the delivery row id `after` (keyset);
-    returns the rows and the cursor of the next page (None on the last one)."""
-    rows = deliveries(subscription)
-    if after is not None:
-        rows = rows.filter(id__lt=after)
-    page = list(rows[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].pk if more else None)
-
-
 def delivery_count(subscription) -> int:
     return Delivery.objects.filter(subscription=subscription).count()

@@ -13,7 +13,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from csadmin.pluginlib import DomainError, NotFoundError, TenantPageMixin, htmx_partial
+from csadmin.pluginlib import (
+    DomainError,
+    NotFoundError,
+    TenantPageMixin,
+    htmx_partial,
+    keyset_page,
+)
 from plugins.services import selectors as service_selectors
 from plugins.webhooks import forms, selectors, services
 
@@ -42,11 +48,6 @@ def _pop_secret(request, subscription_id) -> str | None:
 
 def _known_types(tenant) -> list[str]:
     return service_selectors.service_types_in_use(tenant)
-
-
-def _after(raw) -> int | None:
-    """The log's page cursor; anything that is not a row id gives the first page."""
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 # -- the list ----------------------------------------------------------------------------------
@@ -111,13 +112,12 @@ class SubscriptionPage(TenantPageMixin, View):
         return htmx_partial(request, "webhooks/detail.html", "log", context, status=status)
 
     def log_context(self, request, subscription) -> dict:
-        after = _after(request.GET.get("after"))
-        rows, next_after = selectors.delivery_log_page(subscription, after=after, size=LOG_PAGE)
+        page = keyset_page(request, selectors.deliveries(subscription), size=LOG_PAGE)
         return {
             "subscription": subscription,
-            "deliveries": rows,
-            "after": after,
-            "next_after": next_after,
+            "deliveries": page.rows,
+            "after": page.cursor,
+            "next_after": page.next_cursor,
             "pending": selectors.pending_count(subscription),
             "can_manage": self.can(MANAGE),
         }

@@ -1,19 +1,18 @@
 from django.http import HttpResponse
 from django.views import View
-from django.views.generic import TemplateView
 
-from csadmin.pluginlib import TenantPageMixin
+from csadmin.pluginlib import ListPageView, TenantPageMixin
 from tests.sample_plugin.models import Note
 
 
-class NotesPage(TenantPageMixin, TemplateView):
+class NotesPage(ListPageView):
     privilege = "sample.notes.read"
     template_name = "sample/notes.html"
+    ordering = "id"
+    rows_name = "notes"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["notes"] = Note.objects.filter(tenant=self.request.tenant).order_by("id")
-        return context
+    def get_rows(self, filters):
+        return Note.objects.filter(tenant=self.request.tenant)
 
 
 class NoteTab(TenantPageMixin, View):
