@@ -325,7 +325,7 @@ def _key_attributes(raw, extension, source_attributes, errors: Errors) -> list[s
                 continue
         if name.lower() not in by_lower:
             source = extension.name if extension else "the profile schema"
-            errors.add(f"attributes[{index}]", f"{name} is not an attribute of {source}")
+            errors.add(f"attributes[{index}]", f"{echo(name)} is not an attribute of {source}")
             continue
         names.append(by_lower[name.lower()])
     if len(set(names)) != len(names):

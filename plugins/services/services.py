@@ -579,7 +579,7 @@ def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, valu
 
 def _attribute(tenant, name: str) -> BusinessAttribute:
     if name not in ATTRIBUTES:
-        raise NotFoundError(f"business attribute {name} not found")
+        raise NotFoundError(f"business attribute {echo(name)} not found")
     display_name, description = ATTRIBUTES[name]
     attribute, _ = BusinessAttribute.objects.get_or_create(
         tenant=tenant,
