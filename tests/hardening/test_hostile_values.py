@@ -184,7 +184,8 @@ def test_valid_surrogate_pairs_and_large_finite_numbers_are_kept(objects):
     response = raw(objects, "POST", "services/start", body)
     assert response.status_code == 201, response.content
     service = objects.get(f"services/{response.json()['service_id']}").json()
-    assert (service["started"]["x"], service["started"]["n"]) == ("\U0001f600", 1.7e308)
+    assert service["started"]["x"] == "\U0001f600"
+    assert float(service["started"]["n"]) == 1.7e308  # PostgreSQL's jsonb answers its digits
 
 
 def nested(levels: int) -> str:
