@@ -9,6 +9,7 @@ from csadmin.access.checks import Decision, decide
 from csadmin.access.grants import TenantReference, load_grant
 from csadmin.api.errors import PrivilegeRequired, TenantNotConfiguredError
 from csadmin.pluginlib.registry import registry
+from csadmin.pluginlib.storable import echo
 
 ANY_MEMBER = None
 
@@ -33,7 +34,7 @@ def tenant_reference(headers) -> TenantReference:
     by_id = (headers.get("X-Genesys-TenantId") or "").strip()
     if by_id:
         if not is_id(by_id):
-            raise TenantNotConfiguredError(f"tenant {by_id} is not configured")
+            raise TenantNotConfiguredError(f"tenant {echo(by_id)} is not configured")
         return TenantReference(id=int(by_id))
     return TenantReference()
 
@@ -53,7 +54,7 @@ def resolve_api_tenant(request):
         raise exceptions.PermissionDenied("You hold no grant in any tenant.")
     named = reference.find()
     if named is None:
-        raise TenantNotConfiguredError(f"tenant {reference.as_text()} is not configured")
+        raise TenantNotConfiguredError(f"tenant {echo(reference.as_text())} is not configured")
     raise exceptions.PermissionDenied(f"You hold no grant in tenant {named.name}.")
 
 

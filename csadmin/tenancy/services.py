@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from csadmin.audit.services import record_audit
 from csadmin.pluginlib.errors import Refused, ValidationFailed
 from csadmin.pluginlib.registry import registry
+from csadmin.pluginlib.storable import echo
 from csadmin.tenancy.models import DisabledPlugin, Tenant
 
 MAX_TENANT_NAME = 100
@@ -81,7 +82,7 @@ def require_maintenance_mode(tenant: Tenant) -> None:
 
 def set_plugin_enabled(*, tenant: Tenant, label: str, enabled: bool, actor) -> None:
     if label not in registry:
-        raise ValidationFailed.from_errors({"plugin": [f"unknown plug-in {label}"]})
+        raise ValidationFailed.from_errors({"plugin": [f"unknown plug-in {echo(label)}"]})
     if registry.get(label).config.core:
         raise ValidationFailed.from_errors({"plugin": [f"{label} is part of the host"]})
     with transaction.atomic():

@@ -23,6 +23,7 @@ from csadmin.api.errors import is_api_path, json_error
 from csadmin.pluginlib.errors import DomainError, NotFoundError
 from csadmin.pluginlib.paging import CursorRefused
 from csadmin.pluginlib.registry import registry
+from csadmin.pluginlib.storable import echo
 from csadmin.tenancy.models import Tenant
 from csadmin.tenancy.selectors import TENANT_SESSION_KEY
 
@@ -167,12 +168,12 @@ class SwitchTenantView(LoginRequiredMixin, View):
 
 @csrf_exempt  # it changes nothing; a CSRF refusal would answer HTML instead of the JSON 404
 def api_not_found(request, *args, **kwargs):
-    return json_error(404, f"No such resource: {request.path}")
+    return json_error(404, f"No such resource: {echo(request.path)}")
 
 
 def not_found(request, exception=None):
     if is_api_path(request.path):
-        return json_error(404, f"No such resource: {request.path}")
+        return json_error(404, f"No such resource: {echo(request.path)}")
     return render(request, "ui/not_found.html", status=404)
 
 

@@ -20,6 +20,7 @@ import msgspec
 from django.conf import settings
 
 from csadmin.pluginlib import ValidationFailed
+from csadmin.pluginlib.storable import TOO_DEEP, first_unstorable, too_deep
 from plugins.maintenance.exporting import FORMULA_STARTS, INTEGER_COLUMNS, JSON_COLUMNS
 
 CHUNK = 1 << 16
@@ -46,6 +47,28 @@ def zip_max_ratio() -> int:
 class BadRow:
     field: str
     reason: str
+
+
+class Unstorable(ValueError):
+    """A row decoded, but holds a value the database cannot store: that row's error."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+    def bad_row(self, prefix: str = "") -> BadRow:
+        return BadRow(f"{prefix}.{self.field}" if prefix else self.field, self.reason)
+
+
+def checked(value, text: str):
+    """A value json decoded from `text`, refused (Unstorable) when it nests deeper than the
+    API allows or holds a lone surrogate or a non-finite number, as API bodies are."""
+    if too_deep(text):
+        raise Unstorable("row", TOO_DEEP)
+    problem = first_unstorable(value)
+    if problem is not None:
+        raise Unstorable(*problem)
+    return value
 
 
 class FileProblem(Exception):
@@ -207,9 +230,15 @@ def iter_json_array(stream):
             except json.JSONDecodeError:
                 if state["eof"] or not more():
                     raise FileProblem(start_line, "is not valid JSON") from None
-        state["line"] += state["buf"].count("\n", state["pos"], end)
+            except RecursionError:  # where this row ends cannot be found: the file stops here
+                raise FileProblem(start_line, TOO_DEEP) from None
+        text = state["buf"][state["pos"] : end]
+        state["line"] += text.count("\n")
         state["pos"] = end
-        yield start_line, value
+        try:
+            yield start_line, checked(value, text)
+        except Unstorable as bad:
+            yield start_line, bad.bad_row()
         separator = next_char()
         if separator == "]":
             return
@@ -225,12 +254,15 @@ _decode = msgspec.json.Decoder().decode
 def json_loads(text: str):
     """json.loads, about three times faster: msgspec decodes the JSON that json.loads decodes
     into the same values (big integers exact, floats correctly rounded, the last of duplicate
-    keys). What it refuses goes to json.loads, which accepts some of it (NaN, lone surrogates)
-    and refuses the rest as before."""
+    keys). What it refuses goes to json.loads, which refuses the rest as before, and accepts
+    some (NaN, 1e999, lone surrogates, deep nesting): `checked` refuses those (Unstorable).
+    msgspec itself refuses all of them except nesting, which `too_deep` counts first."""
+    if too_deep(text):
+        raise Unstorable("row", TOO_DEEP)
     try:
         return _decode(text)
     except (msgspec.DecodeError, RecursionError):
-        return json.loads(text)
+        return checked(json.loads(text), text)
 
 
 def iter_ndjson(stream):
@@ -245,6 +277,8 @@ def iter_ndjson(stream):
             yield line, json_loads(text)
         except json.JSONDecodeError:
             yield line, BadRow("row", "is not valid JSON")
+        except Unstorable as bad:
+            yield line, bad.bad_row()
 
 
 def unescape_cell(text: str) -> str:
@@ -263,6 +297,9 @@ def csv_value(name: str, text: str):
     if name in JSON_COLUMNS:
         try:
             return json_loads(text)
+        except Unstorable as bad:
+            field = f"{name}.{bad.field}" if bad.field != "row" else name
+            raise Unstorable(field, bad.reason) from None
         except json.JSONDecodeError:
             return text  # reported by the row's check as "must be a JSON object"
     return text
@@ -293,7 +330,12 @@ def iter_csv(stream):
         if len(cells) != len(header):
             yield start, BadRow("row", f"has {len(cells)} cells; the header names {len(header)}")
             continue
-        yield start, {name: csv_value(name, text) for name, text in zip(header, cells, strict=True)}
+        try:
+            row = {name: csv_value(name, text) for name, text in zip(header, cells, strict=True)}
+        except Unstorable as bad:
+            yield start, bad.bad_row()
+            continue
+        yield start, row
 
 
 READERS = {"json": iter_json_array, "ndjson": iter_ndjson, "csv": iter_csv}

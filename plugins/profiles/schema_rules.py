@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from csadmin.pluginlib import ValidationFailed
+from csadmin.pluginlib.storable import echo
 from plugins.profiles.values import ATTRIBUTE_TYPES, DEFAULT_STRING_LENGTH, BadValue, coerce
 
 NAME_MAX = 26
@@ -147,7 +148,7 @@ def validate_unique(raw, attributes: list, path: str, errors: Errors) -> list:
         resolved = []
         for name in names:
             if name.lower() not in by_lower:
-                errors.add(f"{path}[{index}]", f"names {name}, which is not an attribute")
+                errors.add(f"{path}[{index}]", f"names {echo(name)}, which is not an attribute")
             else:
                 resolved.append(by_lower[name.lower()])
         if len(set(resolved)) != len(resolved):

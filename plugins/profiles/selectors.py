@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from csadmin.pluginlib import NotFoundError, ValidationFailed
+from csadmin.pluginlib.storable import echo
 from plugins.profiles.keys import value_hash
 from plugins.profiles.models import (
     Customer,
@@ -57,7 +58,7 @@ def extension_schema(
         hold_for_records(rows)
     schema = rows.first()
     if schema is None:
-        raise NotFoundError(f"There is no extension schema named {name}")
+        raise NotFoundError(f"There is no extension schema named {echo(name)}")
     return schema
 
 
@@ -84,7 +85,7 @@ def identification_key(tenant, name: str) -> IdentificationKey:
         raise NotFoundError("There is no identification key by that name")
     key = identification_keys(tenant).filter(name_lower=str(name).lower()).first()
     if key is None:
-        raise NotFoundError(f"There is no identification key named {name}")
+        raise NotFoundError(f"There is no identification key named {echo(name)}")
     return key
 
 
@@ -108,7 +109,7 @@ def customer(tenant, customer_id: str, *, for_update: bool = False) -> Customer:
         rows = rows.select_for_update(no_key=True)
     found = rows.first()
     if found is None:
-        raise NotFoundError(f"There is no customer {customer_id}")
+        raise NotFoundError(f"There is no customer {echo(customer_id)}")
     return found
 
 

@@ -16,6 +16,7 @@ from csadmin.pluginlib import (
     record_audit,
     require_maintenance_mode,
 )
+from csadmin.pluginlib.storable import echo
 from plugins.profiles import selectors
 from plugins.profiles.keys import identity_rows, record_key_hashes, record_key_rows, value_hash
 from plugins.profiles.models import (
@@ -305,7 +306,7 @@ def _key_source(tenant, source, errors: Errors):
         return None, schema.attributes if schema else []
     extension = selectors.find_extension_schema(tenant, source)
     if extension is None:
-        errors.add("source", f"names {source}, which is not an extension schema")
+        errors.add("source", f"names {echo(source)}, which is not an extension schema")
         return None, []
     return extension, extension.attributes
 
@@ -324,7 +325,7 @@ def _key_attributes(raw, extension, source_attributes, errors: Errors) -> list[s
                 continue
         if name.lower() not in by_lower:
             source = extension.name if extension else "the profile schema"
-            errors.add(f"attributes[{index}]", f"{name} is not an attribute of {source}")
+            errors.add(f"attributes[{index}]", f"{echo(name)} is not an attribute of {source}")
             continue
         names.append(by_lower[name.lower()])
     if len(set(names)) != len(names):
@@ -492,7 +493,9 @@ def extension_record_update(
             pk=record_id, customer=customer, schema=schema
         ).first()
         if record is None:
-            raise NotFoundError(f"{schema.name} record {record_id} of {customer_id} not found")
+            raise NotFoundError(
+                f"{schema.name} record {record_id} of {echo(customer_id)} not found"
+            )
         record.values = validate_values(
             values, schema.attributes, path=schema.name, from_text=from_text
         )
@@ -538,7 +541,9 @@ def extension_record_delete(*, tenant, customer_id: str, extension: str, record_
             pk=record_id, customer=customer, schema=schema
         ).delete()
         if not deleted:
-            raise NotFoundError(f"{schema.name} record {record_id} of {customer_id} not found")
+            raise NotFoundError(
+                f"{schema.name} record {record_id} of {echo(customer_id)} not found"
+            )
         _refresh_identity(customer)
 
 

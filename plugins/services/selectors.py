@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from csadmin.pluginlib import NotFoundError
+from csadmin.pluginlib.storable import echo
 from plugins.services import rendering
 from plugins.services.attributes import ATTRIBUTES
 from plugins.services.models import (
@@ -127,7 +128,7 @@ def status_counts(queryset) -> dict[str, int]:
 def get_service(tenant, service_id: str, nested: Nested = NO_NESTED) -> Service:
     service = with_nested(live_services(tenant), nested).filter(service_id=service_id).first()
     if service is None:
-        raise NotFoundError(f"service {service_id} not found")
+        raise NotFoundError(f"service {echo(service_id)} not found")
     return service
 
 
@@ -204,7 +205,7 @@ def business_attributes(tenant) -> list[dict]:
 
 def business_attribute(tenant, name: str) -> dict:
     if name not in ATTRIBUTES:
-        raise NotFoundError(f"business attribute {name} not found")
+        raise NotFoundError(f"business attribute {echo(name)} not found")
     row = (
         BusinessAttribute.objects.filter(tenant=tenant, name=name)
         .prefetch_related(

@@ -24,6 +24,7 @@ from csadmin.pluginlib import (
     events_recorded,
     record_audit,
 )
+from csadmin.pluginlib.storable import echo
 from plugins.services.attributes import ATTRIBUTES, resolve_events
 from plugins.services.events import ParsedEvent, parse_event, reject_nul, require_object
 from plugins.services.models import (
@@ -94,7 +95,7 @@ def locked_service(tenant, service_id: str, *, counting: str | None = None) -> S
     )
     service = next(iter(Service.objects.raw(sql, params)), None)
     if service is None:
-        raise NotFoundError(f"service {service_id} not found")
+        raise NotFoundError(f"service {echo(service_id)} not found")
     if counting and not returning:  # SQLite before 3.35: no UPDATE ... RETURNING
         counter = f"last_{counting}_id"
         model = State if counting == "state" else Task
@@ -355,7 +356,7 @@ def service_set_extension(*, tenant, service_id: str, name: str, value, actor) -
 def service_delete(*, tenant, service_id: str, actor) -> None:
     service = live_services(tenant).filter(service_id=service_id).only("id").first()
     if service is None:
-        raise ServiceNotFoundForDelete(f"There are no service found for : {service_id}")
+        raise ServiceNotFoundForDelete(f"There are no service found for : {echo(service_id)}")
     delete_service_rows([service.pk])
 
 
@@ -393,7 +394,7 @@ def _active_service(tenant, service_id: str, doing: str, counting: str | None = 
     service = locked_service(tenant, service_id, counting=counting)
     if not service.is_active:
         raise ValidationFailed.from_errors(
-            {"service_id": [f"service {service_id} is ended: cannot {doing}"]}
+            {"service_id": [f"service {echo(service_id)} is ended: cannot {doing}"]}
         )
     return service
 
@@ -578,7 +579,7 @@ def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, valu
 
 def _attribute(tenant, name: str) -> BusinessAttribute:
     if name not in ATTRIBUTES:
-        raise NotFoundError(f"business attribute {name} not found")
+        raise NotFoundError(f"business attribute {echo(name)} not found")
     display_name, description = ATTRIBUTES[name]
     attribute, _ = BusinessAttribute.objects.get_or_create(
         tenant=tenant,

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from csadmin.pluginlib import DomainError, ListPageView, TenantPageMixin
+from csadmin.pluginlib.storable import echo
 from plugins.services import selectors, services, timeline
 from plugins.services.attributes import ATTRIBUTES
 from plugins.services.events import has_nul
@@ -81,7 +82,7 @@ class ServiceListPage(ServicePages):
         if wanted:
             if selectors.live_services(request.tenant).filter(service_id=wanted).exists():
                 return redirect("services:service-detail", service_id=wanted)
-            messages.error(request, f"No service {wanted} in this tenant.")
+            messages.error(request, f"No service {echo(wanted)} in this tenant.")
         return super().get(request, *args, **kwargs)
 
     def get_filters(self) -> ServiceFilter:

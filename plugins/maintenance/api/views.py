@@ -7,10 +7,11 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from csadmin.api.parsers import StorableJSONParser
 from csadmin.jobs import job_accepted
 from csadmin.jobs.api.serializers import JobAcceptedSerializer
 from csadmin.pluginlib import TenantAPIView
@@ -120,7 +121,7 @@ class ServiceFilesView(TenantAPIView):
 
     privileges = {"POST": RUN}
     content_negotiation_class = FormatIsOurs
-    parser_classes = [LimitedMultiPartParser, JSONParser]
+    parser_classes = [LimitedMultiPartParser, StorableJSONParser]
 
     @extend_schema(
         operation_id="maintenance_services_files",
