@@ -160,6 +160,12 @@ CSADMIN_SECRETS_KEYS = env_list("CSADMIN_SECRETS_KEYS")
 # Failed logins allowed per user name and address before a pause.
 CSADMIN_LOGIN_MAX_FAILURES = int(os.environ.get("CSADMIN_LOGIN_MAX_FAILURES", "5"))
 CSADMIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("CSADMIN_LOGIN_LOCKOUT_SECONDS", "300"))
+# Failed API (HTTP Basic) authentications allowed per address in that window: many programs
+# may call from one host, so far more than the sign-in page's per-address limit.
+CSADMIN_API_ADDRESS_MAX_FAILURES = int(os.environ.get("CSADMIN_API_ADDRESS_MAX_FAILURES", "100"))
+# A proxy in front sets X-Forwarded-Proto and X-Forwarded-For; they are trusted only when this
+# says so (a client reaching the server directly could send them too).
+CSADMIN_TRUSTED_PROXY = env_bool("CSADMIN_TRUSTED_PROXY", False)
 
 # Event delivery (webhooks plug-in). Private, loopback and link-local targets are refused
 # unless their host (name, address or network) is in CSADMIN_WEBHOOK_ALLOWED_HOSTS; with
