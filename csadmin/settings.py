@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it answers the API's CORS preflights itself, before anything could refuse them
+    # (a preflight carries no credentials) or answer them (CommonMiddleware, WhiteNoise).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,6 +201,20 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# CORS, for plug-ins running in a browser on another origin: only the API, only the listed
+# origins (none by default), tokens rather than cookies (no credentials mode).
+CORS_ALLOWED_ORIGINS = env_list("CSADMIN_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/genesys/1/cs/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "contactcenterid",
+    "x-genesys-tenantid",
+)
+CORS_EXPOSE_HEADERS = ("Link", "Location")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "csadmin Context Services API",
