@@ -170,3 +170,12 @@ def test_the_address_is_the_proxys_forwarded_one_only_when_a_proxy_is_trusted(se
     settings.CSADMIN_TRUSTED_PROXY = True
     assert client_address(request) == "203.0.113.5"  # what the trusted proxy appended
     assert client_address(RequestFactory().get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
+
+
+def test_the_openapi_document_describes_the_pause(db):
+    schema = Client().get(API + "schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            paused = operation["responses"].get("429")
+            assert paused is not None, (method, path)
+            assert "Retry-After" in paused["headers"], (method, path)
