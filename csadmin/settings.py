@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it answers the API's CORS preflights itself, before anything could refuse them
+    # (a preflight carries no credentials) or answer them (CommonMiddleware, WhiteNoise).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,6 +164,12 @@ CSADMIN_SECRETS_KEYS = env_list("CSADMIN_SECRETS_KEYS")
 # Failed logins allowed per user name and address before a pause.
 CSADMIN_LOGIN_MAX_FAILURES = int(os.environ.get("CSADMIN_LOGIN_MAX_FAILURES", "5"))
 CSADMIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("CSADMIN_LOGIN_LOCKOUT_SECONDS", "300"))
+# Failed API (HTTP Basic) authentications allowed per address in that window: many programs
+# may call from one host, so far more than the sign-in page's per-address limit.
+CSADMIN_API_ADDRESS_MAX_FAILURES = int(os.environ.get("CSADMIN_API_ADDRESS_MAX_FAILURES", "100"))
+# A proxy in front sets X-Forwarded-Proto and X-Forwarded-For; they are trusted only when this
+# says so (a client reaching the server directly could send them too).
+CSADMIN_TRUSTED_PROXY = env_bool("CSADMIN_TRUSTED_PROXY", False)
 
 # Event delivery (webhooks plug-in). Private, loopback and link-local targets are refused
 # unless their host (name, address or network) is in CSADMIN_WEBHOOK_ALLOWED_HOSTS; with
@@ -191,6 +201,20 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# CORS, for plug-ins running in a browser on another origin: only the API, only the listed
+# origins (none by default), tokens rather than cookies (no credentials mode).
+CORS_ALLOWED_ORIGINS = env_list("CSADMIN_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/genesys/1/cs/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "contactcenterid",
+    "x-genesys-tenantid",
+)
+CORS_EXPOSE_HEADERS = ("Link", "Location")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "csadmin Context Services API",

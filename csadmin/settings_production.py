@@ -14,9 +14,14 @@ if not SECRET_KEY:
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+# Plain HTTP is redirected to HTTPS (SECURE_SSL_REDIRECT=0 when something in front already does).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain HTTP
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says whether the client used HTTPS only when a proxy in front sets it
+# (CSADMIN_TRUSTED_PROXY): a client reaching the server directly could send it to pass a plain
+# HTTP request off as secure.
+if CSADMIN_TRUSTED_PROXY:  # noqa: F405
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -2,6 +2,9 @@
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +18,13 @@ from rest_framework import authentication, exceptions
 
 from csadmin.access.freshness import Memo, generation
 from csadmin.access.models import ApiToken, hash_token
+from csadmin.access.throttle import (
+    API,
+    client_address,
+    login_pause,
+    record_login_failure,
+    reset_login_failures,
+)
 
 # last_used_at is written at most this often per token, not on every call.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -57,9 +67,7 @@ def known_token(key_hash: str, current: str) -> KnownToken | None:
     found = token_owner(key_hash)
     if found is None:
         return None
-    names = [field.attname for field in found._meta.concrete_fields]
-    values = tuple(getattr(found, name) for name in names)
-    known = KnownToken(values, found.token_pk, as_datetime(found.token_last_used))
+    known = KnownToken(user_values(found), found.token_pk, as_datetime(found.token_last_used))
     _tokens.put(key_hash, known, current)
     return known
 
@@ -75,10 +83,18 @@ def as_datetime(value) -> datetime | None:
 
 
 def owner_of(known: KnownToken):
+    return user_from_values(known.user_values)
+
+
+def user_values(user) -> tuple:
+    return tuple(getattr(user, field.attname) for field in user._meta.concrete_fields)
+
+
+def user_from_values(values: tuple):
     """A fresh user object per call: views may set attributes on request.user."""
     User = get_user_model()
     names = [field.attname for field in User._meta.concrete_fields]
-    return User.from_db(connection.alias, names, list(known.user_values))
+    return User.from_db(connection.alias, names, list(values))
 
 
 def note_use(known: KnownToken, now: datetime) -> None:
@@ -92,8 +108,62 @@ def note_use(known: KnownToken, now: datetime) -> None:
     known.last_used = now
 
 
+# Basic credentials this process verified, filed under the generation they were verified in,
+# so that any change to a user, its password or its access forgets them. The key is an HMAC of
+# the user name and password under a key that never leaves this process: the password itself
+# is never kept, and the key cannot be recomputed from anything stored.
+_verified_basic = Memo()
+_BASIC_MEMO_KEY = secrets.token_bytes(32)
+
+
+def basic_credentials_key(userid: str, password: str) -> bytes:
+    # Basic splits at the first colon, so a user name never holds one: the pair is unambiguous.
+    message = f"{userid}:{password}".encode()
+    return hmac.new(_BASIC_MEMO_KEY, message, hashlib.sha256).digest()
+
+
+class TooManyFailures(exceptions.Throttled):
+    """429 with Retry-After; DRF adds the wait to the message."""
+
+    default_detail = "Too many failed authentications for this user name or address."
+
+
 class RealmBasicAuthentication(authentication.BasicAuthentication):
+    """HTTP Basic that pays the password hash once per generation, not on every call, and
+    pauses a user name or address after repeated failures (csadmin.access.throttle), as the
+    sign-in page does.
+
+    A caller whose credentials this process already verified is answered from memory without
+    looking at the pause: only the right password finds that memory, so guessing gains nothing.
+    A failure costs one hash whether or not the user exists (Django's ModelBackend hashes for an
+    unknown user too), so its timing does not reveal which names exist."""
+
     www_authenticate_realm = "csadmin"
+
+    def authenticate_credentials(self, userid, password, request=None):
+        current = generation()
+        key = basic_credentials_key(userid, password)
+        values = _verified_basic.get(key, current)
+        if values is None:
+            values = self.verify(userid, password, request)
+            _verified_basic.put(key, values, current)
+        user = user_from_values(values)
+        user._csadmin_generation = current  # the grant check reads under the same one
+        return user, None
+
+    def verify(self, userid, password, request) -> tuple:
+        """The user's row once the password checks out: 429 while paused, 401 when wrong."""
+        username, address = userid[:150], client_address(request)
+        pause = login_pause(username, address, API)
+        if pause:
+            raise TooManyFailures(pause)
+        try:
+            user, _ = super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            record_login_failure(username, address, API)
+            raise
+        reset_login_failures(username)
+        return user_values(user)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

@@ -64,8 +64,13 @@ class ApiToken(models.Model):
 class LoginFailure(models.Model):
     """Failed logins, counted per user name and address to throttle guessing."""
 
+    class Channel(models.TextChoices):
+        SIGN_IN = "sign-in", "Sign-in page"
+        API = "api", "API (HTTP Basic)"
+
     username = models.CharField(max_length=150, db_index=True)
     address = models.CharField(max_length=64)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SIGN_IN)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:

@@ -18,11 +18,21 @@ class ErrorSerializer(serializers.Serializer):
 
 # Answers any API operation can give before its own code runs: a missing or unknown
 # ContactCenterId (400), no credentials (401), a caller without the privilege or outside the
-# tenant (403). Documented once here so no view can forget them.
+# tenant (403), HTTP Basic paused after repeated failures (429). Documented once here so no
+# view can forget them.
 COMMON_ERRORS = {
     "400": "Bad request: missing or unknown ContactCenterId, or a refused parameter or body",
     "401": "No valid credentials, or an administrative privilege is missing",
     "403": "The caller lacks the privilege or is not a member of the tenant",
+    "429": "HTTP Basic paused after repeated failed authentications of the user name or address",
+}
+COMMON_HEADERS = {
+    "429": {
+        "Retry-After": {
+            "description": "seconds until the pause ends",
+            "schema": {"type": "integer"},
+        }
+    }
 }
 
 
@@ -36,13 +46,13 @@ def add_common_error_responses(result, generator, request, public):
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for code, description in COMMON_ERRORS.items():
-                responses.setdefault(
-                    code,
-                    {
-                        "description": description,
-                        "content": {"application/json": {"schema": error}},
-                    },
-                )
+                response = {
+                    "description": description,
+                    "content": {"application/json": {"schema": error}},
+                }
+                if code in COMMON_HEADERS:
+                    response["headers"] = COMMON_HEADERS[code]
+                responses.setdefault(code, response)
     return result
 
 

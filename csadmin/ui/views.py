@@ -18,7 +18,12 @@ from django.views.generic import TemplateView
 
 from csadmin.access.checks import Decision, decide
 from csadmin.access.grants import session_grant
-from csadmin.access.throttle import login_blocked, record_login_failure, reset_login_failures
+from csadmin.access.throttle import (
+    client_address,
+    login_pause,
+    record_login_failure,
+    reset_login_failures,
+)
 from csadmin.api.errors import is_api_path, json_error
 from csadmin.pluginlib.errors import DomainError, NotFoundError
 from csadmin.pluginlib.paging import CursorRefused
@@ -105,20 +110,22 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "")[:150]
-        address = request.META.get("REMOTE_ADDR", "")
-        if login_blocked(username, address):
+        pause = login_pause(username, client_address(request))
+        if pause:
             form = self.get_form()
             form.errors.clear()
             form.add_error(
                 None,
                 "Too many failed sign-in attempts. Wait a few minutes and try again.",
             )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(pause)
+            return response
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
         record_login_failure(
-            self.request.POST.get("username", "")[:150], self.request.META.get("REMOTE_ADDR", "")
+            self.request.POST.get("username", "")[:150], client_address(self.request)
         )
         return super().form_invalid(form)
 
