@@ -372,7 +372,8 @@ def test_the_collector_is_paused_during_an_import_and_restored_after(tenant, tmp
 
 
 # -- uploads no job reads ----------------------------------------------------------------------
-def test_an_import_refused_with_503_removes_its_upload(api, run_jobs, media_root, broker_down):
+@pytest.mark.usefixtures("broker_down")
+def test_an_import_refused_with_503_removes_its_upload(api, run_jobs, media_root):
     response = upload(api, run_jobs, "rows.ndjson", BAD_NDJSON)
     assert response.status_code == 503, response.content
     assert "cannot be reached" in response.json()["message"]

@@ -107,7 +107,8 @@ def test_import_from_the_page_goes_to_the_job(page, tenant, run_jobs):
     assert Service.objects.filter(tenant=tenant, service_id="p1").exists()
 
 
-def test_an_import_page_refused_with_503_removes_its_upload(page, media_root, broker_down):
+@pytest.mark.usefixtures("broker_down")
+def test_an_import_page_refused_with_503_removes_its_upload(page, media_root):
     content = io.BytesIO(b"{}\n")
     content.name = "rows.ndjson"
     response = page.post("/maintenance/import/", {"file": content}, follow=True)
