@@ -228,7 +228,7 @@ class JobHandle:
         level = str(level).lower()
         if level not in JobLog.Level.values:
             level = JobLog.Level.INFO
-        if self._log_lines > MAX_LOG_LINES:
+        if self._log_lines > MAX_LOG_LINES or self._claim_lost:
             return
         self._log_lines += 1
         if self._log_lines > MAX_LOG_LINES:

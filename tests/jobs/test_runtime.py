@@ -299,6 +299,8 @@ def test_an_attempt_that_lost_its_claim_writes_nothing_and_stops(tenant):
     assert JobRun.objects.get(pk=run.pk).done == 0  # attempt 2's progress, untouched
     with pytest.raises(jobs_runtime.ClaimLost):
         stale.check_cancelled()
+    stale.log("info", "late news")  # known lost: not logged
+    assert not run.log_lines.filter(message="late news").exists()
 
 
 def test_a_batch_of_an_attempt_that_lost_its_claim_is_rolled_back(tenant):
