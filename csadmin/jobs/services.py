@@ -296,7 +296,8 @@ def _requeue(job_id: int, still_due, message: str, now, *, sends) -> int:
     try:
         task = registered_task(kind)
     except ValidationFailed:
-        return _fail(job_id, still_due, f"{message} Its job kind is no longer installed.", now)
+        gone = f"It cannot be sent again: its job kind {kind} is no longer installed."
+        return _fail(job_id, still_due, gone, now)
     with transaction.atomic():
         if not still_due.update(state=JobRun.State.QUEUED, sent_at=now, sends=sends):
             return 0

@@ -168,6 +168,18 @@ def test_the_reaper_sends_a_job_whose_worker_died_again(
     assert (stale.state, stale.attempts, stale.counts) == (State.SUCCEEDED, 2, {"notes": 5})
 
 
+def test_the_reaper_fails_a_stale_job_whose_kind_is_gone(tenant):
+    now = timezone.now()
+    stale = _job(tenant, State.RUNNING, started_at=now, heartbeat_at=now - timedelta(minutes=6))
+    JobRun.objects.filter(pk=stale.pk).update(kind="removed.plugin_job", attempts=1)
+    assert reap_stale_jobs(now=now) == 1
+    stale.refresh_from_db()
+    assert stale.state == State.FAILED
+    assert stale.error == (
+        "It cannot be sent again: its job kind removed.plugin_job is no longer installed."
+    )
+
+
 def test_the_reaper_fails_a_stale_job_out_of_attempts(tenant):
     now = timezone.now()
     stale = _job(tenant, State.RUNNING, started_at=now, heartbeat_at=now - timedelta(minutes=6))
