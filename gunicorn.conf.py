@@ -15,3 +15,11 @@ worker_class = "gthread"
 # Two threads: one more request served while another streams or waits on the database; more
 # threads measured no faster here (the GIL) and hold more database connections.
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+
+# gunicorn's control socket (gunicornc) defaults to one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl), which two instances on one host would share: off, unless
+# GUNICORN_CONTROL_SOCKET names a path of this instance's own (e.g. var/gunicorn-8000.ctl).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+if not control_socket:
+    del control_socket  # gunicorn's validator refuses an empty path

@@ -266,6 +266,14 @@ CACHES = {
 CELERY_RESULT_BACKEND = None  # progress and results live in JobRun rows
 # The queue jobs are sent to and workers read: separate deployments may share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CSADMIN_JOBS_QUEUE", "celery")
+# Webhook deliveries have a queue of their own (csadmin.celery.route_task), so jobs never wait
+# behind a delivery backlog. A worker started without -Q reads both queues.
+CSADMIN_DELIVERIES_QUEUE = os.environ.get("CSADMIN_DELIVERIES_QUEUE", "deliveries")
+CELERY_TASK_QUEUES = {CELERY_TASK_DEFAULT_QUEUE: {}, CSADMIN_DELIVERIES_QUEUE: {}}
+CELERY_TASK_ROUTES = ["csadmin.celery.route_task"]
+# A queued job no worker took this many seconds after its message went is sent again (its
+# message was lost), checked by the reaper once the jobs' queue is empty.
+CSADMIN_JOBS_QUEUED_TIMEOUT = int(os.environ.get("CSADMIN_JOBS_QUEUED_TIMEOUT", "600"))
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CSADMIN_JOBS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -276,7 +284,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # (3000 s and 2900 s for the default hour).
 CELERY_TASK_TIME_LIMIT = CSADMIN_JOBS_VISIBILITY_TIMEOUT * 5 // 6
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, CELERY_TASK_TIME_LIMIT // 30)
-# The reaper marks running jobs whose worker vanished as failed.
+# The reaper sends again (or fails) running jobs whose worker vanished and queued jobs whose
+# message was lost.
 CELERY_BEAT_SCHEDULE = {"jobs-reaper": {"task": "jobs.reap_stale_jobs", "schedule": 60.0}}
 CELERY_TIMEZONE = "UTC"
 

@@ -5,8 +5,9 @@
     JobCancelled        raised by handle.check_cancelled()
     enqueue_job         enqueue_job(*, tenant, kind, arguments, actor) -> JobRun (queued)
     cancel_job          cancel_job(*, tenant, job_id, actor) -> JobRun
-    retry_job           retry_job(*, tenant, job_id, actor) -> JobRun (the new run)
-    reap_stale_jobs     reap_stale_jobs() -> number of running jobs marked failed
+    retry_job           retry_job(*, tenant, job_id, actor) -> JobRun (the new run; a queued
+                        run is sent again instead and answered itself)
+    reap_stale_jobs     reap_stale_jobs() -> number of lost runs sent again or failed
     job_accepted        the API's 202 answer for a job call: {"job_id", "status", "status_url"}
     job_json            a run as the API shows it
     JobRun              the model (read it through the selectors)

@@ -42,6 +42,10 @@ class JobRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)  # deliveries that started the body
+    # Messages sent since the run was last queued (the enqueue's is the first), and when the
+    # last one went: the reaper sends a queued run again when its message was lost.
+    sends = models.PositiveSmallIntegerField(default=1)
+    sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
     retry_of = models.ForeignKey(

@@ -10,10 +10,16 @@
             handle.progress(done, total)
             handle.count(services=len(batch))
 
-The decorator makes a Celery task (late acknowledgement, requeued when its worker dies) that
-takes a JobRun id. The task starts the run (counting the delivery), calls the body with a
-JobHandle, and finishes the run as succeeded, failed or cancelled; the body's exceptions never
-reach Celery, so a failed job is acknowledged once and not retried by the broker.
+The decorator makes a Celery task (late acknowledgement) that takes a JobRun id. The task
+claims the run (a queued run only, counting the attempt), calls the body with a JobHandle, and
+finishes the run as succeeded, failed or cancelled; the body's exceptions never reach Celery, so
+a failed job is acknowledged once and not retried by the broker.
+
+A run is claimed once per attempt: a message for a run that is already running or ended is
+dropped, so a job sent twice (the reaper re-sends runs whose worker or message was lost) never
+runs twice at once. Every write of an attempt names the attempt it belongs to: once the reaper
+has handed the run to a new attempt, a worker that wakes up again writes nothing and stops at
+its next check (ClaimLost).
 """
 
 from __future__ import annotations
@@ -45,6 +51,11 @@ MAX_ERROR_LENGTH = 2000
 
 class JobCancelled(Exception):
     """Raised by handle.check_cancelled(); ends the run as cancelled."""
+
+
+class ClaimLost(Exception):
+    """This attempt no longer owns the run (the reaper sent it again, or it ended meanwhile):
+    the attempt stops and writes nothing more."""
 
 
 def job(name=None, *, time_limit: int | None = None, soft_time_limit: int | None = None):
@@ -96,11 +107,17 @@ class JobHandle:
         self.arguments = dict(run.arguments or {})
         self.actor = run.created_by_user
         self.attempt = run.attempts
+        # What earlier attempts of this run counted (kept in the row). A job whose work outlives
+        # its attempt (a purge's deletions) starts its counts from these; one that starts over
+        # reports its own counts, which replace them.
+        self.earlier_counts: dict[str, int] = dict(run.counts or {})
         self._done = 0
         self._total: int | None = None
         self._counts: dict[str, int] = {}
+        self._counts_reported = False
+        self._claim_lost = False
         self._dirty = False
-        self._last_flush = float("-inf")
+        self._last_flush = self._last_beat = float("-inf")
         self._values_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._log_lines = JobLog.objects.filter(job_id=run.pk).count()
@@ -120,15 +137,41 @@ class JobHandle:
         with self._values_lock:
             for key, value in increments.items():
                 self._counts[key] = self._counts.get(key, 0) + int(value)
-            self._dirty = True
+            self._counts_reported = self._dirty = True
         self._maybe_flush()
 
     def set_counts(self, **values: int) -> None:
         """Set named counts to these values."""
         with self._values_lock:
             self._counts.update({key: int(value) for key, value in values.items()})
-            self._dirty = True
+            self._counts_reported = self._dirty = True
         self._maybe_flush()
+
+    def counted(self, work):
+        """Call `work()`, which answers counts ({"services": 500, ...}), and add them to the
+        run's counts in the same transaction as the work's own writes: a worker killed right
+        after a batch cannot lose that batch's counts, and an attempt that lost its claim
+        (ClaimLost) has its batch rolled back."""
+        with self._write_lock:
+            with transaction.atomic():
+                increments = {key: int(value) for key, value in work().items()}
+                with self._values_lock:
+                    counts = dict(self._counts)
+                for key, value in increments.items():
+                    counts[key] = counts.get(key, 0) + value
+                if not self._claimed_runs().update(counts=counts, heartbeat_at=timezone.now()):
+                    self._claim_lost = True
+                    raise ClaimLost()
+            with self._values_lock:
+                self._counts = counts
+                self._counts_reported = True
+        return increments
+
+    def _claimed_runs(self):
+        """The run, while this attempt still owns it."""
+        return JobRun.objects.filter(
+            pk=self.job_id, state=JobRun.State.RUNNING, attempts=self.attempt
+        )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -136,8 +179,16 @@ class JobHandle:
             return dict(self._counts)
 
     def snapshot(self) -> dict:
+        """Progress and counts to write; counts only once the body reported some, so the row
+        keeps an earlier attempt's counts until then."""
         with self._values_lock:
-            return {"done": self._done, "total": self._total, "counts": dict(self._counts)}
+            return self._values()
+
+    def _values(self) -> dict:
+        values = {"done": self._done, "total": self._total}
+        if self._counts_reported:
+            values["counts"] = dict(self._counts)
+        return values
 
     def _maybe_flush(self) -> None:
         if time.monotonic() - self._last_flush >= FLUSH_MIN_SECONDS:
@@ -150,15 +201,22 @@ class JobHandle:
             return False
         try:
             with self._values_lock:
-                values = {"done": self._done, "total": self._total, "counts": dict(self._counts)}
+                values = self._values()
                 self._dirty = False
                 self._last_flush = time.monotonic()
-            JobRun.objects.filter(pk=self.job_id, state=JobRun.State.RUNNING).update(
-                heartbeat_at=timezone.now(), **values
-            )
+            if not self._claimed_runs().update(heartbeat_at=timezone.now(), **values):
+                self._claim_lost = True
             return True
         finally:
             self._write_lock.release()
+
+    def beat(self) -> None:
+        """Write the heartbeat alone (at most every FLUSH_MAX_SECONDS)."""
+        if time.monotonic() - self._last_beat < FLUSH_MAX_SECONDS:
+            return
+        self._last_beat = time.monotonic()
+        if not self._claimed_runs().update(heartbeat_at=timezone.now()):
+            self._claim_lost = True
 
     def due_for_flush(self) -> bool:
         since = time.monotonic() - self._last_flush
@@ -170,7 +228,7 @@ class JobHandle:
         level = str(level).lower()
         if level not in JobLog.Level.values:
             level = JobLog.Level.INFO
-        if self._log_lines > MAX_LOG_LINES:
+        if self._log_lines > MAX_LOG_LINES or self._claim_lost:
             return
         self._log_lines += 1
         if self._log_lines > MAX_LOG_LINES:
@@ -183,8 +241,15 @@ class JobHandle:
         return JobRun.objects.filter(pk=self.job_id, cancel_requested=True).exists()
 
     def check_cancelled(self) -> None:
-        """Call between batches: raises JobCancelled when someone asked to cancel the job."""
-        if self.cancel_requested():
+        """Call between batches: raises JobCancelled when someone asked to cancel the job, and
+        ClaimLost when this attempt no longer owns the run."""
+        if self._claim_lost:
+            raise ClaimLost()
+        cancel_requested = self._claimed_runs().values_list("cancel_requested", flat=True).first()
+        if cancel_requested is None:
+            self._claim_lost = True
+            raise ClaimLost()
+        if cancel_requested:
             raise JobCancelled()
 
     def add_file(self, name: str, source) -> JobFile:
@@ -224,7 +289,10 @@ class Heartbeat(threading.Thread):
             while not self.stopping.wait(FLUSH_MIN_SECONDS):
                 if self.handle.due_for_flush():
                     try:
-                        self.handle.flush()
+                        # The body holds the write lock through a counted batch, which may wait
+                        # on other transactions' locks: the heartbeat alone goes on meanwhile.
+                        if not self.handle.flush(wait=False):
+                            self.handle.beat()
                     except DatabaseError:
                         logger.warning("job %s: heartbeat write failed", self.handle.job_id)
         finally:
@@ -247,6 +315,9 @@ def execute(job_id: int, body, *, in_worker: bool) -> None:
     state, error = JobRun.State.SUCCEEDED, ""
     try:
         body(handle)
+    except ClaimLost:
+        logger.warning("job %s: attempt %s lost its claim; it stops", job_id, handle.attempt)
+        state = None
     except JobCancelled:
         state = JobRun.State.CANCELLED
     except SoftTimeLimitExceeded:
@@ -257,7 +328,8 @@ def execute(job_id: int, body, *, in_worker: bool) -> None:
     finally:
         if heartbeat:
             heartbeat.stop()
-    finish_run(handle, state, error)
+    if state is not None:
+        finish_run(handle, state, error)
 
 
 def error_summary(exc: Exception) -> str:
@@ -266,19 +338,23 @@ def error_summary(exc: Exception) -> str:
 
 
 def start_run(job_id: int) -> JobRun | None:
-    """Count this delivery and mark the run running; None when it must not run (finished,
-    cancelled before it started, deleted, or delivered too often)."""
+    """Claim a queued run for this attempt and mark it running; None when it must not run
+    (already running or ended, cancelled before it started, deleted, or tried too often)."""
     now = timezone.now()
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(pk=job_id).first()
-        if run is None or run.state in JobRun.FINISHED:
+        if run is None or run.state != JobRun.State.QUEUED:
+            # Another message of the same run (sent again, or handed back by the broker): the
+            # attempt that claimed it is running it, or it ended.
+            if run is not None:
+                logger.info("job %s is %s: this message is dropped", job_id, run.state)
             return None
         if run.cancel_requested:
             _end(run, JobRun.State.CANCELLED, "", now)
             return None
         if run.attempts >= MAX_DELIVERIES:
             message = (
-                f"Stopped after {MAX_DELIVERIES} deliveries: the worker running it stopped "
+                f"Stopped after {MAX_DELIVERIES} attempts: the worker running it stopped "
                 "each time before it finished."
             )
             _end(run, JobRun.State.FAILED, message, now)
@@ -288,8 +364,9 @@ def start_run(job_id: int) -> JobRun | None:
         run.state = JobRun.State.RUNNING
         run.started_at = run.started_at or now
         run.heartbeat_at = now
-        # A redelivered job starts over, so its progress does too.
-        run.done, run.counts = 0, {}
+        # A new attempt starts its progress over; the counts stay until it reports its own
+        # (a purge adds to what earlier attempts removed, see JobHandle.earlier_counts).
+        run.done = 0
         run.save()
         if run.attempts > 1:
             JobLog.objects.create(
@@ -308,9 +385,9 @@ def finish_run(handle: JobHandle, state: str, error: str) -> None:
         values["done"] = max(values["done"], values["total"])
     now = timezone.now()
     with transaction.atomic():
-        ended = JobRun.objects.filter(
-            pk=handle.job_id, state=JobRun.State.RUNNING, attempts=handle.attempt
-        ).update(state=state, error=error, finished_at=now, heartbeat_at=now, **values)
+        ended = handle._claimed_runs().update(
+            state=state, error=error, finished_at=now, heartbeat_at=now, **values
+        )
         if ended and error:
             JobLog.objects.create(job_id=handle.job_id, level=JobLog.Level.ERROR, message=error)
         elif ended and state == JobRun.State.CANCELLED:

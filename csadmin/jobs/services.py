@@ -1,4 +1,5 @@
-"""Writes about jobs: enqueue, cancel, retry, and the reaper of runs whose worker vanished."""
+"""Writes about jobs: enqueue, cancel, retry, and the reaper of runs whose worker or message
+was lost."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import logging
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from csadmin.access.checks import has_privilege
 from csadmin.jobs.models import JobLog, JobRun
+from csadmin.jobs.runtime import MAX_DELIVERIES
 from csadmin.pluginlib.errors import (
     ConflictError,
     NotFoundError,
@@ -157,47 +160,158 @@ def cancel_job(*, tenant, job_id: int, actor) -> JobRun:
 
 @transaction.atomic
 def retry_job(*, tenant, job_id: int, actor) -> JobRun:
-    """Run an ended job again with the same arguments, as a new run."""
+    """Run an ended job again with the same arguments, as a new run. A queued job is sent
+    again instead (its message may be lost): the same run, which still runs once."""
     run = _locked_run(tenant, job_id)
     _require_manage(run, actor, tenant, "retry")
+    if run.state == JobRun.State.QUEUED:
+        return _send_again_now(run, actor)
     if not run.finished:
         raise ConflictError(
-            f"Job {run.pk} is still {run.state}; only an ended job can be retried.",
-            errors={"state": [f"is {run.state}; only ended jobs can be retried"]},
+            f"Job {run.pk} is still {run.state}; only a queued or ended job can be retried.",
+            errors={"state": [f"is {run.state}; only queued or ended jobs can be retried"]},
         )
     return enqueue_job(
         tenant=tenant, kind=run.kind, arguments=run.arguments, actor=actor, retry_of=run
     )
 
 
-def reap_stale_jobs(*, now=None, stale_after: timedelta = STALE_AFTER) -> int:
-    """Mark running jobs whose worker stopped writing its heartbeat as failed; answer how many.
+def _send_again_now(run: JobRun, actor) -> JobRun:
+    """Retry of a queued run: send its message again (503 when the broker is down)."""
+    task = registered_task(run.kind)
+    ensure_broker_reachable()
+    now = timezone.now()
+    JobRun.objects.filter(pk=run.pk).update(sends=F("sends") + 1, sent_at=now)
+    JobLog.objects.create(
+        job=run, level=JobLog.Level.WARNING, message=f"Sent again by {_name(actor)}."
+    )
+    transaction.on_commit(partial(_send_again, run.pk, task))
+    run.refresh_from_db()
+    return run
 
-    A live worker writes the heartbeat every few seconds, so only a vanished one is caught.
+
+def _send_again(job_id: int, task) -> bool:
+    """Publish one more message of a run. Failure changes nothing: the reaper sends a queued
+    run again once it has waited too long."""
+    try:
+        task.apply_async(
+            args=[job_id],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
+        )
+    except BROKER_ERRORS as exc:
+        logger.warning("job %s could not be sent again: %s", job_id, exc)
+        return False
+    return True
+
+
+def reap_stale_jobs(*, now=None, stale_after: timedelta = STALE_AFTER) -> int:
+    """Send again, or fail with the reason, the runs whose worker or message was lost; answer
+    how many runs it acted on (the beat task runs this every minute).
+
+    A running job whose heartbeat is older than `stale_after` lost its worker (a live one
+    writes it every few seconds): it is queued and sent again while attempts remain. A queued
+    job no worker took within CSADMIN_JOBS_QUEUED_TIMEOUT of its last message lost that message
+    (a broker restarted without its data): it is sent again, a few times, then failed.
     """
     now = now or timezone.now()
+    return _resend_or_fail_stale_running(now, stale_after) + _resend_or_fail_lost_queued(now)
+
+
+def _resend_or_fail_stale_running(now, stale_after: timedelta) -> int:
     cutoff = now - stale_after
-    stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    minutes = int(stale_after.total_seconds() // 60)
-    message = (
-        f"The worker running this job stopped answering (no heartbeat for {minutes} minutes)."
-        if minutes
-        else "The worker running this job stopped answering."
+    stale = Q(state=JobRun.State.RUNNING) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
-    reaped = 0
-    for job_id in JobRun.objects.filter(stale, state=JobRun.State.RUNNING).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            if (
-                JobRun.objects.filter(stale, pk=job_id, state=JobRun.State.RUNNING).update(
-                    state=JobRun.State.FAILED, error=message, finished_at=now
-                )
-                == 1
-            ):
-                JobLog.objects.create(job_id=job_id, level=JobLog.Level.ERROR, message=message)
-                reaped += 1
-    return reaped
+    minutes = int(stale_after.total_seconds() // 60)
+    reason = (
+        f"The worker running this job stopped answering (no heartbeat for {minutes} minutes)"
+        if minutes
+        else "The worker running this job stopped answering"
+    )
+    acted = 0
+    for job_id, attempts in JobRun.objects.filter(stale).values_list("pk", "attempts"):
+        # Conditional writes: a worker that wrote its heartbeat meanwhile keeps its run.
+        if attempts < MAX_DELIVERIES:
+            message = f"{reason}; sent again for attempt {attempts + 1} of {MAX_DELIVERIES}."
+            due = JobRun.objects.filter(stale, pk=job_id)
+            acted += _requeue(job_id, due, message, now, sends=1)  # a new wait for a worker
+        else:
+            message = f"{reason}, after {attempts} attempts."
+            acted += _fail(job_id, JobRun.objects.filter(stale, pk=job_id), message, now)
+    return acted
+
+
+def _resend_or_fail_lost_queued(now) -> int:
+    """Queued runs whose last message is older than the timeout, once the jobs' queue holds no
+    message: a job still waiting behind others has its message in the queue, so a long queue
+    delays this check and never fails a job that is merely waiting."""
+    timeout = timedelta(seconds=settings.CSADMIN_JOBS_QUEUED_TIMEOUT)
+    cutoff = now - timeout
+    waited = Q(state=JobRun.State.QUEUED) & (
+        Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=cutoff)
+    )
+    lost = list(JobRun.objects.filter(waited).values_list("pk", "sends"))
+    if not lost or messages_waiting() != 0:
+        return 0
+    minutes = max(1, int(timeout.total_seconds() // 60))
+    acted = 0
+    for job_id, sends in lost:
+        if sends < MAX_DELIVERIES:
+            message = (
+                f"No worker took this job within {minutes} minutes of its message, which the "
+                f"queue no longer holds; sent again ({sends + 1} of {MAX_DELIVERIES} sends)."
+            )
+            due = JobRun.objects.filter(waited, pk=job_id)
+            acted += _requeue(job_id, due, message, now, sends=F("sends") + 1)
+        else:
+            message = (
+                f"No worker took this job: sent {sends} times, {minutes} minutes apart. Are "
+                f"workers reading the queue {settings.CELERY_TASK_DEFAULT_QUEUE!r}?"
+            )
+            acted += _fail(job_id, JobRun.objects.filter(waited, pk=job_id), message, now)
+    return acted
+
+
+def messages_waiting() -> int | None:
+    """How many messages wait in the jobs' queue (None when the broker cannot tell)."""
+    from csadmin.celery import app
+
+    if app.conf.task_always_eager:
+        return 0
+    try:
+        with app.connection_for_read() as conn:
+            # Not passive: Redis keeps no empty queue, which a passive declaration refuses.
+            declared = conn.default_channel.queue_declare(queue=app.conf.task_default_queue)
+    except Exception as exc:  # an unreachable broker: no judgement this time
+        logger.warning("reaper: the jobs' queue could not be measured: %s", exc)
+        return None
+    return declared.message_count
+
+
+def _requeue(job_id: int, still_due, message: str, now, *, sends) -> int:
+    """Queue the run again (the next attempt claims it) and send its message after the commit;
+    `still_due` is the run while the reason still holds (else nothing is written)."""
+    kind = JobRun.objects.filter(pk=job_id).values_list("kind", flat=True).first()
+    try:
+        task = registered_task(kind)
+    except ValidationFailed:
+        gone = f"It cannot be sent again: its job kind {kind} is no longer installed."
+        return _fail(job_id, still_due, gone, now)
+    with transaction.atomic():
+        if not still_due.update(state=JobRun.State.QUEUED, sent_at=now, sends=sends):
+            return 0
+        JobLog.objects.create(job_id=job_id, level=JobLog.Level.WARNING, message=message)
+        transaction.on_commit(partial(_send_again, job_id, task))
+    return 1
+
+
+def _fail(job_id: int, still_due, message: str, now) -> int:
+    with transaction.atomic():
+        if not still_due.update(state=JobRun.State.FAILED, error=message, finished_at=now):
+            return 0
+        JobLog.objects.create(job_id=job_id, level=JobLog.Level.ERROR, message=message)
+    return 1
 
 
 def _name(actor) -> str:

@@ -114,7 +114,10 @@ class JobRetryAction(TenantPageMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
             return redirect("jobs:detail", job_id=job_id)
-        messages.success(request, f"Job {job_id} started again as job {run.pk}.")
+        if run.pk == job_id:  # a queued job is sent again, not copied
+            messages.success(request, f"Job {job_id} sent to the workers again.")
+        else:
+            messages.success(request, f"Job {job_id} started again as job {run.pk}.")
         return redirect("jobs:detail", job_id=run.pk)
 
 

@@ -4,6 +4,7 @@ removed by batches of ids, each batch its own short transaction, cancellable bet
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from csadmin.pluginlib import ValidationFailed, record_audit
 from plugins.services import selectors, services
@@ -36,23 +37,28 @@ def parse_purge_request(body) -> tuple[str, dt.datetime, bool]:
 
 def run_purge(*, tenant, operation: str, limit: dt.datetime, dry_run: bool, reporter, batch=BATCH):
     """Delete (or, dry run, count) what the operation selects; report progress per batch and
-    answer the counts of services, states and tasks (and events) removed."""
+    answer the counts of services, states and tasks (and events) removed, by this attempt and
+    the earlier ones of the same job."""
     if dry_run:
         counts = selectors.purge_dry_counts(tenant, operation, limit)
         reporter.set_counts(**counts)
         reporter.progress(counts["services"], counts["services"])
         reporter.log("info", f"Dry run: would remove {counts['services']} services.")
         return counts
-    total = selectors.purge_selection(tenant, operation, limit).count()
-    reporter.progress(0, total)
-    totals = {"services": 0, "states": 0, "tasks": 0, "events": 0}
+    # A job sent again after its worker died adds to what the earlier attempts removed.
+    earlier = reporter.earlier_counts
+    totals = {key: int(earlier.get(key, 0)) for key in ("services", "states", "tasks", "events")}
     reporter.set_counts(**totals)
+    if totals["services"]:
+        reporter.log("info", f"Earlier attempts removed {totals['services']} services.")
+    total = totals["services"] + selectors.purge_selection(tenant, operation, limit).count()
+    reporter.progress(totals["services"], total)
     for ids in selectors.purge_id_batches(tenant, operation, limit, batch=batch):
         reporter.check_cancelled()
-        removed = services.purge_batch(tenant, ids)
+        # The batch and its counts commit together: a worker killed between them loses neither.
+        removed = reporter.counted(partial(services.purge_batch, tenant, ids))
         for key, value in removed.items():
             totals[key] += value
-        reporter.count(**removed)
         reporter.progress(totals["services"], max(total, totals["services"]))
     reporter.log("info", f"Removed {totals['services']} services.")
     return totals

@@ -12,6 +12,7 @@ class QuietReporter:
 
     def __init__(self) -> None:
         self.done, self.total, self.counts, self.lines = 0, None, {}, []
+        self.earlier_counts: dict[str, int] = {}  # a job's earlier attempts; none here
 
     def progress(self, done: int, total: int | None = None) -> None:
         self.done = done
@@ -24,6 +25,12 @@ class QuietReporter:
 
     def set_counts(self, **values: int) -> None:
         self.counts.update({key: int(value) for key, value in values.items()})
+
+    def counted(self, work) -> dict[str, int]:
+        """Call `work()` and add the counts it answers (a job's handle commits them with it)."""
+        increments = work()
+        self.count(**increments)
+        return increments
 
     def check_cancelled(self) -> None:
         return None

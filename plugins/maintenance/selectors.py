@@ -1,7 +1,11 @@
-"""Reads of the maintenance plug-in: the retention policy and the purge preview."""
+"""Reads of the maintenance plug-in: the retention policy, the purge preview, and the uploads
+import jobs still need."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+
+from csadmin.jobs.models import JobRun
 from plugins.maintenance.models import RetentionPolicy
 from plugins.services import selectors as service_selectors
 
@@ -17,3 +21,10 @@ def enabled_policies():
 
 def purge_preview(tenant, limit) -> dict[str, int]:
     return service_selectors.purge_preview(tenant, limit)
+
+
+def upload_tokens_in_use(kind: str, *, since) -> set[str]:
+    """Upload tokens named by jobs of `kind` that are queued, running, or ended after `since`."""
+    active = Q(state__in=(JobRun.State.QUEUED, JobRun.State.RUNNING)) | Q(finished_at__gte=since)
+    tokens = JobRun.objects.filter(active, kind=kind).values_list("arguments__upload", flat=True)
+    return {token for token in tokens if isinstance(token, str)}

@@ -13,13 +13,15 @@ from csadmin.pluginlib import ValidationFailed, record_audit
 from plugins.maintenance import purge
 from plugins.maintenance.exporting import FORMATS, ExportQuery
 from plugins.maintenance.models import OPERATIONS, RetentionPolicy
-from plugins.maintenance.selectors import enabled_policies
+from plugins.maintenance.selectors import enabled_policies, upload_tokens_in_use
+from plugins.maintenance.uploads import discard_upload, remove_uploads_older_than
 
 PLUGIN = "maintenance"
 PURGE = "maintenance.purge"
 EXPORT = "maintenance.export_files"
 IMPORT = "maintenance.import"
 MAX_AGE_DAYS = 36500
+UPLOAD_KEEP = dt.timedelta(days=1)  # an upload no job reads is removed after this
 
 
 def start_purge(*, tenant, body, actor):
@@ -45,8 +47,23 @@ def parse_max_errors(raw) -> int | None:
 
 
 def start_import(*, tenant, token: str, name: str, max_errors: int | None, actor):
+    """Queue the import of the upload kept under `token`; when no job could be queued (the
+    broker is down: 503), the upload is removed, as nothing would ever read it."""
     arguments = {"upload": token, "name": str(name)[:200], "max_errors": max_errors}
-    return enqueue_job(tenant=tenant, kind=IMPORT, arguments=arguments, actor=actor)
+    try:
+        return enqueue_job(tenant=tenant, kind=IMPORT, arguments=arguments, actor=actor)
+    except Exception:
+        discard_upload(token)
+        raise
+
+
+def sweep_orphan_uploads(now: dt.datetime | None = None) -> int:
+    """Remove uploads older than UPLOAD_KEEP that no import job may still read (none queued or
+    running names them, none that ended within UPLOAD_KEEP, which a retry would read); answer
+    how many went. Catches uploads whose request failed after they were kept."""
+    now = now or timezone.now()
+    cutoff = now - UPLOAD_KEEP
+    return remove_uploads_older_than(cutoff, keep=upload_tokens_in_use(IMPORT, since=cutoff))
 
 
 def _policy_snapshot(policy: RetentionPolicy) -> dict:

@@ -14,6 +14,7 @@ from csadmin.celery import app
 from csadmin.jobs import job
 
 RETENTION_TASK = "maintenance.apply_retention_policies"
+SWEEP_UPLOADS_TASK = "maintenance.sweep_orphan_uploads"
 
 
 def _timestamp(raw):
@@ -111,11 +112,20 @@ def apply_retention_policies():
     return len(run_retention_policies())
 
 
-# Nightly at 02:30 UTC: queue a purge per tenant whose retention policy is enabled.
+@app.task(name=SWEEP_UPLOADS_TASK, ignore_result=True)
+def sweep_orphan_uploads():
+    from plugins.maintenance.services import sweep_orphan_uploads
+
+    return sweep_orphan_uploads()
+
+
+# Nightly at 02:30 UTC: queue a purge per tenant whose retention policy is enabled. Hourly:
+# remove uploads no import job will read.
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     "maintenance-retention-policies": {
         "task": RETENTION_TASK,
         "schedule": crontab(hour=2, minute=30),
     },
+    "maintenance-sweep-orphan-uploads": {"task": SWEEP_UPLOADS_TASK, "schedule": 3600.0},
 }

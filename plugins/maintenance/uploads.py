@@ -3,6 +3,7 @@ import job reads them. A job names its upload by a random token, never by a path
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import shutil
@@ -88,3 +89,25 @@ def keep_local_file(path) -> str:
 
 def discard_upload(token: str) -> None:
     shutil.rmtree(upload_path(token).parent, ignore_errors=True)
+
+
+def remove_uploads_older_than(cutoff: dt.datetime, *, keep: set[str]) -> int:
+    """Remove the uploads last written before `cutoff` whose token is not in `keep`; answer how
+    many went. Folders that are not uploads are left alone."""
+    root = uploads_root()
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for folder in root.iterdir():
+        if folder.name in keep or not TOKEN.fullmatch(folder.name) or not folder.is_dir():
+            continue
+        if _last_written(folder) < cutoff.timestamp():
+            discard_upload(folder.name)
+            removed += 1
+    return removed
+
+
+def _last_written(folder: Path) -> float:
+    times = [folder.stat().st_mtime]
+    times += [entry.stat().st_mtime for entry in folder.iterdir()]
+    return max(times)

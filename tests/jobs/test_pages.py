@@ -109,6 +109,21 @@ def test_cancel_and_retry_buttons_post(browser, tenant, notes, django_capture_on
     assert again.state == State.SUCCEEDED and again.arguments == {"batch": 5}
 
 
+def test_a_queued_job_page_offers_send_again_which_keeps_the_job(
+    browser, tenant, notes, django_capture_on_commit_callbacks
+):
+    queued = _job(tenant, State.QUEUED)
+    page = browser.get(f"/jobs/{queued.pk}/").content.decode()
+    assert "Send again" in page and "Cancel job" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(f"/jobs/{queued.pk}/retry/", follow=True)
+    assert response.redirect_chain[0][0] == f"/jobs/{queued.pk}/"
+    assert f"Job {queued.pk} sent to the workers again." in response.content.decode()
+    queued.refresh_from_db()
+    assert (queued.state, queued.attempts, queued.sends) == (State.SUCCEEDED, 1, 2)
+    assert JobRun.objects.count() == 1
+
+
 def test_cancel_refused_shows_a_message_and_changes_nothing(tenant):
     stranger = make_user("stranger", tenant, ["Supervisor"])
     run = _job(tenant, State.RUNNING)

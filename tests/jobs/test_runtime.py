@@ -238,27 +238,109 @@ def test_file_names_outside_the_pattern_are_refused(tenant, name, media_root):
     assert not (media_root / "escape.txt").exists()
 
 
-def test_a_redelivery_counts_the_attempt_and_starts_over(tenant, admin):
+def test_a_run_sent_again_counts_the_attempt_and_starts_its_progress_over(tenant, admin):
+    # The reaper queued it again after its first attempt's worker died.
     run = _running(tenant, attempts=1, done=3, counts={"x": 1}, created_by_user=admin)
+    JobRun.objects.filter(pk=run.pk).update(state=State.QUEUED)
     jobs_for_tests.recorder.apply(args=[run.pk])
     run.refresh_from_db()
     assert run.state == State.SUCCEEDED
     assert run.attempts == 2
-    assert run.counts == {}
+    assert run.done == 0
+    assert run.counts == {"x": 1}  # the body reported no counts of its own: earlier ones stay
     assert run.log_lines.filter(
         level="warning", message__startswith="Delivered again (attempt 2 of 3)"
     ).exists()
 
 
-def test_the_fourth_delivery_marks_the_job_failed_without_running_it(tenant):
+def test_a_second_message_for_a_running_job_is_dropped(tenant):
+    jobs_for_tests.CALLS.clear()
+    run = _running(tenant, attempts=1, done=3)
+    jobs_for_tests.recorder.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert (run.state, run.attempts, run.done) == (State.RUNNING, 1, 3)
+    assert jobs_for_tests.CALLS == []
+
+
+def test_two_messages_of_one_queued_job_run_it_once(tenant, admin):
+    jobs_for_tests.CALLS.clear()
+    run = JobRun.objects.create(tenant=tenant, kind="tests.recorder", created_by_user=admin)
+    jobs_for_tests.recorder.apply(args=[run.pk])
+    jobs_for_tests.recorder.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert (run.state, run.attempts) == (State.SUCCEEDED, 1)
+    assert [run.pk] == jobs_for_tests.CALLS
+
+
+def test_a_run_out_of_attempts_is_failed_without_running_it(tenant):
     jobs_for_tests.CALLS.clear()
     run = _running(tenant, attempts=MAX_DELIVERIES)
+    JobRun.objects.filter(pk=run.pk).update(state=State.QUEUED)
     jobs_for_tests.recorder.apply(args=[run.pk])
     run.refresh_from_db()
     assert run.state == State.FAILED
     assert run.attempts == MAX_DELIVERIES
-    assert run.error.startswith("Stopped after 3 deliveries")
+    assert run.error.startswith("Stopped after 3 attempts")
     assert jobs_for_tests.CALLS == []
+
+
+def _requeued_by_the_reaper(run) -> None:
+    """What the reaper does to a run whose worker went silent: the next attempt claims it."""
+    JobRun.objects.filter(pk=run.pk).update(state=State.QUEUED)
+    jobs_runtime.start_run(run.pk)
+
+
+def test_an_attempt_that_lost_its_claim_writes_nothing_and_stops(tenant):
+    run = _running(tenant, attempts=1)
+    stale = JobHandle(run)
+    _requeued_by_the_reaper(run)  # attempt 2 now owns the run
+    stale.progress(7, 10)
+    stale.flush()
+    assert JobRun.objects.get(pk=run.pk).done == 0  # attempt 2's progress, untouched
+    with pytest.raises(jobs_runtime.ClaimLost):
+        stale.check_cancelled()
+    stale.log("info", "late news")  # known lost: not logged
+    assert not run.log_lines.filter(message="late news").exists()
+
+
+def test_a_batch_of_an_attempt_that_lost_its_claim_is_rolled_back(tenant):
+    from tests.sample_plugin.models import Note
+
+    run = _running(tenant, attempts=1)
+    stale = JobHandle(run)
+    _requeued_by_the_reaper(run)
+
+    def work():
+        Note.objects.create(tenant=tenant, text="written by the old attempt")
+        return {"notes": 1}
+
+    with pytest.raises(jobs_runtime.ClaimLost):
+        stale.counted(work)
+    assert not Note.objects.filter(text="written by the old attempt").exists()
+    assert JobRun.objects.get(pk=run.pk).counts == {}
+
+
+def test_counted_work_and_its_counts_are_written_together(tenant):
+    run = _running(tenant, attempts=2, counts={"notes": 5})
+    handle = JobHandle(run)
+    assert handle.earlier_counts == {"notes": 5}
+    handle.set_counts(**handle.earlier_counts)
+    assert handle.counted(lambda: {"notes": 3}) == {"notes": 3}
+    # written at once, not at the next throttled flush
+    assert JobRun.objects.get(pk=run.pk).counts == {"notes": 8}
+    assert handle.counts == {"notes": 8}
+
+
+def test_an_attempt_that_lost_its_claim_does_not_finish_the_run(tenant):
+    run = JobRun.objects.create(tenant=tenant, kind="tests.recorder")
+
+    def overtaken(handle):
+        _requeued_by_the_reaper(run)  # attempt 2 claims it while attempt 1 still runs
+        handle.check_cancelled()
+
+    jobs_runtime.execute(run.pk, overtaken, in_worker=False)
+    run.refresh_from_db()
+    assert (run.state, run.attempts, run.finished_at) == (State.RUNNING, 2, None)
 
 
 @pytest.mark.parametrize("state", [State.SUCCEEDED, State.FAILED, State.CANCELLED])
@@ -278,7 +360,7 @@ def test_a_delivery_of_a_deleted_job_does_nothing(db):
 
 
 def test_a_run_the_reaper_ended_is_not_overwritten_by_a_late_finish(tenant, monkeypatch):
-    run = _running(tenant)
+    run = JobRun.objects.create(tenant=tenant, kind="tests.recorder")
 
     def reaped_meanwhile(handle):
         JobRun.objects.filter(pk=handle.job_id).update(state=State.FAILED, error="reaped")

@@ -1,4 +1,5 @@
-"""Cancel, retry, who may do them, the reaper, and a broker that cannot be reached."""
+"""Cancel, retry, who may do them, the reaper (jobs sent again or failed), and a broker that
+cannot be reached."""
 
 from __future__ import annotations
 
@@ -112,37 +113,150 @@ def test_retry_runs_a_new_job_with_the_same_arguments(
     assert (failed.state, failed.error) == (State.FAILED, "boom")
 
 
-@pytest.mark.parametrize("state", [State.QUEUED, State.RUNNING])
-def test_a_job_still_going_cannot_be_retried(tenant, admin, state):
-    run = _job(tenant, state)
-    with pytest.raises(ConflictError):
+def test_a_running_job_cannot_be_retried(tenant, admin):
+    run = _job(tenant, State.RUNNING)
+    with pytest.raises(ConflictError) as refused:
         retry_job(tenant=tenant, job_id=run.pk, actor=admin)
+    assert list(refused.value.errors) == ["state"]
     assert JobRun.objects.count() == 1
 
 
+def test_retrying_a_queued_job_sends_it_again_and_it_still_runs_once(
+    tenant, admin, django_capture_on_commit_callbacks
+):
+    jobs_for_tests.CALLS.clear()
+    with django_capture_on_commit_callbacks(execute=False) as first:
+        run = enqueue_job(tenant=tenant, kind="tests.recorder", arguments={}, actor=admin)
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        same = retry_job(tenant=tenant, job_id=run.pk, actor=admin)
+    assert same.pk == run.pk and same.state == State.QUEUED
+    assert same.sends == 2 and same.sent_at is not None
+    assert same.log_lines.filter(message="Sent again by root.").exists()
+    assert JobRun.objects.count() == 1
+    again[0]()  # the new message arrives first and runs the job ...
+    first[0]()  # ... the original one, found late, is dropped
+    run.refresh_from_db()
+    assert (run.state, run.attempts) == (State.SUCCEEDED, 1)
+    assert [run.pk] == jobs_for_tests.CALLS
+
+
 # -- the reaper --------------------------------------------------------------------------------
-def test_the_reaper_fails_running_jobs_without_a_heartbeat_for_five_minutes(tenant):
+def test_the_reaper_sends_a_job_whose_worker_died_again(
+    tenant, notes, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    stale = _job(
+        tenant,
+        State.RUNNING,
+        started_at=now,
+        heartbeat_at=now - timedelta(minutes=6),
+        attempts=1,
+        counts={"notes": 2},
+    )
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        assert reap_stale_jobs(now=now) == 1
+    stale.refresh_from_db()
+    assert (stale.state, stale.sends, stale.sent_at, stale.error) == (State.QUEUED, 1, now, "")
+    assert stale.log_lines.filter(
+        level="warning",
+        message="The worker running this job stopped answering (no heartbeat for 5 minutes); "
+        "sent again for attempt 2 of 3.",
+    ).exists()
+    assert len(sent) == 1
+    sent[0]()  # a worker takes the new message
+    stale.refresh_from_db()
+    assert (stale.state, stale.attempts, stale.counts) == (State.SUCCEEDED, 2, {"notes": 5})
+
+
+def test_the_reaper_fails_a_stale_job_whose_kind_is_gone(tenant):
     now = timezone.now()
     stale = _job(tenant, State.RUNNING, started_at=now, heartbeat_at=now - timedelta(minutes=6))
-    alive = _job(tenant, State.RUNNING, started_at=now, heartbeat_at=now - timedelta(minutes=4))
-    queued = _job(tenant, State.QUEUED, created_at=now - timedelta(hours=1))
-    done = _job(tenant, State.SUCCEEDED, heartbeat_at=now - timedelta(hours=1))
-
+    JobRun.objects.filter(pk=stale.pk).update(kind="removed.plugin_job", attempts=1)
     assert reap_stale_jobs(now=now) == 1
-
     stale.refresh_from_db()
     assert stale.state == State.FAILED
-    assert "stopped answering" in stale.error
+    assert stale.error == (
+        "It cannot be sent again: its job kind removed.plugin_job is no longer installed."
+    )
+
+
+def test_the_reaper_fails_a_stale_job_out_of_attempts(tenant):
+    now = timezone.now()
+    stale = _job(tenant, State.RUNNING, started_at=now, heartbeat_at=now - timedelta(minutes=6))
+    JobRun.objects.filter(pk=stale.pk).update(attempts=3)
+    assert reap_stale_jobs(now=now) == 1
+    stale.refresh_from_db()
+    assert stale.state == State.FAILED
+    assert stale.error == (
+        "The worker running this job stopped answering (no heartbeat for 5 minutes), "
+        "after 3 attempts."
+    )
     assert stale.finished_at == now
     assert stale.log_lines.filter(level="error").exists()
+
+
+def test_the_reaper_leaves_live_young_and_ended_jobs_alone(tenant):
+    now = timezone.now()
+    alive = _job(tenant, State.RUNNING, started_at=now, heartbeat_at=now - timedelta(minutes=4))
+    young = _job(tenant, State.QUEUED, created_at=now - timedelta(minutes=9))
+    done = _job(tenant, State.SUCCEEDED, heartbeat_at=now - timedelta(hours=1))
+    assert reap_stale_jobs(now=now) == 0
     for untouched, state in (
         (alive, State.RUNNING),
-        (queued, State.QUEUED),
+        (young, State.QUEUED),
         (done, State.SUCCEEDED),
     ):
         untouched.refresh_from_db()
-        assert untouched.state == state
+        assert untouched.state == state and untouched.sends == 1
+        assert not untouched.log_lines.exists()
+
+
+def test_the_reaper_sends_a_queued_job_whose_message_was_lost_again(
+    tenant, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    lost = _job(tenant, State.QUEUED, created_at=now - timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        assert reap_stale_jobs(now=now) == 1
+    lost.refresh_from_db()
+    assert (lost.state, lost.sends, lost.sent_at) == (State.QUEUED, 2, now)
+    assert lost.log_lines.filter(message__endswith="sent again (2 of 3 sends).").exists()
+    assert len(sent) == 1
+    # not again before another timeout since this send
+    assert reap_stale_jobs(now=now + timedelta(minutes=9)) == 0
+
+
+def test_the_reaper_fails_a_queued_job_sent_too_often(tenant):
+    now = timezone.now()
+    lost = _job(tenant, State.QUEUED, sends=3, sent_at=now - timedelta(minutes=11))
+    assert reap_stale_jobs(now=now) == 1
+    lost.refresh_from_db()
+    assert lost.state == State.FAILED
+    assert lost.error == (
+        "No worker took this job: sent 3 times, 10 minutes apart. Are workers reading the "
+        "queue 'celery'?"
+    )
+
+
+def test_a_queued_job_waiting_behind_others_is_not_sent_again(tenant, monkeypatch):
+    from csadmin.jobs import services as jobs_services
+
+    monkeypatch.setattr(jobs_services, "messages_waiting", lambda: 4)  # the queue is busy
+    now = timezone.now()
+    waiting = _job(tenant, State.QUEUED, created_at=now - timedelta(hours=3))
     assert reap_stale_jobs(now=now) == 0
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.sends) == (State.QUEUED, 1)
+
+
+def test_the_queued_timeout_is_a_setting(tenant, settings):
+    settings.CSADMIN_JOBS_QUEUED_TIMEOUT = 3600
+    now = timezone.now()
+    waiting = _job(tenant, State.QUEUED, created_at=now - timedelta(minutes=30))
+    assert reap_stale_jobs(now=now) == 0
+    assert reap_stale_jobs(now=now + timedelta(minutes=31)) == 1
+    waiting.refresh_from_db()
+    assert waiting.sends == 2
 
 
 def test_the_reaper_runs_every_minute_through_beat(tenant):
@@ -152,7 +266,7 @@ def test_the_reaper_runs_every_minute_through_beat(tenant):
     }
     assert REAPER_TASK in app.tasks
     old = timezone.now() - timedelta(minutes=10)
-    stale = _job(tenant, State.RUNNING, started_at=old, heartbeat_at=old)
+    stale = _job(tenant, State.RUNNING, started_at=old, heartbeat_at=old, attempts=3)
     assert reap_stale_jobs_task.apply().get() == 1
     stale.refresh_from_db()
     assert stale.state == State.FAILED

@@ -1,8 +1,10 @@
 """Jobs in a real Celery worker process on Redis against PostgreSQL: progress seen while the job
-runs, cancel mid-run, and a worker killed mid-job (SIGKILL) then restarted.
+runs, cancel mid-run, and a worker killed mid-job (SIGKILL), its job sent again by the reaper
+and finished by a new worker.
 
 Needs REDIS_URL (CI: redis://127.0.0.1:6379/15) and DATABASE_URL on PostgreSQL. Each test's
-worker consumes only its own queue, so stray messages of other runs never reach it.
+worker consumes only its own queue (jobs and deliveries both go there), so stray messages of
+other runs never reach it.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
 
 from csadmin.celery import app
-from csadmin.jobs import cancel_job, enqueue_job
+from csadmin.jobs import cancel_job, enqueue_job, reap_stale_jobs
 from csadmin.jobs.models import JobRun
 from csadmin.testing import require_service, uses_postgresql
 from tests.sample_plugin.models import Note
@@ -69,6 +74,8 @@ class Worker:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
             "CSADMIN_JOBS_EAGER": "0",
+            "CSADMIN_JOBS_QUEUE": queue,
+            "CSADMIN_DELIVERIES_QUEUE": queue,
             "DATABASE_URL": database_url(),
             "REDIS_URL": REDIS_URL,
             "CSADMIN_VAR_DIR": str(folder),
@@ -140,7 +147,8 @@ def private_queue():
     saved = {key: app.conf[key] for key in changed}
     app.conf.update(changed)
     try:
-        yield queue
+        with override_settings(CSADMIN_DELIVERIES_QUEUE=queue):
+            yield queue
     finally:
         app.conf.update(saved)
 
@@ -219,7 +227,7 @@ def test_cancel_stops_a_running_job_at_its_next_batch(worker, tenant, admin):
     assert final.log_lines.filter(message="Cancelled.").exists()
 
 
-def test_a_killed_worker_does_not_leave_the_job_running(worker, tenant, admin):
+def test_a_killed_workers_job_is_sent_again_by_the_reaper_and_finished(worker, tenant, admin):
     _notes(tenant, 8)
     run = enqueue_job(
         tenant=tenant, kind="sample.count_notes", arguments={"batch": 1, "sleep": 0.5}, actor=admin
@@ -230,20 +238,31 @@ def test_a_killed_worker_does_not_leave_the_job_running(worker, tenant, admin):
         what="the job to make progress",
         worker=worker,
     )
-    delivered_at = time.monotonic()
     worker.kill()
     assert JobRun.objects.get(pk=run.pk).state == State.RUNNING  # the dead worker said nothing
 
-    # The broker hands the unacknowledged job out again once its visibility timeout passed.
-    time.sleep(max(0.0, VISIBILITY_TIMEOUT + 1 - (time.monotonic() - delivered_at)))
+    # Five minutes later (the reaper's clock), the silent job is queued and sent again.
+    assert reap_stale_jobs(now=timezone.now() + timedelta(minutes=6)) == 1
+    assert JobRun.objects.get(pk=run.pk).state == State.QUEUED
     worker.start()
     final = wait_for(
         lambda: JobRun.objects.filter(pk=run.pk, state__in=JobRun.FINISHED).first(),
         timeout=90,
-        what="the redelivered job to end",
+        what="the job sent again to end",
         worker=worker,
     )
     assert final.state == State.SUCCEEDED, final.error
     assert final.attempts == 2
     assert (final.done, final.counts) == (8, {"notes": 8})  # started over: exact counts
-    assert final.log_lines.filter(message__startswith="Delivered again (attempt 2 of 3)").exists()
+    messages = list(final.log_lines.values_list("message", flat=True))
+    assert any(m.endswith("sent again for attempt 2 of 3.") for m in messages), messages
+    assert any(m.startswith("Delivered again (attempt 2 of 3)") for m in messages), messages
+
+
+def test_the_reaper_measures_the_jobs_queue_on_redis(transactional_db, tenant, admin):
+    from csadmin.jobs.services import messages_waiting
+
+    with private_queue():
+        assert messages_waiting() == 0
+        enqueue_job(tenant=tenant, kind="sample.count_notes", arguments={}, actor=admin)
+        assert messages_waiting() == 1  # no worker reads this queue

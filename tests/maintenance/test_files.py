@@ -1,19 +1,27 @@
 """Export files and import: the round trip into an empty tenant, CSV formula escaping, bad rows
-reported by line, max_errors, re-import adding nothing, upload limits and types, isolation."""
+reported by line, max_errors, re-import adding nothing, upload limits and types, isolation, and
+uploads no job reads removed (a refused import's at once, orphans by an hourly sweep)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import os
 import zipfile
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from csadmin.jobs import JobCancelled
 from csadmin.jobs.models import JobRun
 from csadmin.testing import Api, make_user
 from plugins.maintenance.reporting import QuietReporter
+from plugins.maintenance.services import sweep_orphan_uploads
+from plugins.maintenance.uploads import upload_path
 from plugins.services.models import Service, State, Task
+from tests.jobs.test_services import broker_down  # noqa: F401
 from tests.maintenance.conftest import OLD, RECENT, make_service
 
 FROM = "2000-01-01T00:00:00Z"
@@ -361,3 +369,68 @@ def test_the_collector_is_paused_during_an_import_and_restored_after(tenant, tmp
             assert checks == 1  # the second batch was cancelled: restored on the way out too
     assert reporter.collector_on == [False, False]
     assert gc.isenabled()
+
+
+# -- uploads no job reads ----------------------------------------------------------------------
+@pytest.mark.usefixtures("broker_down")
+def test_an_import_refused_with_503_removes_its_upload(api, run_jobs, media_root):
+    response = upload(api, run_jobs, "rows.ndjson", BAD_NDJSON)
+    assert response.status_code == 503, response.content
+    assert "cannot be reached" in response.json()["message"]
+    assert not JobRun.objects.exists()
+    uploads = media_root / "maintenance" / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def _kept_upload(token: str, age: dt.timedelta) -> Path:
+    path = upload_path(token)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"{}\n")
+    then = (timezone.now() - age).timestamp()
+    for item in (path, path.parent):
+        os.utime(item, (then, then))
+    return path.parent
+
+
+def _import_run(tenant, token: str, state: str, ended_ago: dt.timedelta | None = None) -> JobRun:
+    return JobRun.objects.create(
+        tenant=tenant,
+        kind="maintenance.import",
+        state=state,
+        arguments={"upload": token, "name": "rows.ndjson"},
+        finished_at=timezone.now() - ended_ago if ended_ago else None,
+    )
+
+
+def test_the_sweep_removes_day_old_uploads_no_import_job_may_read(tenant, media_root):
+    day, hour = dt.timedelta(days=1), dt.timedelta(hours=1)
+    orphan = _kept_upload("orphan" + "o" * 20, 2 * day)
+    long_ended = _kept_upload("longended" + "e" * 20, 3 * day)
+    _import_run(tenant, long_ended.name, "failed", ended_ago=2 * day)
+    queued = _kept_upload("queued" + "q" * 20, 2 * day)
+    _import_run(tenant, queued.name, "queued")
+    running = _kept_upload("running" + "r" * 20, 2 * day)
+    _import_run(tenant, running.name, "running")
+    recently_failed = _kept_upload("recent" + "f" * 20, 2 * day)  # a retry still reads it
+    _import_run(tenant, recently_failed.name, "failed", ended_ago=hour)
+    young = _kept_upload("young" + "y" * 20, hour)  # its request may still be running
+    stranger = media_root / "maintenance" / "uploads" / "not a token"
+    stranger.mkdir()
+
+    assert sweep_orphan_uploads() == 2
+
+    assert not orphan.exists() and not long_ended.exists()
+    for kept in (queued, running, recently_failed, young, stranger):
+        assert kept.exists(), kept.name
+
+
+def test_the_upload_sweep_runs_every_hour_through_beat(tenant, media_root):
+    from csadmin.celery import app
+    from plugins.maintenance import tasks
+
+    assert app.conf.beat_schedule["maintenance-sweep-orphan-uploads"] == {
+        "task": tasks.SWEEP_UPLOADS_TASK,
+        "schedule": 3600.0,
+    }
+    _kept_upload("orphan" + "o" * 20, dt.timedelta(days=2))
+    assert tasks.sweep_orphan_uploads.apply().get() == 1

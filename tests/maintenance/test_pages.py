@@ -14,6 +14,7 @@ from csadmin.tenancy.selectors import TENANT_SESSION_KEY
 from csadmin.testing import make_user
 from plugins.maintenance.models import RetentionPolicy
 from plugins.services.models import Service
+from tests.jobs.test_services import broker_down  # noqa: F401
 from tests.maintenance.conftest import LIMIT
 
 LIMIT_TEXT = LIMIT.strftime("%Y-%m-%dT%H:%M")
@@ -104,6 +105,17 @@ def test_import_from_the_page_goes_to_the_job(page, tenant, run_jobs):
     job = JobRun.objects.get()
     assert response["Location"] == f"/jobs/{job.pk}/"
     assert Service.objects.filter(tenant=tenant, service_id="p1").exists()
+
+
+@pytest.mark.usefixtures("broker_down")
+def test_an_import_page_refused_with_503_removes_its_upload(page, media_root):
+    content = io.BytesIO(b"{}\n")
+    content.name = "rows.ndjson"
+    response = page.post("/maintenance/import/", {"file": content}, follow=True)
+    assert "cannot be reached" in response.content.decode()
+    assert not JobRun.objects.exists()
+    uploads = media_root / "maintenance" / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
 
 
 def test_page_upload_over_the_limit_is_refused(page, settings, run_jobs):

@@ -1,25 +1,30 @@
 """On PostgreSQL (and Redis for the worker): the import goes in through COPY, the stream reads
-from a server-side cursor, and a worker killed mid-import leaves exact counts, no duplicates."""
+from a server-side cursor, and a worker killed mid-import or mid-purge leaves exact counts, no
+duplicates, once the reaper has sent the job again."""
 
 from __future__ import annotations
 
 import json
-import time
+from datetime import timedelta
 
+import psycopg
 import pytest
 from django.db.backends.postgresql.base import DatabaseWrapper
+from django.utils import timezone
 
+from csadmin.audit.models import AuditEntry
+from csadmin.jobs import reap_stale_jobs
 from csadmin.jobs.models import JobRun
 from csadmin.testing import require_service, uses_postgresql
 from plugins.maintenance.exporting import parse_export_query, stream_ndjson
 from plugins.maintenance.importing import run_import
 from plugins.maintenance.reporting import QuietReporter
-from plugins.maintenance.services import start_import
+from plugins.maintenance.services import start_import, start_purge
 from plugins.maintenance.uploads import keep_local_file
 from plugins.services import services as service_writes
 from plugins.services.models import Service
-from tests.jobs.test_worker import VISIBILITY_TIMEOUT, wait_for, worker  # noqa: F401
-from tests.maintenance.conftest import make_service
+from tests.jobs.test_worker import database_url, wait_for, worker  # noqa: F401
+from tests.maintenance.conftest import LIMIT, make_service
 
 pytestmark = pytest.mark.services
 FROM = "2026-01-01T00:00:00Z"
@@ -171,11 +176,10 @@ def test_a_worker_killed_mid_import_leaves_exact_counts(worker, tenant, admin, t
         what="the import to commit some batches",
         worker=worker,
     )
-    delivered_at = time.monotonic()
     worker.kill()
     committed = Service.objects.filter(tenant=tenant).count()
     assert 0 < committed < total, "kill the worker mid-import"
-    time.sleep(max(0.0, VISIBILITY_TIMEOUT + 1 - (time.monotonic() - delivered_at)))
+    assert reap_stale_jobs(now=timezone.now() + timedelta(minutes=6)) == 1  # sent again
     worker.start()
     final = wait_for(
         lambda: JobRun.objects.filter(pk=run.pk, state__in=JobRun.FINISHED).first(),
@@ -200,6 +204,49 @@ def test_a_worker_killed_mid_import_leaves_exact_counts(worker, tenant, admin, t
         worker=worker,
     )
     assert (final.counts["services"], final.counts["skipped"]) == (0, total)
+
+
+def test_a_worker_killed_mid_purge_leaves_exact_counts_once_sent_again(worker, tenant, admin):  # noqa: F811
+    total = 40
+    for n in range(total):
+        make_service(tenant, f"old-{n:02}", states=2, tasks=1)
+    ids = list(Service.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True))
+    # Another transaction holds the 23rd service: the purge, by batches of 5 in id order, stops
+    # in its fifth batch, with four batches (20 services) committed.
+    with psycopg.connect(database_url()) as blocker:
+        blocker.execute("SELECT id FROM services_service WHERE id = %s FOR UPDATE", [ids[22]])
+        run = start_purge(
+            tenant=tenant,
+            body={"operation": "purge.service.all", "limit": LIMIT.isoformat()},
+            actor=admin,
+        )
+        JobRun.objects.filter(pk=run.pk).update(arguments={**run.arguments, "batch": 5})
+        wait_for(
+            lambda: JobRun.objects.filter(pk=run.pk, counts__services=20).exists(),
+            timeout=60,
+            what="the purge to commit four batches",
+            worker=worker,
+        )
+        worker.kill()  # while its fifth batch waits for the lock
+        blocker.rollback()
+    assert Service.objects.filter(tenant=tenant).count() == total - 20
+    assert JobRun.objects.get(pk=run.pk).counts["services"] == 20  # committed with the batches
+
+    assert reap_stale_jobs(now=timezone.now() + timedelta(minutes=6)) == 1  # sent again
+    worker.start()
+    final = wait_for(
+        lambda: JobRun.objects.filter(pk=run.pk, state__in=JobRun.FINISHED).first(),
+        timeout=90,
+        what="the purge sent again to end",
+        worker=worker,
+    )
+    assert final.state == "succeeded", final.error
+    assert final.attempts == 2
+    assert not Service.objects.filter(tenant=tenant).exists()
+    expected = {"services": total, "states": 2 * total, "tasks": total, "events": total}
+    assert final.counts == expected
+    entry = AuditEntry.objects.get(tenant=tenant, plugin="maintenance", action="purge")
+    assert {key: entry.after[key] for key in expected} == expected
 
 
 def test_postgresql_renders_services_exactly_as_python_does(postgresql, tenant):

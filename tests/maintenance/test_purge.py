@@ -82,6 +82,32 @@ def test_purge_job_is_audited(api, tenant, services_mix, run_jobs):
     assert entry.after["services"] == 5
 
 
+def test_a_purge_sent_again_adds_to_what_its_earlier_attempts_removed(tenant, admin):
+    """The first attempt's worker died after removing 5 services (their rows are gone and their
+    counts committed with them); the second attempt removes the other 7."""
+    from plugins.maintenance.tasks import purge_job
+
+    for n in range(7):
+        make_service(tenant, f"old-{n}", states=2, tasks=1)
+    run = JobRun.objects.create(
+        tenant=tenant,
+        kind="maintenance.purge",
+        created_by_user=admin,
+        arguments={"operation": "purge.service.all", "limit": ISO_LIMIT, "batch": 3},
+        attempts=1,  # queued again by the reaper
+        counts={"services": 5, "states": 10, "tasks": 5, "events": 0},
+    )
+    purge_job.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert run.state == "succeeded", run.error
+    assert run.attempts == 2
+    assert run.counts == {"services": 12, "states": 24, "tasks": 12, "events": 7}
+    assert (run.done, run.total) == (12, 12)
+    entry = AuditEntry.objects.get(tenant=tenant, plugin="maintenance", action="purge")
+    assert (entry.after["services"], entry.after["states"], entry.after["job"]) == (12, 24, run.pk)
+    assert run.log_lines.filter(message="Earlier attempts removed 5 services.").exists()
+
+
 def test_cancel_stops_between_batches(tenant):
     for n in range(6):
         make_service(tenant, f"old-{n}")
