@@ -68,7 +68,9 @@ def exception_handler(exc, context):
     """DRF's exception handler, answering every error with the spec's body."""
     if isinstance(exc, DomainError):
         body = error_body(exc.status_code, exc.message, exc.exception_name, exc.errors)
-        return Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
