@@ -5,6 +5,7 @@ proxy that can be frozen (tests/stalling_proxy.py)."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from django.test import Client
@@ -65,3 +66,69 @@ def test_a_frozen_redis_costs_an_api_read_little(transactional_db, frozen_redis,
     for response, seconds in later:
         assert response.status_code == 200
         assert seconds < 0.2  # the circuit is open: Redis is not asked at all
+
+
+def wait_for(check, what: str, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_an_event_recorded_while_redis_was_frozen_is_delivered(
+    transactional_db, frozen_redis, settings, monkeypatch, api, tenant, receiver
+):
+    """The drill: the API call's flag (SET NX) reaches Redis only once it resumes, after its
+    client gave up, so no message follows it. The sweep sends the stream anyway, and its marks
+    stay below the event until a worker has made it a delivery, however often it runs."""
+    import redis
+
+    from plugins.services.models import Event
+    from plugins.webhooks import announce
+    from plugins.webhooks.models import Delivery, Subscription
+    from plugins.webhooks.services import subscription_create
+    from plugins.webhooks.tasks import deliver_due_task, deliver_stream_task
+
+    settings.CSADMIN_REDIS_RETRY_SECONDS = 0  # every call tries Redis, as before the circuit
+    monkeypatch.setitem(app.conf, "task_default_queue", f"csadmin-stall-{uuid.uuid4().hex[:10]}")
+    published = []
+    publish = deliver_stream_task.apply_async
+
+    def recording(args, **options):
+        result = publish(args, **options)
+        published.append(tuple(args))
+        return result
+
+    monkeypatch.setattr(deliver_stream_task, "apply_async", recording)
+    subscription, _ = subscription_create(
+        tenant=tenant, body={"name": "crm", "target_url": receiver.url}, actor=None
+    )
+    real_redis = redis.Redis.from_url(REDIS_URL)
+    announce._flags().ping()  # the flags' connection is open when Redis freezes, as it was
+
+    with frozen_redis.frozen():
+        started, seconds = timed(lambda: api.post("services/start", {"service_type": "Sales"}))
+    assert started.status_code == 201, started.content
+    assert seconds < 3  # a few short timeouts (the circuit, when it may open, spares them)
+    service_id = started.json()["service_id"]
+    flag = f"csadmin:webhooks:queued:{subscription.pk}:{service_id}"
+    wait_for(lambda: real_redis.exists(flag), "the held SET to reach Redis")
+    assert published == []  # the flag says a message is on its way; none is
+    (event_id,) = Event.objects.filter(tenant=tenant).values_list("id", flat=True)
+    try:
+        for _ in range(3):  # sweeps back to back, no worker draining meanwhile
+            deliver_due_task()
+        assert published == [(subscription.pk, service_id)] * 3  # the flag hides nothing
+        swept = Subscription.objects.get(pk=subscription.pk).swept_through
+        assert swept < event_id  # held below the start, which no delivery covers yet
+
+        deliver_stream_task.run(subscription.pk, service_id)  # what a worker does
+        assert [r.json["kind"] for r in receiver.wait_for(1)] == ["service.start"]
+        assert Delivery.objects.get().status == "delivered"
+        for _ in range(2):
+            deliver_due_task()
+        assert Subscription.objects.get(pk=subscription.pk).swept_through >= event_id
+    finally:
+        real_redis.delete(flag, app.conf.task_default_queue)
