@@ -1,5 +1,6 @@
-"""A circuit breaker around Redis, shared by everything the web process asks of it on a call's
-path (the access generation, job submissions, the webhook flags and messages).
+"""A circuit breaker around Redis, one per address, shared by everything the web process asks
+of it on a call's path (the access generation, job submissions, the webhook flags and
+messages: one Redis in a deployment, `REDIS_URL`).
 
 A stopped Redis refuses connections at once; a frozen one (stopped process, stalled network)
 accepts them and answers nothing, so every call would wait for a socket timeout, several times.
@@ -15,6 +16,7 @@ import logging
 import math
 import threading
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -67,4 +69,19 @@ class Circuit:
             self._open_until = 0.0
 
 
-redis = Circuit("Redis")
+_circuits: dict[str, Circuit] = {}
+_circuits_lock = threading.Lock()
+
+
+def of(url: str) -> Circuit:
+    """The circuit of the Redis at this URL (its database and credentials aside)."""
+    address = urlsplit(url).netloc.rpartition("@")[2]
+    with _circuits_lock:
+        if address not in _circuits:
+            _circuits[address] = Circuit(f"Redis at {address}")
+        return _circuits[address]
+
+
+def reset_all() -> None:
+    for circuit in list(_circuits.values()):
+        circuit.reset()

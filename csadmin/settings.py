@@ -220,7 +220,7 @@ CSADMIN_JOBS_VISIBILITY_TIMEOUT = int(os.environ.get("CSADMIN_JOBS_VISIBILITY_TI
 # hence longer), and after a failure nothing asks Redis for CSADMIN_REDIS_RETRY_SECONDS
 # (csadmin.circuit): access is read from the database, job submissions answer 503.
 CSADMIN_REDIS_TIMEOUT = float(os.environ.get("CSADMIN_REDIS_TIMEOUT", "0.5"))
-CSADMIN_BROKER_TIMEOUT = float(os.environ.get("CSADMIN_BROKER_TIMEOUT", "2"))
+CSADMIN_BROKER_TIMEOUT = float(os.environ.get("CSADMIN_BROKER_TIMEOUT", "1"))
 CSADMIN_REDIS_RETRY_SECONDS = float(os.environ.get("CSADMIN_REDIS_RETRY_SECONDS", "5"))
 if not REDIS_URL:
     for folder in ("queue", "control"):

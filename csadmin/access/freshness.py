@@ -58,11 +58,10 @@ class RedisStore:
     Short socket timeouts (CSADMIN_REDIS_TIMEOUT) and the Redis circuit bound what a frozen
     Redis costs: one timeout, then no attempt while the circuit is open."""
 
-    circuit = circuits.redis
-
     def __init__(self, url: str) -> None:
         import redis
 
+        self.circuit = circuits.of(url)
         timeout = settings.CSADMIN_REDIS_TIMEOUT
         self.client = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout

@@ -50,20 +50,24 @@ def ensure_broker_reachable() -> None:
 
     if app.conf.task_always_eager:
         return
-    if not circuits.redis.allows():
+    circuit = circuits.of(app.conf.broker_url)
+    if not circuit.allows():
         raise _broker_down()
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
     except BROKER_ERRORS as exc:
         logger.warning("job broker unreachable: %s", exc)
-        circuits.redis.failed(exc)
+        circuit.failed(exc)
         raise _broker_down() from None
-    circuits.redis.succeeded()
+    circuit.succeeded()
 
 
 def _broker_down() -> ServiceUnavailable:
-    return ServiceUnavailable(BROKER_DOWN, retry_after=circuits.redis.retry_after())
+    from csadmin.celery import app
+
+    retry_after = circuits.of(app.conf.broker_url).retry_after()
+    return ServiceUnavailable(BROKER_DOWN, retry_after=retry_after)
 
 
 def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None = None) -> JobRun:
@@ -104,7 +108,7 @@ def _send(job_id: int, task, *, raise_on_failure: bool) -> None:
         )
     except BROKER_ERRORS as exc:
         logger.warning("job %s could not be queued: %s", job_id, exc)
-        circuits.redis.failed(exc)
+        circuits.of(task.app.conf.broker_url).failed(exc)
         JobRun.objects.filter(pk=job_id, state=JobRun.State.QUEUED).update(
             state=JobRun.State.FAILED, error=BROKER_DOWN, finished_at=timezone.now()
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
 from csadmin import circuit as circuits
@@ -73,8 +74,9 @@ def kick(streams, countdown: float | None = None, *, deduplicate: bool = True) -
     from plugins.webhooks.tasks import deliver_stream_task
 
     flags = _flags()
+    circuit = circuits.of(settings.REDIS_URL) if flags is not None else None
     for subscription_id, service_id in streams:
-        if flags is not None and not circuits.redis.allows():
+        if circuit is not None and not circuit.allows():
             log.warning(
                 "Redis unreachable: deliveries of subscription %s wait for the sweep",
                 subscription_id,
@@ -92,11 +94,11 @@ def kick(streams, countdown: float | None = None, *, deduplicate: bool = True) -
             )
         except Exception as error:  # the broker's errors vary by transport; the sweep covers
             log.warning("could not queue deliveries of subscription %s", subscription_id)
-            if flags is not None:
-                circuits.redis.failed(error)
+            if circuit is not None:
+                circuit.failed(error)
         else:
-            if flags is not None:
-                circuits.redis.succeeded()
+            if circuit is not None:
+                circuit.succeeded()
 
 
 def clear_kick(subscription_id: int, service_id: str) -> None:
@@ -119,7 +121,6 @@ _redis = None
 def _flags():
     """Redis for the flags, when jobs go through Redis; None otherwise (every kick is sent)."""
     global _redis
-    from django.conf import settings
 
     from csadmin.celery import app
 

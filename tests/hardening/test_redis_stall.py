@@ -4,6 +4,7 @@ proxy that can be frozen (tests/stalling_proxy.py)."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -36,12 +37,12 @@ def frozen_redis(settings, monkeypatch):
     monkeypatch.setitem(app.conf, "broker_url", proxy.url)
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setattr(announce, "_redis", None)
-    circuit.redis.reset()
+    circuit.reset_all()
     try:
         yield proxy
     finally:
         proxy.close()
-        circuit.redis.reset()
+        circuit.reset_all()
 
 
 def timed(call):
@@ -132,3 +133,53 @@ def test_an_event_recorded_while_redis_was_frozen_is_delivered(
         assert Subscription.objects.get(pk=subscription.pk).swept_through >= event_id
     finally:
         real_redis.delete(flag, app.conf.task_default_queue)
+
+
+def test_job_submissions_answer_503_at_once_while_redis_is_frozen(
+    transactional_db, frozen_redis, api, tenant, admin
+):
+    from csadmin.jobs.models import JobRun
+    from csadmin.jobs.services import BROKER_DOWN
+
+    run = JobRun.objects.create(
+        tenant=tenant, kind="sample.count_notes", plugin="sample", state="failed", created_by="x"
+    )
+    with frozen_redis.frozen():
+        first, first_seconds = timed(lambda: api.post(f"maintenance/jobs/{run.pk}/retry"))
+        again, again_seconds = timed(lambda: api.post(f"maintenance/jobs/{run.pk}/retry"))
+    print(f"frozen Redis: job submission {first_seconds:.3f} s, then {again_seconds:.3f} s")
+
+    for refused in (first, again):
+        assert refused.status_code == 503
+        assert refused.json() == {
+            "message": BROKER_DOWN,
+            "exception": "ServiceUnavailableException",
+        }
+        assert 1 <= int(refused["Retry-After"]) <= 5
+    assert first_seconds < 3  # a short socket timeout, once, whichever client meets it
+    assert again_seconds < 0.2  # the circuit is open: the broker is not asked
+    assert JobRun.objects.count() == 1  # nothing written
+
+
+def test_the_shared_cache_gives_up_on_a_frozen_redis(frozen_redis):
+    """Django's cache (used by throttles and others) is bounded too: an error after a short
+    timeout, never a call held for as long as Redis stays frozen."""
+    import redis
+    from django.core.cache import cache
+
+    cache.set("csadmin:test:stall", 1)  # the connection is open when Redis freezes
+    outcome = []
+
+    def read():
+        try:
+            outcome.append(cache.get("csadmin:test:stall"))
+        except redis.RedisError as error:
+            outcome.append(error)
+
+    with frozen_redis.frozen():
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=1.5)
+        assert not reader.is_alive(), "the cache read waited as long as Redis stayed frozen"
+    assert isinstance(outcome[0], redis.TimeoutError)
+    cache.delete("csadmin:test:stall")
