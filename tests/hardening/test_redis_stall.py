@@ -183,3 +183,18 @@ def test_the_shared_cache_gives_up_on_a_frozen_redis(frozen_redis):
         assert not reader.is_alive(), "the cache read waited as long as Redis stayed frozen"
     assert isinstance(outcome[0], redis.TimeoutError)
     cache.delete("csadmin:test:stall")
+
+
+def test_a_change_to_access_is_refused_with_503_while_redis_is_frozen(frozen_redis):
+    """The generation must be replaced for the change to be seen everywhere: refused, quickly,
+    rather than held for as long as Redis stays frozen."""
+    from csadmin.access.freshness import bump, generation
+    from csadmin.pluginlib.errors import ServiceUnavailable
+
+    generation()  # the connection is open when Redis freezes
+    with frozen_redis.frozen():
+        for limit in (1.0, 0.05):  # one short timeout, then the open circuit
+            started = time.perf_counter()
+            with pytest.raises(ServiceUnavailable):
+                bump()
+            assert time.perf_counter() - started < limit
