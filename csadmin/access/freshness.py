@@ -111,11 +111,10 @@ def generation() -> str | None:
 
 def bump() -> None:
     """Forget every remembered token and grant, in every process. A failure propagates: the
-    change is refused rather than left unseen by processes that remember the old state (503
-    at once while the Redis circuit is open)."""
+    change is refused (503) rather than left unseen by processes that remember the old state.
+    Tried even while the Redis circuit is open: changes are rare, and a Redis that is back
+    takes them at once (the short socket timeout bounds the wait)."""
     current = store()
-    if current.circuit is not None and not current.circuit.allows():
-        raise ServiceUnavailable(CACHE_DOWN)
     try:
         current.set(uuid.uuid4().hex)
     except Exception as error:
