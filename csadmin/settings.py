@@ -238,6 +238,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CSADMIN_BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CSADMIN_JOBS_VISIBILITY_TIMEOUT = int(os.environ.get("CSADMIN_JOBS_VISIBILITY_TIMEOUT", "3600"))
+# A frozen Redis (it accepts connections and answers nothing) must cost a call little: the web
+# process's own Redis reads (access generation, cache, webhook flags) give up after
+# CSADMIN_REDIS_TIMEOUT, the broker's commands after CSADMIN_BROKER_TIMEOUT (workers use it too,
+# hence longer), and after a failure nothing asks Redis for CSADMIN_REDIS_RETRY_SECONDS
+# (csadmin.circuit): access is read from the database, job submissions answer 503.
+CSADMIN_REDIS_TIMEOUT = float(os.environ.get("CSADMIN_REDIS_TIMEOUT", "0.5"))
+CSADMIN_BROKER_TIMEOUT = float(os.environ.get("CSADMIN_BROKER_TIMEOUT", "1"))
+CSADMIN_REDIS_RETRY_SECONDS = float(os.environ.get("CSADMIN_REDIS_RETRY_SECONDS", "5"))
 if not REDIS_URL:
     for folder in ("queue", "control"):
         (CSADMIN_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
@@ -249,13 +257,24 @@ if not REDIS_URL:
     }
 else:
     # Jobs are acknowledged late; the broker re-delivers a job whose worker died after this.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CSADMIN_JOBS_VISIBILITY_TIMEOUT}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CSADMIN_JOBS_VISIBILITY_TIMEOUT,
+        "socket_timeout": CSADMIN_BROKER_TIMEOUT,
+        "socket_connect_timeout": CSADMIN_BROKER_TIMEOUT,
+    }
 # The shared cache: every process reads the access generation from it before trusting a token
 # or grant it remembers (csadmin.access.freshness), so it must be shared by all the processes -
 # Redis, or without it files under var/ (one machine, as SQLite is). Never per-process memory.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_timeout": CSADMIN_REDIS_TIMEOUT,
+                "socket_connect_timeout": CSADMIN_REDIS_TIMEOUT,
+            },
+        }
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

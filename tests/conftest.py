@@ -24,6 +24,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def redis_circuit_closed():
+    """A test that made Redis fail leaves the next one a closed Redis circuit."""
+    from csadmin import circuit
+
+    circuit.reset_all()
+    yield
+    circuit.reset_all()
+
+
 @pytest.fixture
 def tenant(db):
     return make_tenant("Acme")

@@ -26,15 +26,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from csadmin import circuit as circuits
+from csadmin.pluginlib.errors import ServiceUnavailable
+
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "csadmin:access:generation"
 # A process remembers at most this many answers; past it, it starts again (tokens in use and
 # user-tenant pairs are few; this bounds memory if many are tried).
 MAX_ENTRIES = 10_000
+CACHE_DOWN = "The shared cache cannot be reached right now; try again later."
 
 
 class CacheStore:
     """The generation in Django's shared cache (files under var/ without Redis)."""
+
+    circuit = None
 
     def get(self):
         return cache.get(GENERATION_KEY)
@@ -48,12 +54,18 @@ class CacheStore:
 
 class RedisStore:
     """The generation in Redis, through one client per process: Django's cache builds a new
-    client object for every call, which tripled the cost of this read on every API call."""
+    client object for every call, which tripled the cost of this read on every API call.
+    Short socket timeouts (CSADMIN_REDIS_TIMEOUT) and the Redis circuit bound what a frozen
+    Redis costs: one timeout, then no attempt while the circuit is open."""
 
     def __init__(self, url: str) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.circuit = circuits.of(url)
+        timeout = settings.CSADMIN_REDIS_TIMEOUT
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
 
     def get(self):
         value = self.client.get(GENERATION_KEY)
@@ -80,21 +92,38 @@ def generation() -> str | None:
     """The current generation; a missing one (new or flushed cache) is created. None when the
     cache cannot be reached: callers then read the database, as if they remembered nothing."""
     current = store()
+    if current.circuit is not None and not current.circuit.allows():
+        return None  # Redis failed a moment ago: not even tried until the circuit closes
     try:
         value = current.get()
         if value is None:
             current.add(uuid.uuid4().hex)
             value = current.get()
-    except Exception:  # a cache outage must not refuse calls the database can still answer
+    except Exception as error:  # a cache outage must not refuse calls the database can answer
         logger.warning("access generation unreadable; reading tokens and grants from the database")
+        if current.circuit is not None:
+            current.circuit.failed(error)
         return None
+    if current.circuit is not None:
+        current.circuit.succeeded()
     return value
 
 
 def bump() -> None:
     """Forget every remembered token and grant, in every process. A failure propagates: the
-    change is refused rather than left unseen by processes that remember the old state."""
-    store().set(uuid.uuid4().hex)
+    change is refused (503) rather than left unseen by processes that remember the old state.
+    Tried even while the Redis circuit is open: changes are rare, and a Redis that is back
+    takes them at once (the short socket timeout bounds the wait)."""
+    current = store()
+    try:
+        current.set(uuid.uuid4().hex)
+    except Exception as error:
+        if current.circuit is None:
+            raise
+        current.circuit.failed(error)
+        raise ServiceUnavailable(CACHE_DOWN) from error
+    if current.circuit is not None:
+        current.circuit.succeeded()
 
 
 def bump_now_and_on_commit(sender=None, using=None, **kwargs) -> None:

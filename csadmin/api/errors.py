@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -39,6 +40,22 @@ class TenantNotConfiguredError(exceptions.APIException):
     default_code = "tenant_not_configured"
 
 
+DATABASE_DOWN = "The database cannot be reached right now; try again later."
+
+
+def database_unreachable(exc: BaseException | None) -> bool:
+    """Did this error come from a database that cannot be reached: a connection that could not
+    be opened, or one the server dropped? (Not a deadlock, a lock timeout or a bad statement:
+    those happen on a connection that is still there.)"""
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    for wrapper in connections.all(initialized_only=True):  # those this thread has used
+        raw = wrapper.connection
+        if raw is None or getattr(raw, "closed", False) or getattr(raw, "broken", False):
+            return True
+    return False
+
+
 def error_body(status_code: int, message: str, exception: str | None = None, errors=None) -> dict:
     body = {"message": message, "exception": exception or EXCEPTION_NAMES.get(status_code, "Error")}
     if errors:
@@ -68,7 +85,11 @@ def exception_handler(exc, context):
     """DRF's exception handler, answering every error with the spec's body."""
     if isinstance(exc, DomainError):
         body = error_body(exc.status_code, exc.message, exc.exception_name, exc.errors)
-        return Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(body, status=exc.status_code, headers=headers)
+    if database_unreachable(exc):
+        return Response(error_body(503, DATABASE_DOWN), status=503)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from csadmin import circuit as circuits
 from csadmin.access.checks import has_privilege
 from csadmin.jobs.models import JobLog, JobRun
 from csadmin.jobs.runtime import MAX_DELIVERIES
@@ -46,17 +47,30 @@ def registered_task(kind):
 
 
 def ensure_broker_reachable() -> None:
-    """Refuse with 503 before anything is written when the broker (Redis) is down."""
+    """Refuse with 503 before anything is written when the broker (Redis) is down; at once,
+    without asking it, while the Redis circuit is open after a failure (csadmin.circuit)."""
     from csadmin.celery import app
 
     if app.conf.task_always_eager:
         return
+    circuit = circuits.of(app.conf.broker_url)
+    if not circuit.allows():
+        raise _broker_down()
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
     except BROKER_ERRORS as exc:
         logger.warning("job broker unreachable: %s", exc)
-        raise ServiceUnavailable(BROKER_DOWN) from None
+        circuit.failed(exc)
+        raise _broker_down() from None
+    circuit.succeeded()
+
+
+def _broker_down() -> ServiceUnavailable:
+    from csadmin.celery import app
+
+    retry_after = circuits.of(app.conf.broker_url).retry_after()
+    return ServiceUnavailable(BROKER_DOWN, retry_after=retry_after)
 
 
 def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None = None) -> JobRun:
@@ -97,11 +111,12 @@ def _send(job_id: int, task, *, raise_on_failure: bool) -> None:
         )
     except BROKER_ERRORS as exc:
         logger.warning("job %s could not be queued: %s", job_id, exc)
+        circuits.of(task.app.conf.broker_url).failed(exc)
         JobRun.objects.filter(pk=job_id, state=JobRun.State.QUEUED).update(
             state=JobRun.State.FAILED, error=BROKER_DOWN, finished_at=timezone.now()
         )
         if raise_on_failure:
-            raise ServiceUnavailable(BROKER_DOWN) from None
+            raise _broker_down() from None
 
 
 def _json_object(arguments) -> dict:

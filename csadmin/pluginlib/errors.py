@@ -48,3 +48,7 @@ class ServiceUnavailable(DomainError):
 
     status_code = 503
     exception_name = "ServiceUnavailableException"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, for the Retry-After header

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -24,7 +27,7 @@ from csadmin.access.throttle import (
     record_login_failure,
     reset_login_failures,
 )
-from csadmin.api.errors import is_api_path, json_error
+from csadmin.api.errors import DATABASE_DOWN, database_unreachable, is_api_path, json_error
 from csadmin.pluginlib.errors import DomainError, NotFoundError
 from csadmin.pluginlib.paging import CursorRefused
 from csadmin.pluginlib.registry import registry
@@ -191,6 +194,15 @@ def forbidden(request, exception=None):
 
 
 def server_error(request):
+    """Django's 500 handler, called while the error is being handled: for any error not
+    answered where it was raised, views and middleware alike (Django turns an exception into a
+    response at each middleware, so no middleware sees another's; this handler sees them all).
+    A database that cannot be reached answers 503, as /healthz does."""
+    if database_unreachable(sys.exc_info()[1]):
+        if is_api_path(request.path):
+            return json_error(503, DATABASE_DOWN)
+        # No request context: its processors (user, messages, the shell) read the database.
+        return HttpResponse(render_to_string("ui/unavailable.html"), status=503)
     if is_api_path(request.path):
         return json_error(500, "The server failed to answer; the error was logged.")
     return render(request, "ui/server_error.html", status=500)

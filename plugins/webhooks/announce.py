@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
+from csadmin import circuit as circuits
 from csadmin.access.freshness import Memo, bump_now_and_on_commit, generation
 from plugins.webhooks.models import Subscription
 from plugins.webhooks.owed import PLUGIN_ENABLED, matches
@@ -62,23 +64,41 @@ def announce(sender, *, tenant, events: list[dict], **kwargs) -> set[tuple[int, 
     return streams
 
 
-def kick(streams, countdown: float | None = None) -> None:
-    """Ask a worker to drain these streams (in `countdown` seconds). A broker that is down only
-    delays them: the periodic sweep finds what is owed. One message per stream is enough until
-    a worker starts on it (every API call would otherwise send one), so a flag in Redis says one
-    is on its way."""
+def kick(streams, countdown: float | None = None, *, deduplicate: bool = True) -> None:
+    """Ask a worker to drain these streams (in `countdown` seconds). A broker that is down or
+    frozen only delays them: the periodic sweep finds what is owed. One message per stream is
+    enough until a worker starts on it (every API call would otherwise send one), so a flag in
+    Redis says one is on its way. The flag only spares messages, it never hides a stream: the
+    sweep sends whatever flags say (`deduplicate=False`). After a Redis failure nothing is
+    tried while the Redis circuit is open (csadmin.circuit): the call is not held up."""
     from plugins.webhooks.tasks import deliver_stream_task
 
     flags = _flags()
+    circuit = circuits.of(settings.REDIS_URL) if flags is not None else None
     for subscription_id, service_id in streams:
+        if circuit is not None and not circuit.allows():
+            log.warning(
+                "Redis unreachable: deliveries of subscription %s wait for the sweep",
+                subscription_id,
+            )
+            return
         try:
-            if flags is not None and not flags.set(
-                _flag(subscription_id, service_id), 1, nx=True, ex=FLAG_SECONDS
-            ):
-                continue  # a message for this stream waits in the queue: it will see ours
-            deliver_stream_task.apply_async((subscription_id, service_id), countdown=countdown)
-        except Exception:  # the broker's errors vary by transport; the sweep covers them all
+            if flags is not None:
+                key = _flag(subscription_id, service_id)
+                fresh = flags.set(key, 1, nx=deduplicate, ex=FLAG_SECONDS)
+                if deduplicate and not fresh:
+                    continue  # a message for this stream waits in the queue: it will see ours
+            # No publish retries: on a frozen broker each would wait its socket timeout again.
+            deliver_stream_task.apply_async(
+                (subscription_id, service_id), countdown=countdown, retry=False
+            )
+        except Exception as error:  # the broker's errors vary by transport; the sweep covers
             log.warning("could not queue deliveries of subscription %s", subscription_id)
+            if circuit is not None:
+                circuit.failed(error)
+        else:
+            if circuit is not None:
+                circuit.succeeded()
 
 
 def clear_kick(subscription_id: int, service_id: str) -> None:
@@ -92,7 +112,8 @@ def clear_kick(subscription_id: int, service_id: str) -> None:
         log.warning("could not clear the message flag of subscription %s", subscription_id)
 
 
-# A lost message (broker restarted) leaves its flag: it expires, and the sweep sends meanwhile.
+# A flag without its message (a lost message, or a SET that reached a frozen Redis after its
+# client gave up) expires; the sweep sends meanwhile, whatever the flag says.
 FLAG_SECONDS = 60
 _redis = None
 
@@ -100,7 +121,6 @@ _redis = None
 def _flags():
     """Redis for the flags, when jobs go through Redis; None otherwise (every kick is sent)."""
     global _redis
-    from django.conf import settings
 
     from csadmin.celery import app
 
@@ -109,7 +129,10 @@ def _flags():
     if _redis is None:
         import redis
 
-        _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+        timeout = settings.CSADMIN_REDIS_TIMEOUT
+        _redis = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
     return _redis
 
 

@@ -150,16 +150,22 @@ def all_unannounced_streams() -> set[tuple[int, str]]:
 def unannounced_streams(subscription: Subscription) -> list[str]:
     """Services with owed events above their stream's last delivery (their message was lost,
     or the broker was down), looking at the events recorded since the last sweep; moves the
-    subscription's sweep marks on."""
+    subscription's sweep marks on, but never past an owed event that is not a delivery yet:
+    the next run looks at it again, and sends again, until a worker has made it one."""
     events = _unswept_events(subscription)
-    last_of_stream: dict[str, int] = {}
+    owed_of_stream: dict[str, list[int]] = {}
     for event in events:
         if owes(subscription, event):
-            last_of_stream[event["service_id"]] = event["event_id"]
-    done = high_waters(subscription.pk, list(last_of_stream))
-    behind = [s for s, last in last_of_stream.items() if done.get(s, 0) < last]
-    _move_sweep_marks(subscription, events)
-    return behind
+            owed_of_stream.setdefault(event["service_id"], []).append(event["event_id"])
+    done = high_waters(subscription.pk, list(owed_of_stream))
+    undelivered = {
+        service_id: next(i for i in ids if i > done.get(service_id, 0))
+        for service_id, ids in owed_of_stream.items()
+        if ids[-1] > done.get(service_id, 0)
+    }
+    hold = min(undelivered.values(), default=None)
+    _move_sweep_marks(subscription, events, before=hold)
+    return list(undelivered)
 
 
 def _unswept_events(subscription: Subscription) -> list[dict]:
@@ -195,12 +201,16 @@ def high_waters(subscription_id: int, service_ids: list[str]) -> dict[str, int]:
     return found
 
 
-def _move_sweep_marks(subscription: Subscription, events: list[dict]) -> None:
+def _move_sweep_marks(subscription: Subscription, events: list[dict], before: int | None) -> None:
     """Up to the horizon of the previous run (or as far as this run read, when it stopped at
-    its limit): a call that held a lower id has had a whole sweep period to commit."""
+    its limit): a call that held a lower id has had a whole sweep period to commit. And below
+    `before`, the first owed event no delivery covers yet: only a delivery row proves that a
+    message reached a worker (a message can be lost, a flag can outlive it)."""
     through = subscription.sweep_horizon
     if len(events) >= SWEEP_READ:
         through = min(through, events[-1]["event_id"])
+    if before is not None:
+        through = min(through, before - 1)
     Subscription.objects.filter(pk=subscription.pk).update(
         swept_through=max(subscription.swept_through, through),
         sweep_horizon=event_feed().latest_id(),

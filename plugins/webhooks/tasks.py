@@ -33,7 +33,7 @@ def deliver_due_task() -> int:
     from plugins.webhooks.owed import all_unannounced_streams
 
     streams = set(due_streams()) | all_unannounced_streams()
-    kick(sorted(streams))
+    kick(sorted(streams), deduplicate=False)  # a flag may outlive its message: send anyway
     return len(streams)
 
 
@@ -46,6 +46,12 @@ def prune_log_task() -> int:
 
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
-    "webhooks-deliver-due": {"task": SWEEP_TASK, "schedule": SWEEP_SECONDS},
+    # A sweep not started within its period is dropped: sweeps that piled up behind a stalled
+    # broker would otherwise run back to back, each moving the marks to the last one's horizon.
+    "webhooks-deliver-due": {
+        "task": SWEEP_TASK,
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS},
+    },
     "webhooks-prune-log": {"task": PRUNE_TASK, "schedule": 3600.0},
 }

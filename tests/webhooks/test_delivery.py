@@ -565,3 +565,52 @@ def test_draining_a_stream_costs_the_same_statements_however_long(
     # chunk read, the attempts, the outcomes (one executemany), the failure count; on
     # PostgreSQL the stream's lock and unlock too
     assert len(writes) == 8 + (2 if connection.vendor == "postgresql" else 0)
+
+
+def test_the_sweep_stays_below_an_event_until_it_is_a_delivery(
+    api, committed, subscribe, receiver, monkeypatch
+):
+    """However often the sweep runs while its messages are lost, it looks at the event again
+    (and sends again) until a worker made it a delivery."""
+    subscription = subscribe()
+    lose_messages(monkeypatch)  # the API call's message and the sweeps' alike
+    service_id = start_service(api, committed)
+    (event_id,) = Event.objects.values_list("id", flat=True)
+    for _ in range(4):
+        committed(deliver_due_task)
+    subscription.refresh_from_db()
+    assert subscription.swept_through < event_id
+    monkeypatch.undo()
+
+    committed(deliver_due_task)
+
+    assert [r.json["service_id"] for r in receiver.wait_for(1)] == [service_id]
+    for _ in range(2):
+        committed(deliver_due_task)
+    subscription.refresh_from_db()
+    assert subscription.swept_through >= event_id  # delivered: the marks move on
+
+
+class FlagsLeftBehind:
+    """Redis holding every stream's "message queued" flag, though no message was sent."""
+
+    def set(self, key, value, nx=False, ex=None):
+        return not nx
+
+
+def test_a_flag_never_hides_an_owed_stream_from_the_sweep(
+    api, committed, subscribe, receiver, monkeypatch
+):
+    from plugins.webhooks import announce
+
+    subscribe()
+    lose_messages(monkeypatch)
+    service_id = start_service(api, committed)
+    monkeypatch.undo()
+    monkeypatch.setattr(announce, "_flags", FlagsLeftBehind)
+
+    announce.kick([(Subscription.objects.get().pk, service_id)])  # an API call: spared
+    assert receiver.received == []
+    committed(deliver_due_task)  # the sweep sends whatever the flag says
+
+    assert [r.json["service_id"] for r in receiver.wait_for(1)] == [service_id]

@@ -151,7 +151,7 @@ def test_a_stream_is_sent_one_message_until_a_worker_starts_on_it(settings, monk
     monkeypatch.setattr(announce, "_redis", None)
     sent = []
     monkeypatch.setattr(
-        deliver_stream_task, "apply_async", lambda args, countdown=None: sent.append(tuple(args))
+        deliver_stream_task, "apply_async", lambda args, **options: sent.append(tuple(args))
     )
     first, second = f"svc-{uuid.uuid4().hex}", f"svc-{uuid.uuid4().hex}"
     try:
