@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-from csadmin.pluginlib import ValidationFailed
+from csadmin.pluginlib import ValidationFailed, name_problems
 from plugins.profiles.values import ATTRIBUTE_TYPES, DEFAULT_STRING_LENGTH, BadValue, coerce
 
-NAME_MAX = 26
 MAX_STRING_LENGTH = 65535
 EXTENSION_TYPES = ("single-valued", "multi-valued", "classifier")
 ATTRIBUTE_FIELDS = {"name", "type", "length", "default", "mandatory", "unique", "encrypt"}
@@ -28,20 +27,6 @@ class Errors(dict):
     def raise_if_any(self) -> None:
         if self:
             raise ValidationFailed.from_errors(dict(self))
-
-
-def name_problems(name) -> list[str]:
-    """Why `name` is not a valid schema, attribute or key name (empty when it is)."""
-    if not isinstance(name, str) or not name:
-        return ["is required (a text starting with a letter)"]
-    problems = []
-    if len(name) > NAME_MAX:
-        problems.append(f"must be at most {NAME_MAX} characters (got {len(name)})")
-    if not (name[0].isascii() and name[0].isalpha()):
-        problems.append("must start with a letter")
-    if not re.fullmatch(r"[A-Za-z0-9_]*", name):
-        problems.append("may contain only letters, digits and _")
-    return problems
 
 
 def parse_length(raw, path: str, errors: Errors):

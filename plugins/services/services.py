@@ -22,6 +22,7 @@ from csadmin.pluginlib import (
     NotFoundError,
     ValidationFailed,
     events_recorded,
+    name_problems,
     record_audit,
 )
 from plugins.services.attributes import ATTRIBUTES, resolve_events
@@ -284,7 +285,7 @@ def service_start_composite(*, tenant, body, actor) -> tuple[Service, list[int],
 @transaction.atomic(savepoint=False)
 def service_end(*, tenant, service_id: str, body, actor) -> Service:
     """End the service and its active states and tasks. Ending it twice is 400."""
-    event = parse_event(body or {})
+    event = parse_event(body)
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
     if not service.is_active:
@@ -342,9 +343,22 @@ def service_set_expiry(*, tenant, service_id: str, body, actor) -> Service:
     return service
 
 
+def check_extension(name: str, value) -> None:
+    """A deprecated extension PUT (spec §4, §5): the name follows the rule of names (§2), the
+    value is a JSON object, as every body is."""
+    errors = {}
+    if problems := name_problems(name):
+        errors["name"] = problems
+    if not isinstance(value, dict):
+        errors["body"] = ["must be a JSON object"]
+    if errors:
+        raise ValidationFailed.from_errors(errors)
+    reject_nul({name: value})
+
+
 @transaction.atomic(savepoint=False)
 def service_set_extension(*, tenant, service_id: str, name: str, value, actor) -> Service:
-    reject_nul({"extension": name, name: value})
+    check_extension(name, value)
     service = locked_service(tenant, service_id)
     service.extensions = {**service.extensions, name: value}
     service.save(update_fields=["extensions"])
@@ -437,7 +451,7 @@ def _end_state(service, state: State, event: ParsedEvent, at, actor) -> list[Eve
 @transaction.atomic(savepoint=False)
 def state_end(*, tenant, service_id: str, state_id: int, body, actor) -> State:
     """End a state and its active tasks."""
-    event = parse_event(body or {})
+    event = parse_event(body)
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
     state = get_state(service, state_id)
@@ -492,7 +506,7 @@ def _merged(common: ParsedEvent, own: ParsedEvent) -> ParsedEvent:
 
 @transaction.atomic(savepoint=False)
 def state_set_extension(*, tenant, service_id: str, state_id: int, name: str, value, actor):
-    reject_nul({"extension": name, name: value})
+    check_extension(name, value)
     service = locked_service(tenant, service_id)
     state = get_state(service, state_id)
     state.extensions = {**state.extensions, name: value}
@@ -545,7 +559,7 @@ def task_start(*, tenant, service_id: str, body, actor) -> Task:
 
 @transaction.atomic(savepoint=False)
 def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
-    event = parse_event(body or {})
+    event = parse_event(body)
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
     task = get_task(service, task_id)
@@ -565,7 +579,7 @@ def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
 
 @transaction.atomic(savepoint=False)
 def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, value, actor):
-    reject_nul({"extension": name, name: value})
+    check_extension(name, value)
     service = locked_service(tenant, service_id)
     task = get_task(service, task_id)
     task.extensions = {**task.extensions, name: value}

@@ -4,7 +4,7 @@ these classes describe them (and the request bodies) for the schema."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
-from csadmin.pluginlib import ErrorSerializer, KeysetPagination  # noqa: F401  (used by the views)
+from csadmin.pluginlib import ErrorSerializer, KeysetPagination, name_path_parameter  # noqa: F401  (used by the views)
 
 VALUE_REF = {
     "oneOf": [
@@ -160,6 +160,9 @@ class TransitionSerializer(EventSerializer):
 
 
 class ExpirySerializer(serializers.Serializer):
+    # services.service_set_expiry: one of the two must be given (null reads as not given)
+    openapi_rules = {"anyOf": [{"required": ["ttl"]}, {"required": ["expiration_time"]}]}
+
     ttl = _seconds()
     expiration_time = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -176,6 +179,9 @@ class BusinessAttributeSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     description = serializers.CharField()
     values = ValueSerializer(many=True)
+
+
+EXTENSION_NAME = name_path_parameter("name", "the extension's name")
 
 
 def _flag(name):
