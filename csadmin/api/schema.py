@@ -21,6 +21,17 @@ class AutoSchema(SpectacularAutoSchema):
             schema.update(getattr(serializer, "openapi_rules", {}))
         return schema
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A body whose rules refuse `{}` (minProperties, an anyOf of required fields) is a
+        required body: the server refuses a call without one."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        rules = (
+            serializer if isinstance(serializer, dict) else getattr(serializer, "openapi_rules", {})
+        )
+        if {"minProperties", "anyOf"} & set(rules):
+            required = True
+        return schema, required
+
 
 class NameField(serializers.CharField):
     """A name following the rule of names (csadmin.pluginlib.names): documented with its

@@ -68,7 +68,9 @@ def attribute_problems(raw, path: str, errors: Errors, from_text: bool = False) 
         errors.add(f"{path}.type", f"must be one of {', '.join(ATTRIBUTE_TYPES)}")
     attribute = {"name": raw.get("name"), "type": kind}
     if kind == "string":
-        length = raw.get("length", DEFAULT_STRING_LENGTH)
+        length = raw.get("length")
+        if length is None:  # null reads as not given, as it does for `default`
+            length = DEFAULT_STRING_LENGTH
         attribute["length"] = parse_length(length, f"{path}.length", errors)
     elif raw.get("length") not in (None, "") and kind in ATTRIBUTE_TYPES:
         errors.add(f"{path}.length", "is only for string attributes")

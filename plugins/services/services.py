@@ -26,7 +26,14 @@ from csadmin.pluginlib import (
     record_audit,
 )
 from plugins.services.attributes import ATTRIBUTES, resolve_events
-from plugins.services.events import ParsedEvent, parse_event, reject_nul, require_object
+from plugins.services.events import (
+    CONTROL_CHARACTERS,
+    NO_CONTROL_CHARACTERS,
+    ParsedEvent,
+    parse_event,
+    reject_nul,
+    require_object,
+)
 from plugins.services.models import (
     ACTIVE,
     BusinessAttribute,
@@ -620,6 +627,8 @@ def _check_value_fields(name: str, display_name: str, description: str) -> None:
         errors["name"] = ["must be at most 255 characters"]
     elif name.strip().isdigit():
         errors["name"] = ["must not be a number (numbers are value ids)"]
+    elif CONTROL_CHARACTERS.search(name):
+        errors["name"] = [NO_CONTROL_CHARACTERS]
     if len(display_name) > 255:
         errors["display_name"] = ["must be at most 255 characters"]
     if len(description) > 1000:
@@ -966,7 +975,9 @@ def _plain_name(value, known: dict, attribute: str) -> bool:
     if type(value) is not str or value == "" or len(value) > DEFAULT_TEXT_LIMIT:
         return False
     entry = known.get(attribute)
-    return entry is None or value in entry["by_name"]
+    if entry is None:  # any name, as parse_event takes it
+        return CONTROL_CHARACTERS.search(value) is None
+    return value in entry["by_name"]
 
 
 def _plain_text(value, limit: int) -> bool:

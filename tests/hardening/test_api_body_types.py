@@ -208,3 +208,33 @@ def test_the_services_refuse_an_end_event_that_is_not_an_object(api, world, body
         assert refused.value.errors == {"body": ["must be a JSON object"]}
     service.refresh_from_db()
     assert service.is_active
+
+
+@pytest.mark.parametrize("value", ["Sal\nes", "Sales\t", "\x1bSales", "Sa\x7fles", "Sa\x85les"])
+def test_a_type_name_with_control_characters_is_refused(api, world, value):
+    sid = world["service_id"]
+    calls = [
+        ("services/start", {"service_type": value}, "service_type"),
+        (f"services/{sid}/states/start", {"state_type": value}, "state_type"),
+        (f"services/{sid}/tasks/start", {"task_type": "Call", "media_type": value}, "media_type"),
+        (
+            "services_composite/start",
+            {"service_type": "Sales", "states": [{"state_type": value}]},
+            "states[0].state_type",
+        ),
+        (f"services/{sid}/end", {"disposition": value}, "disposition"),
+    ]
+    for path, body, field in calls:
+        response = api.post(path, body)
+        assert response.status_code == 400, (path, response.content)
+        assert response.json()["errors"] == {field: ["must not contain control characters"]}
+
+
+def test_a_business_attribute_value_name_with_control_characters_is_refused(tenant, admin):
+    from plugins.services import services
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.business_value_add(
+            tenant=tenant, attribute="Service.type", name="Sal\nes", actor=admin
+        )
+    assert refused.value.errors == {"name": ["must not contain control characters"]}

@@ -44,8 +44,6 @@ STATE_DEPENDENT = {
     "POST /genesys/1/cs/profiles/{customer_id}/extensions",
     "PUT /genesys/1/cs/profiles/{customer_id}/extensions/{extension}/by/unique",
     "PUT /genesys/1/cs/profiles/{customer_id}/extensions/{extension}/delete/by/unique",
-    # ttl or expiration_time: one of the two (a rule between fields)
-    "PUT /genesys/1/cs/services/{service_id}",
     # a task's state_index must point into the same body's states (a rule between fields)
     "POST /genesys/1/cs/services_composite/start",
     # the spec keeps CS' 400 for an unknown service id here (spec §1)

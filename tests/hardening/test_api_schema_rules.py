@@ -29,7 +29,7 @@ def path_parameter(document, method: str, path: str, name: str) -> dict:
     return next(p for p in operation["parameters"] if p["in"] == "path" and p["name"] == name)
 
 
-def json_body(document, method: str, path: str) -> dict:
+def json_body(document, method: str, path: str) -> dict:  # the schema of a JSON body
     return document["paths"][f"{API}/{path}"][method]["requestBody"]["content"]["application/json"][
         "schema"
     ]
@@ -119,6 +119,14 @@ def test_the_expiry_needs_ttl_or_expiration_time(document):
 
 
 @pytest.mark.parametrize(
+    ("method", "path"),
+    [("put", "services/{service_id}"), ("post", "profiles/{customer_id}/extensions")],
+)
+def test_a_body_that_cannot_be_empty_is_required(document, method, path):
+    assert document["paths"][f"{API}/{path}"][method]["requestBody"]["required"] is True
+
+
+@pytest.mark.parametrize(
     ("method", "path", "body"),
     [
         ("POST", "metadata/profiles/extensions", {"name": "E", "type": "classifier", "x": 1}),
@@ -143,3 +151,14 @@ def test_the_document_is_valid(document):
     from drf_spectacular.validation import validate_schema
 
     validate_schema(document)
+
+
+def test_what_the_document_marks_nullable_the_server_reads_as_not_given(api, document):
+    attribute = component(document, "AttributeRequest")["properties"]["length"]
+    extension = component(document, "ExtensionSchemaRequest")["properties"]
+    assert attribute["nullable"] and extension["attributes"]["nullable"]
+    assert extension["unique"]["nullable"]
+    body = {"attributes": [{"name": "Note", "type": "string", "length": None}]}
+    assert api.put("metadata/profiles", body).json()["attributes"][0]["length"] == 256
+    bare = {"name": "Flag", "type": "classifier", "attributes": None, "unique": None}
+    assert api.post("metadata/profiles/extensions", bare).status_code == 201

@@ -36,6 +36,7 @@ class AttributeSerializer(serializers.Serializer):
     )
     length = serializers.IntegerField(
         required=False,
+        allow_null=True,
         min_value=1,
         max_value=MAX_STRING_LENGTH,
         help_text="strings only; default 256",
@@ -51,10 +52,11 @@ class ExtensionSchemaSerializer(serializers.Serializer):
 
     name = NameField()
     type = serializers.ChoiceField(["single-valued", "multi-valued", "classifier"])
-    attributes = AttributeSerializer(many=True, required=False)
+    attributes = AttributeSerializer(many=True, required=False, allow_null=True)
     unique = serializers.ListField(
         child=UniqueItemField(),
         required=False,
+        allow_null=True,
         help_text="attribute names; an item may be a list of names (composite key)",
     )
 
