@@ -38,7 +38,9 @@ DEFAULT_TEXT_LIMIT = 255
 # A business attribute value's name is shown and matched as one line of text: no control
 # characters (C0, DEL, C1). The rule of value names (services._check_value_fields) and of the
 # names events give (below) alike.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
+CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CLASS}]")
+WITHOUT_CONTROL_CHARACTERS = f"^[^{CONTROL_CLASS}]*$"  # the same rule, as an OpenAPI pattern
 NO_CONTROL_CHARACTERS = "must not contain control characters"
 KNOWN = set(ATTRIBUTE_FIELDS) | set(TEXT_FIELDS) | set(INTEGER_FIELDS) | {"expiration_time"}
 

@@ -162,3 +162,11 @@ def test_what_the_document_marks_nullable_the_server_reads_as_not_given(api, doc
     assert api.put("metadata/profiles", body).json()["attributes"][0]["length"] == 256
     bare = {"name": "Flag", "type": "classifier", "attributes": None, "unique": None}
     assert api.post("metadata/profiles/extensions", bare).status_code == 201
+
+
+def test_type_names_are_documented_without_control_characters(document):
+    from plugins.services.events import WITHOUT_CONTROL_CHARACTERS
+
+    for schema, field in [("ServiceStartRequest", "service_type"), ("EventRequest", "disposition")]:
+        name = component(document, schema)["properties"][field]["oneOf"][0]
+        assert name["pattern"] == WITHOUT_CONTROL_CHARACTERS == r"^[^\x00-\x1f\x7f-\x9f]*$"

@@ -5,10 +5,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 from csadmin.pluginlib import ErrorSerializer, KeysetPagination, name_path_parameter  # noqa: F401  (used by the views)
+from plugins.services.events import WITHOUT_CONTROL_CHARACTERS
 
+# A value's name holds no control characters (events._check): say so to clients.
 VALUE_REF = {
     "oneOf": [
-        {"type": "string", "maxLength": 255},
+        {"type": "string", "maxLength": 255, "pattern": WITHOUT_CONTROL_CHARACTERS},
         {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     ],
     "nullable": True,
@@ -16,7 +18,7 @@ VALUE_REF = {
 }
 REQUIRED_VALUE_REF = {
     "oneOf": [
-        {"type": "string", "minLength": 1, "maxLength": 255},
+        {"type": "string", "minLength": 1, "maxLength": 255, "pattern": WITHOUT_CONTROL_CHARACTERS},
         {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     ],
     "description": "business attribute value: its name or its id",
