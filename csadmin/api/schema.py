@@ -8,6 +8,9 @@ from rest_framework import serializers
 
 from csadmin.pluginlib.names import NAME_MAX, NAME_PATTERN
 
+# The rule of names as OpenAPI writes it, for bodies (NameField) and paths alike.
+NAME_SCHEMA = {"type": "string", "pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX}
+
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus the object rules a request serializer declares as
@@ -48,7 +51,7 @@ def name_path_parameter(name: str, description: str = "") -> OpenApiParameter:
     """A path segment that is a name: documented with the rule of names."""
     return OpenApiParameter(
         name,
-        {"type": "string", "pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX},
+        dict(NAME_SCHEMA),
         OpenApiParameter.PATH,
         description=description or "a name: a letter, then letters, digits or _",
     )

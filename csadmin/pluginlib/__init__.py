@@ -29,6 +29,7 @@ _LAZY = {
     "KeysetPagination": "csadmin.api.pagination",
     "ErrorSerializer": "csadmin.api.schema",
     "NameField": "csadmin.api.schema",
+    "NAME_SCHEMA": "csadmin.api.schema",
     "name_path_parameter": "csadmin.api.schema",
     # pages
     "TenantPageMixin": "csadmin.ui.views",

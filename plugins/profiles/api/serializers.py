@@ -7,7 +7,7 @@ from rest_framework import serializers
 from csadmin.pluginlib import (
     NAME,
     NAME_MAX,
-    NAME_PATTERN,
+    NAME_SCHEMA,
     ErrorSerializer,  # noqa: F401  (used by the views)
     NameField,
 )
@@ -15,9 +15,6 @@ from plugins.profiles.schema_rules import MAX_STRING_LENGTH
 
 # Unknown fields are refused (schema_rules, services.identification_key_create): say so.
 CLOSED = {"additionalProperties": False}
-
-
-NAME_SCHEMA = {"type": "string", "pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX}
 
 
 @extend_schema_field(
