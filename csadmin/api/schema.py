@@ -1,6 +1,60 @@
-"""OpenAPI pieces every API view shares: the error body of spec §1."""
+"""OpenAPI pieces every API view shares: the error body of spec §1, the rule of names, and
+the object rules (closed objects, alternatives) that serializers declare for their bodies."""
 
+from django.core.validators import RegexValidator
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+from csadmin.pluginlib.names import NAME_MAX, NAME_PATTERN
+
+# The rule of names as OpenAPI writes it, for bodies (NameField) and paths alike.
+NAME_SCHEMA = {"type": "string", "pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, plus the object rules a request serializer declares as
+    `openapi_rules` (e.g. `{"additionalProperties": False}` where unknown fields are refused,
+    `minProperties`, `anyOf` of required fields): JSON Schema keywords that DRF fields cannot
+    express. Only request bodies: answers are described as they are."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            schema.update(getattr(serializer, "openapi_rules", {}))
+        return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A body whose rules refuse `{}` (minProperties, an anyOf of required fields) is a
+        required body: the server refuses a call without one."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        rules = (
+            serializer if isinstance(serializer, dict) else getattr(serializer, "openapi_rules", {})
+        )
+        if {"minProperties", "anyOf"} & set(rules):
+            required = True
+        return schema, required
+
+
+class NameField(serializers.CharField):
+    """A name following the rule of names (csadmin.pluginlib.names): documented with its
+    pattern and length. The services check names with name_problems; this only describes."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", NAME_MAX)
+        kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(NAME_PATTERN))
+
+
+def name_path_parameter(name: str, description: str = "") -> OpenApiParameter:
+    """A path segment that is a name: documented with the rule of names."""
+    return OpenApiParameter(
+        name,
+        dict(NAME_SCHEMA),
+        OpenApiParameter.PATH,
+        description=description or "a name: a letter, then letters, digits or _",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from rest_framework.views import APIView
 
+from csadmin.pluginlib.errors import ValidationFailed
+
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class TenantAPIView(APIView):
@@ -26,6 +29,13 @@ class TenantAPIView(APIView):
                 transaction.set_rollback(True)
             return response
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Every body is a JSON object (spec §4): an array, null or a scalar is refused here,
+        # before any view, so none can read one as "no body".
+        if request.method in BODY_METHODS:
+            require_json_object(request)
+
     def paginate(self, queryset, serialize, pagination_class=None):
         """Page a queryset by keyset and answer the array with its Link header."""
         from csadmin.api.pagination import KeysetPagination
@@ -33,3 +43,13 @@ class TenantAPIView(APIView):
         paginator = (pagination_class or KeysetPagination)()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serialize(page))
+
+
+def require_json_object(request) -> None:
+    """Refuse a JSON body that is not an object. No body at all reads as `{}` (DRF's empty
+    data) and passes, and form data is a dict; an upload is left to its view, which reads it
+    with its size limit."""
+    if request.content_type.lower().startswith("multipart/"):
+        return
+    if not isinstance(request.data, dict):
+        raise ValidationFailed.from_errors({"body": ["must be a JSON object"]})

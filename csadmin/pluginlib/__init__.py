@@ -16,6 +16,7 @@ from csadmin.pluginlib.errors import (
     ValidationFailed,
 )
 from csadmin.pluginlib.feeds import EventFeed, event_feed, provide_event_feed
+from csadmin.pluginlib.names import NAME, NAME_MAX, NAME_PATTERN, name_problems
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
 
 # Imported eagerly: the name `registry` must be the instance, not the submodule of that name.
@@ -27,6 +28,9 @@ _LAZY = {
     "TenantAPIView": "csadmin.api.views",
     "KeysetPagination": "csadmin.api.pagination",
     "ErrorSerializer": "csadmin.api.schema",
+    "NameField": "csadmin.api.schema",
+    "NAME_SCHEMA": "csadmin.api.schema",
+    "name_path_parameter": "csadmin.api.schema",
     # pages
     "TenantPageMixin": "csadmin.ui.views",
     "htmx_partial": "csadmin.ui.views",
@@ -62,6 +66,10 @@ __all__ = [
     "events_recorded",
     "provide_event_feed",
     "registry",
+    "NAME",
+    "NAME_MAX",
+    "NAME_PATTERN",
+    "name_problems",
     *_LAZY,
 ]
 

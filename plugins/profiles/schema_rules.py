@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
-from csadmin.pluginlib import ValidationFailed
+from csadmin.pluginlib import ValidationFailed, name_problems
 from csadmin.pluginlib.storable import echo
 from plugins.profiles.values import ATTRIBUTE_TYPES, DEFAULT_STRING_LENGTH, BadValue, coerce
 
-NAME_MAX = 26
 MAX_STRING_LENGTH = 65535
 EXTENSION_TYPES = ("single-valued", "multi-valued", "classifier")
 ATTRIBUTE_FIELDS = {"name", "type", "length", "default", "mandatory", "unique", "encrypt"}
@@ -29,20 +28,6 @@ class Errors(dict):
     def raise_if_any(self) -> None:
         if self:
             raise ValidationFailed.from_errors(dict(self))
-
-
-def name_problems(name) -> list[str]:
-    """Why `name` is not a valid schema, attribute or key name (empty when it is)."""
-    if not isinstance(name, str) or not name:
-        return ["is required (a text starting with a letter)"]
-    problems = []
-    if len(name) > NAME_MAX:
-        problems.append(f"must be at most {NAME_MAX} characters (got {len(name)})")
-    if not (name[0].isascii() and name[0].isalpha()):
-        problems.append("must start with a letter")
-    if not re.fullmatch(r"[A-Za-z0-9_]*", name):
-        problems.append("may contain only letters, digits and _")
-    return problems
 
 
 def parse_length(raw, path: str, errors: Errors):
@@ -84,7 +69,9 @@ def attribute_problems(raw, path: str, errors: Errors, from_text: bool = False) 
         errors.add(f"{path}.type", f"must be one of {', '.join(ATTRIBUTE_TYPES)}")
     attribute = {"name": raw.get("name"), "type": kind}
     if kind == "string":
-        length = raw.get("length", DEFAULT_STRING_LENGTH)
+        length = raw.get("length")
+        if length is None:  # null reads as not given, as it does for `default`
+            length = DEFAULT_STRING_LENGTH
         attribute["length"] = parse_length(length, f"{path}.length", errors)
     elif raw.get("length") not in (None, "") and kind in ATTRIBUTE_TYPES:
         errors.add(f"{path}.length", "is only for string attributes")

@@ -4,6 +4,7 @@ attached data kept with the event. Pure functions: no database here."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -34,6 +35,13 @@ TEXT_FIELDS = (
 INTEGER_FIELDS = ("est_duration", "ttl")
 MAX_DURATION = 10**9
 DEFAULT_TEXT_LIMIT = 255
+# A business attribute value's name is shown and matched as one line of text: no control
+# characters (C0, DEL, C1). The rule of value names (services._check_value_fields) and of the
+# names events give (below) alike.
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
+CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CLASS}]")
+WITHOUT_CONTROL_CHARACTERS = f"^[^{CONTROL_CLASS}]*$"  # the same rule, as an OpenAPI pattern
+NO_CONTROL_CHARACTERS = "must not contain control characters"
 KNOWN = set(ATTRIBUTE_FIELDS) | set(TEXT_FIELDS) | set(INTEGER_FIELDS) | {"expiration_time"}
 
 
@@ -136,6 +144,8 @@ def _check(name: str, value) -> str | None:
             return "must be a string (value name) or an integer (value id)"
         if isinstance(value, str) and len(value) > DEFAULT_TEXT_LIMIT:
             return f"must be at most {DEFAULT_TEXT_LIMIT} characters"
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            return NO_CONTROL_CHARACTERS
         if isinstance(value, int) and not 0 <= value < 2**31:
             return "must be a value id between 0 and 2147483647"
         return None

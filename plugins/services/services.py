@@ -22,11 +22,19 @@ from csadmin.pluginlib import (
     NotFoundError,
     ValidationFailed,
     events_recorded,
+    name_problems,
     record_audit,
 )
 from csadmin.pluginlib.storable import echo
 from plugins.services.attributes import ATTRIBUTES, resolve_events
-from plugins.services.events import ParsedEvent, parse_event, reject_nul, require_object
+from plugins.services.events import (
+    CONTROL_CHARACTERS,
+    NO_CONTROL_CHARACTERS,
+    ParsedEvent,
+    parse_event,
+    reject_nul,
+    require_object,
+)
 from plugins.services.models import (
     ACTIVE,
     BusinessAttribute,
@@ -285,7 +293,7 @@ def service_start_composite(*, tenant, body, actor) -> tuple[Service, list[int],
 @transaction.atomic(savepoint=False)
 def service_end(*, tenant, service_id: str, body, actor) -> Service:
     """End the service and its active states and tasks. Ending it twice is 400."""
-    event = parse_event(body or {})
+    event = parse_event(body)
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
     if not service.is_active:
@@ -343,9 +351,22 @@ def service_set_expiry(*, tenant, service_id: str, body, actor) -> Service:
     return service
 
 
+def check_extension(name: str, value) -> None:
+    """A deprecated extension PUT (spec §4, §5): the name follows the rule of names (§2), the
+    value is a JSON object, as every body is."""
+    errors = {}
+    if problems := name_problems(name):
+        errors["name"] = problems
+    if not isinstance(value, dict):
+        errors["body"] = ["must be a JSON object"]
+    if errors:
+        raise ValidationFailed.from_errors(errors)
+    reject_nul({name: value})
+
+
 @transaction.atomic(savepoint=False)
 def service_set_extension(*, tenant, service_id: str, name: str, value, actor) -> Service:
-    reject_nul({"extension": name, name: value})
+    check_extension(name, value)
     service = locked_service(tenant, service_id)
     service.extensions = {**service.extensions, name: value}
     service.save(update_fields=["extensions"])
@@ -438,7 +459,7 @@ def _end_state(service, state: State, event: ParsedEvent, at, actor) -> list[Eve
 @transaction.atomic(savepoint=False)
 def state_end(*, tenant, service_id: str, state_id: int, body, actor) -> State:
     """End a state and its active tasks."""
-    event = parse_event(body or {})
+    event = parse_event(body)
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
     state = get_state(service, state_id)
@@ -493,7 +514,7 @@ def _merged(common: ParsedEvent, own: ParsedEvent) -> ParsedEvent:
 
 @transaction.atomic(savepoint=False)
 def state_set_extension(*, tenant, service_id: str, state_id: int, name: str, value, actor):
-    reject_nul({"extension": name, name: value})
+    check_extension(name, value)
     service = locked_service(tenant, service_id)
     state = get_state(service, state_id)
     state.extensions = {**state.extensions, name: value}
@@ -546,7 +567,7 @@ def task_start(*, tenant, service_id: str, body, actor) -> Task:
 
 @transaction.atomic(savepoint=False)
 def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
-    event = parse_event(body or {})
+    event = parse_event(body)
     resolve_events(tenant, [("", event)])
     service = locked_service(tenant, service_id)
     task = get_task(service, task_id)
@@ -566,7 +587,7 @@ def task_end(*, tenant, service_id: str, task_id: int, body, actor) -> Task:
 
 @transaction.atomic(savepoint=False)
 def task_set_extension(*, tenant, service_id: str, task_id: int, name: str, value, actor):
-    reject_nul({"extension": name, name: value})
+    check_extension(name, value)
     service = locked_service(tenant, service_id)
     task = get_task(service, task_id)
     task.extensions = {**task.extensions, name: value}
@@ -607,6 +628,8 @@ def _check_value_fields(name: str, display_name: str, description: str) -> None:
         errors["name"] = ["must be at most 255 characters"]
     elif name.strip().isdigit():
         errors["name"] = ["must not be a number (numbers are value ids)"]
+    elif CONTROL_CHARACTERS.search(name):
+        errors["name"] = [NO_CONTROL_CHARACTERS]
     if len(display_name) > 255:
         errors["display_name"] = ["must be at most 255 characters"]
     if len(description) > 1000:
@@ -953,7 +976,9 @@ def _plain_name(value, known: dict, attribute: str) -> bool:
     if type(value) is not str or value == "" or len(value) > DEFAULT_TEXT_LIMIT:
         return False
     entry = known.get(attribute)
-    return entry is None or value in entry["by_name"]
+    if entry is None:  # any name, as parse_event takes it
+        return CONTROL_CHARACTERS.search(value) is None
+    return value in entry["by_name"]
 
 
 def _plain_text(value, limit: int) -> bool:

@@ -28,25 +28,31 @@ schema = schemathesis.openapi.from_wsgi("/genesys/1/cs/schema/?format=json", app
 # the plug-ins' tests pin that refusal. Schemas cannot say it for free-form attached data.
 schema.config.generation.update(allow_x00=False)
 
-# `positive_data_acceptance` expects every schema-valid request to pass. It cannot hold where
-# acceptance depends on stored state or on rules between fields that OpenAPI cannot express;
-# the refusals there are 400s naming the field and the rule, checked by the plug-ins' tests.
+# `positive_data_acceptance` expects every schema-valid request to pass. It is on for every
+# operation but these, whose acceptance depends on stored data (or on rules between fields or
+# parameters that OpenAPI cannot express). Their refusals are 400s naming the field and the rule,
+# pinned by the plug-ins' tests; everything else is in the document (tests/hardening/
+# test_api_schema_rules.py), so a schema-valid call there must be accepted.
 STATE_DEPENDENT = {
-    # names must be new, sources and attribute names must exist in the tenant's schemas
+    # the name must be new in the tenant; source and attributes must exist in its schemas
     "POST /genesys/1/cs/metadata/identification-keys",
+    # the name must be new in the tenant; `unique` must name attributes of the same body;
+    # attribute names are unique ignoring case; a default must fit its attribute's type
     "POST /genesys/1/cs/metadata/profiles/extensions",
+    # as creating, and the tenant's records and identification keys must fit the new schema
     "PUT /genesys/1/cs/metadata/profiles/extensions/{name}",
+    # attribute names unique ignoring case, defaults fitting their type; customers and keys
+    # must fit the new schema
     "PUT /genesys/1/cs/metadata/profiles",
     # a lookup must name the attributes of an identification key of the tenant
     "GET /genesys/1/cs/profiles",
-    # the body's keys must be extension schemas of the tenant; records follow their schema
+    # the body's keys must be the tenant's profile attributes and extension schemas
     "POST /genesys/1/cs/profiles",
     "PUT /genesys/1/cs/profiles/{customer_id}",
     "POST /genesys/1/cs/profiles/{customer_id}/extensions",
+    # the body must give the unique attributes of the tenant's extension schema
     "PUT /genesys/1/cs/profiles/{customer_id}/extensions/{extension}/by/unique",
     "PUT /genesys/1/cs/profiles/{customer_id}/extensions/{extension}/delete/by/unique",
-    # ttl or expiration_time: one of the two (a rule between fields)
-    "PUT /genesys/1/cs/services/{service_id}",
     # a task's state_index must point into the same body's states (a rule between fields)
     "POST /genesys/1/cs/services_composite/start",
     # the spec keeps CS' 400 for an unknown service id here (spec §1)

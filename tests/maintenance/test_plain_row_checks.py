@@ -30,7 +30,24 @@ INSTANTS = [
     None,
     5,
 ]
-NAMES = ["Sales", "Sale", "Call", "Queue", "12", "3", "", "x" * 256, 3, 4, 12, True, None, 1.5]
+NAMES = [
+    "Sales",
+    "Sale",
+    "Call",
+    "Queue",
+    "12",
+    "3",
+    "",
+    "x" * 256,
+    "Sa\nles",
+    "\x7f",
+    3,
+    4,
+    12,
+    True,
+    None,
+    1.5,
+]
 TEXTS = [None, "", "abc", "c0", "x" * 64, "x" * 65, "x" * 256, 7, "a\x00b"]
 INTEGERS = [None, 0, 1, 2, -1, 10**9, 10**9 + 1, True, False, "5", 2.0]
 OBJECTS = [None, {}, {"a": "b"}, {"a": ["b", "\x00"]}, {"\x00": 1}, [], "{}", 0]

@@ -251,9 +251,9 @@ def test_deprecated_extension_put_stores_json_under_its_key(api, start):
     sid = start()
     response = api.put(f"services/{sid}/extensions/Order", {"order_id": "42"})
     assert response.status_code == 200
-    api.put(f"services/{sid}/extensions/Note", ["a", "b"])
+    api.put(f"services/{sid}/extensions/Note", {"lines": ["a", "b"]})
     body = api.get(f"services/{sid}").json()
-    assert body["extensions"] == {"Order": {"order_id": "42"}, "Note": ["a", "b"]}
+    assert body["extensions"] == {"Order": {"order_id": "42"}, "Note": {"lines": ["a", "b"]}}
 
 
 def test_composite_start_creates_everything_in_one_call(api):

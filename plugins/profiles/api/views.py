@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from csadmin.pluginlib import KeysetPagination, TenantAPIView
+from csadmin.pluginlib import KeysetPagination, TenantAPIView, name_path_parameter
 from plugins.profiles import selectors, services
 from plugins.profiles.api.serializers import (
     CustomerIdSerializer,
@@ -27,6 +27,16 @@ LOCATION = OpenApiParameter(
     "Location", str, OpenApiParameter.HEADER, response=[201], description="the new resource"
 )
 FREE_OBJECT = OpenApiTypes.OBJECT
+# At least one extension (services.extension_records_set refuses an empty body).
+EXTENSION_RECORDS = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {},
+    "description": '{"<extension>": record, [records] or null (no records), ...}',
+}
+EXTENSION_NAME = name_path_parameter("name", "an extension schema's name (any case)")
+KEY_NAME = name_path_parameter("name", "an identification key's name (any case)")
+RECORD_EXTENSION = name_path_parameter("extension", "a multi-valued extension schema's name")
 
 
 class ByName(KeysetPagination):
@@ -93,13 +103,16 @@ class ExtensionSchemaView(TenantAPIView):
     privileges = {"GET": SCHEMA_READ, "PUT": SCHEMA_CHANGE, "DELETE": SCHEMA_CHANGE}
 
     @extend_schema(
-        responses={200: ExtensionSchemaSerializer, **ERRORS}, operation_id="extension_schema_get"
+        parameters=[EXTENSION_NAME],
+        responses={200: ExtensionSchemaSerializer, **ERRORS},
+        operation_id="extension_schema_get",
     )
     def get(self, request, name):
         return Response(selectors.schema_document(selectors.extension_schema(request.tenant, name)))
 
     @extend_schema(
         request=ExtensionSchemaSerializer,
+        parameters=[EXTENSION_NAME],
         responses={200: ExtensionSchemaSerializer, **ERRORS},
         operation_id="extension_schema_replace",
     )
@@ -109,7 +122,11 @@ class ExtensionSchemaView(TenantAPIView):
         )
         return Response(selectors.schema_document(schema))
 
-    @extend_schema(responses={204: None, **ERRORS}, operation_id="extension_schema_delete")
+    @extend_schema(
+        parameters=[EXTENSION_NAME],
+        responses={204: None, **ERRORS},
+        operation_id="extension_schema_delete",
+    )
     def delete(self, request, name):
         services.extension_schema_delete(tenant=request.tenant, name=name, actor=request.user)
         return Response(status=204)
@@ -144,13 +161,18 @@ class IdentificationKeyView(TenantAPIView):
     privileges = {"GET": SCHEMA_READ, "DELETE": SCHEMA_CHANGE}
 
     @extend_schema(
+        parameters=[KEY_NAME],
         responses={200: IdentificationKeySerializer, **ERRORS},
         operation_id="identification_key_get",
     )
     def get(self, request, name):
         return Response(selectors.key_document(selectors.identification_key(request.tenant, name)))
 
-    @extend_schema(responses={204: None, **ERRORS}, operation_id="identification_key_delete")
+    @extend_schema(
+        parameters=[KEY_NAME],
+        responses={204: None, **ERRORS},
+        operation_id="identification_key_delete",
+    )
     def delete(self, request, name):
         services.identification_key_delete(tenant=request.tenant, name=name, actor=request.user)
         return Response(status=204)
@@ -254,7 +276,7 @@ class CustomerExtensionsView(TenantAPIView):
     privileges = {"POST": CUSTOMERS_CHANGE}
 
     @extend_schema(
-        request=FREE_OBJECT,
+        request={"application/json": EXTENSION_RECORDS},
         responses={200: FREE_OBJECT, **ERRORS},
         operation_id="customer_extensions_set",
     )
@@ -272,6 +294,7 @@ class RecordByUniqueView(TenantAPIView):
 
     @extend_schema(
         request=FREE_OBJECT,
+        parameters=[RECORD_EXTENSION],
         responses={204: None, **ERRORS},
         operation_id="customer_extension_update_by_unique",
     )
@@ -291,6 +314,7 @@ class RecordDeleteByUniqueView(TenantAPIView):
 
     @extend_schema(
         request=FREE_OBJECT,
+        parameters=[RECORD_EXTENSION],
         responses={204: None, **ERRORS},
         operation_id="customer_extension_delete_by_unique",
     )

@@ -4,11 +4,13 @@ these classes describe them (and the request bodies) for the schema."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
-from csadmin.pluginlib import ErrorSerializer, KeysetPagination  # noqa: F401  (used by the views)
+from csadmin.pluginlib import ErrorSerializer, KeysetPagination, name_path_parameter  # noqa: F401  (used by the views)
+from plugins.services.events import WITHOUT_CONTROL_CHARACTERS
 
+# A value's name holds no control characters (events._check): say so to clients.
 VALUE_REF = {
     "oneOf": [
-        {"type": "string", "maxLength": 255},
+        {"type": "string", "maxLength": 255, "pattern": WITHOUT_CONTROL_CHARACTERS},
         {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     ],
     "nullable": True,
@@ -16,7 +18,7 @@ VALUE_REF = {
 }
 REQUIRED_VALUE_REF = {
     "oneOf": [
-        {"type": "string", "minLength": 1, "maxLength": 255},
+        {"type": "string", "minLength": 1, "maxLength": 255, "pattern": WITHOUT_CONTROL_CHARACTERS},
         {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     ],
     "description": "business attribute value: its name or its id",
@@ -160,6 +162,9 @@ class TransitionSerializer(EventSerializer):
 
 
 class ExpirySerializer(serializers.Serializer):
+    # services.service_set_expiry: one of the two must be given (null reads as not given)
+    openapi_rules = {"anyOf": [{"required": ["ttl"]}, {"required": ["expiration_time"]}]}
+
     ttl = _seconds()
     expiration_time = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -176,6 +181,9 @@ class BusinessAttributeSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     description = serializers.CharField()
     values = ValueSerializer(many=True)
+
+
+EXTENSION_NAME = name_path_parameter("name", "the extension's name")
 
 
 def _flag(name):

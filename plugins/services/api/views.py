@@ -190,6 +190,7 @@ class ServiceExtensionView(ServicesView):
 
     @extend_schema(
         request=dict,
+        parameters=[s.EXTENSION_NAME],
         responses={200: s.ServiceSerializer, **ERRORS},
         deprecated=True,
         tags=["services"],
@@ -313,7 +314,11 @@ class StateExtensionView(ServicesView):
     privileges = {"PUT": CHANGE}
 
     @extend_schema(
-        request=dict, responses={200: s.StateSerializer, **ERRORS}, deprecated=True, tags=["states"]
+        request=dict,
+        parameters=[s.EXTENSION_NAME],
+        responses={200: s.StateSerializer, **ERRORS},
+        deprecated=True,
+        tags=["states"],
     )
     def put(self, request, service_id, state_id, name):
         state = services.state_set_extension(
@@ -395,7 +400,11 @@ class TaskExtensionView(ServicesView):
     privileges = {"PUT": CHANGE}
 
     @extend_schema(
-        request=dict, responses={200: s.TaskSerializer, **ERRORS}, deprecated=True, tags=["tasks"]
+        request=dict,
+        parameters=[s.EXTENSION_NAME],
+        responses={200: s.TaskSerializer, **ERRORS},
+        deprecated=True,
+        tags=["tasks"],
     )
     def put(self, request, service_id, task_id, name):
         task = services.task_set_extension(

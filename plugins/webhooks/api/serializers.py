@@ -6,12 +6,14 @@ from plugins.webhooks.models import EVENT_KINDS, Subscription
 
 
 class SubscriptionInputSerializer(serializers.Serializer):
+    openapi_rules = {"additionalProperties": False}  # rules.clean refuses unknown fields
+
     name = serializers.CharField(max_length=100)
     target_url = serializers.URLField(max_length=2000)
     kinds = serializers.ListField(
         child=serializers.ChoiceField(EVENT_KINDS),
         required=False,
-        allow_empty=False,
+        min_length=1,
         help_text="default: all",
     )
     service_types = serializers.ListField(
