@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from csadmin.access.checks import has_privilege
+from csadmin.jobs.inputs import NoInputs, read_inputs
 from csadmin.jobs.models import JobLog, JobRun
 from csadmin.jobs.runtime import MAX_DELIVERIES
 from csadmin.pluginlib.errors import (
@@ -62,6 +63,10 @@ def ensure_broker_reachable() -> None:
 def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None = None) -> JobRun:
     """Create a queued run and send it to a worker once the caller's transaction commits.
 
+    The arguments must fit the inputs the job declared (@job(..., inputs=...)): otherwise
+    ValidationFailed names the field and the rule, and nothing is written. They are kept as
+    given (JSON).
+
     Broker down: ServiceUnavailable (503) and nothing written. Should the send itself fail
     after the commit, the run is marked failed with the reason (and, when the caller was not
     in a transaction, ServiceUnavailable is raised then).
@@ -70,6 +75,7 @@ def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None 
 
     task = registered_task(kind)
     arguments = _json_object(arguments)
+    read_inputs(getattr(task, "job_inputs", NoInputs), arguments, kind=task.name)
     ensure_broker_reachable()
     user = actor if getattr(actor, "is_authenticated", False) else None
     run = JobRun.objects.create(

@@ -38,6 +38,20 @@ class Privilege:
     roles: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A periodic task a plug-in asks the host to run (Celery beat): every `every` seconds, or
+    at the times of `cron`, a cron line "minute hour day-of-month month day-of-week" in UTC.
+    `name` is the beat entry's name, unique across plug-ins; `task` the task's name (a task
+    the plug-in defines with csadmin.jobs.task). The host registers the schedules of the
+    installed plug-ins only, so a plug-in left out of CSADMIN_PLUGINS schedules nothing."""
+
+    name: str
+    task: str
+    every: float | None = None
+    cron: str | None = None
+
+
 class PluginConfig(AppConfig):
     """An AppConfig that is also a csadmin plug-in.
 
@@ -54,6 +68,7 @@ class PluginConfig(AppConfig):
     menu_heading: str = DEFAULT_HEADING
     privileges: tuple[Privilege, ...] = ()
     requires: tuple[str, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
     # A core plug-in is part of the host: always on, cannot be disabled per tenant.
     core: bool = False
 

@@ -1,6 +1,6 @@
 """Jobs that only the framework's tests run."""
 
-from csadmin.jobs import cancel_job, job
+from csadmin.jobs import JobInputs, cancel_job, job
 from csadmin.jobs.models import JobRun
 
 CALLS = []
@@ -29,9 +29,13 @@ def recorder(handle):
     handle.log("info", "ran")
 
 
-@job("tests.with_files")
+class WithFilesInputs(JobInputs):
+    name: str
+
+
+@job("tests.with_files", inputs=WithFilesInputs)
 def with_files(handle):
-    handle.add_file(handle.arguments["name"], b"data")
+    handle.add_file(handle.inputs.name, b"data")
 
 
 def state_of(job_id: int) -> str:
