@@ -82,7 +82,8 @@ def _described(declared: type[JobInputs], field: str) -> str:
 def describe_type(info) -> str:
     """A declared type in words, e.g. "an integer, at least 1" or "one of json, csv"."""
     if isinstance(info, inspect.UnionType):
-        return " or ".join(describe_type(member) for member in info.types)
+        members = [describe_type(member) for member in info.types]
+        return (", or " if any("," in member for member in members) else " or ").join(members)
     if isinstance(info, inspect.NoneType):
         return "null"
     if isinstance(info, inspect.BoolType):

@@ -1,9 +1,15 @@
 """Jobs that only the framework's tests run."""
 
+import datetime as dt
+from typing import Annotated
+
+from msgspec import Meta
+
 from csadmin.jobs import JobInputs, cancel_job, job
 from csadmin.jobs.models import JobRun
 
 CALLS = []
+SEEN_INPUTS = []
 
 
 @job("tests.self_cancelling")
@@ -36,6 +42,18 @@ class WithFilesInputs(JobInputs):
 @job("tests.with_files", inputs=WithFilesInputs)
 def with_files(handle):
     handle.add_file(handle.inputs.name, b"data")
+
+
+class TypedInputs(JobInputs):
+    when: Annotated[dt.datetime, Meta(tz=True)]
+    count: Annotated[int, Meta(ge=0)] = 0
+    mode: str = "plain"
+
+
+@job("tests.typed", inputs=TypedInputs)
+def typed(handle):
+    """Keeps what its body received, for the tests to look at."""
+    SEEN_INPUTS.append(handle.inputs)
 
 
 def state_of(job_id: int) -> str:
