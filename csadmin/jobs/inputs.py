@@ -122,8 +122,10 @@ def _bounds(**bounds) -> str:
     return (", " + ", ".join(words)) if words else ""
 
 
-def describe_inputs(declared: type[JobInputs]) -> list[dict]:
+def describe_inputs(declared: type[JobInputs] | None) -> list[dict]:
     """Each declared input with its type in words and its default (the Plug-ins page)."""
+    if declared is None:
+        return []
     described = []
     for info in inspect.type_info(declared).fields:
         default = None if info.required else _default(info)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from csadmin.jobs import JobInputs, describe_inputs, enqueue_job, job
+from csadmin.jobs import JobInputs, NoInputs, describe_inputs, enqueue_job, job
 from csadmin.jobs.models import JobRun
 from csadmin.pluginlib import ValidationFailed, registry
 from tests.jobs import jobs_for_tests
@@ -142,3 +142,17 @@ def test_the_registry_knows_each_jobs_inputs():
         {"name": "output", "type": "true or false", "required": False, "default": "true"},
     ]
     assert issubclass(registry.job_inputs("maintenance.purge"), JobInputs)
+    assert describe_inputs(NoInputs) == []
+
+
+def test_the_plugins_page_shows_each_jobs_inputs_and_the_schedules(admin, tenant):
+    browser = Client()
+    browser.force_login(admin)
+    page = browser.get("/administration/plugins/").content.decode()
+    assert (
+        "<code>sample.count_notes</code> — inputs: <code>batch</code> "
+        "(an integer, at least 1, default <code>2</code>)"
+    ) in page
+    assert "<code>limit</code> (an ISO-8601 timestamp with a time zone, required)" in page
+    assert "<code>maintenance.apply_retention_policies</code> at <code>30 2 * * *</code>" in page
+    assert "<code>webhooks.deliver_due</code> every 30 s" in page
