@@ -1,6 +1,10 @@
 """Background jobs with progress kept in the database. The public surface for plug-ins:
 
-    job                 decorator: @job("plugin.kind") def body(handle): ...
+    job                 decorator: @job("plugin.kind", inputs=KindInputs) def body(handle): ...
+    JobInputs           base of a job's declared inputs (a msgspec Struct: typed fields)
+    NoInputs            the inputs of a job that takes no arguments (the default)
+    describe_inputs     a declaration's fields, types in words and defaults
+    task                decorator for a plain Celery task (no JobRun): @task("plugin.name")
     JobHandle           what the body receives (progress, count, log, check_cancelled, add_file)
     JobCancelled        raised by handle.check_cancelled()
     enqueue_job         enqueue_job(*, tenant, kind, arguments, actor) -> JobRun (queued)
@@ -21,6 +25,10 @@ _LAZY = {
     "job": "csadmin.jobs.runtime",
     "JobHandle": "csadmin.jobs.runtime",
     "JobCancelled": "csadmin.jobs.runtime",
+    "task": "csadmin.jobs.runtime",
+    "JobInputs": "csadmin.jobs.inputs",
+    "NoInputs": "csadmin.jobs.inputs",
+    "describe_inputs": "csadmin.jobs.inputs",
     "MAX_DELIVERIES": "csadmin.jobs.runtime",
     "enqueue_job": "csadmin.jobs.services",
     "cancel_job": "csadmin.jobs.services",

@@ -19,3 +19,10 @@ class JobsConfig(PluginConfig):
         ),
         Privilege("jobs.runs.manage", "Cancel or retry anyone's job", roles=OPERATORS),
     )
+
+    def ready(self) -> None:
+        super().ready()
+        from csadmin.celery import install_beat_schedule
+
+        # Every app's config exists by now: the plug-ins' declared schedules are all known.
+        install_beat_schedule()

@@ -1,14 +1,21 @@
 """The @job decorator and the handle a job's body reports through.
 
-    from csadmin.jobs import job
+    from csadmin.jobs import JobInputs, job
 
-    @job("maintenance.purge")
+    class PurgeInputs(JobInputs):
+        limit: Annotated[datetime, Meta(tz=True)]
+        batch: Annotated[int, Meta(ge=1)] = 1000
+
+    @job("maintenance.purge", inputs=PurgeInputs)
     def purge(handle):
-        for batch in batches(handle.arguments):
+        for batch in batches(handle.inputs.limit, handle.inputs.batch):
             handle.check_cancelled()
             ...
             handle.progress(done, total)
             handle.count(services=len(batch))
+
+`inputs` declares the job's arguments (csadmin.jobs.inputs): enqueue_job refuses arguments that
+break it, and the body reads them typed from `handle.inputs`. A job without `inputs` takes none.
 
 The decorator makes a Celery task (late acknowledgement) that takes a JobRun id. The task
 claims the run (a queued run only, counting the attempt), calls the body with a JobHandle, and
@@ -34,6 +41,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from csadmin.jobs import files
+from csadmin.jobs.inputs import JobInputs, NoInputs, read_inputs
 from csadmin.jobs.models import JobFile, JobLog, JobRun
 from csadmin.pluginlib.errors import DomainError
 
@@ -58,11 +66,19 @@ class ClaimLost(Exception):
     the attempt stops and writes nothing more."""
 
 
-def job(name=None, *, time_limit: int | None = None, soft_time_limit: int | None = None):
+def job(
+    name=None,
+    *,
+    inputs: type[JobInputs] = NoInputs,
+    time_limit: int | None = None,
+    soft_time_limit: int | None = None,
+):
     """Make `func(handle)` a job. `name` is its kind (the Celery task name); it defaults to
-    "<module>.<function>". Use as @job, @job() or @job("plugin.kind")."""
+    "<module>.<function>". Use as @job, @job() or @job("plugin.kind", inputs=KindInputs)."""
     if callable(name):
         return job()(name)
+    if not (isinstance(inputs, type) and issubclass(inputs, JobInputs)):
+        raise TypeError(f"job {name!r}: inputs must be a JobInputs subclass, not {inputs!r}")
 
     def decorate(func):
         from csadmin.celery import app
@@ -76,7 +92,7 @@ def job(name=None, *, time_limit: int | None = None, soft_time_limit: int | None
             options["soft_time_limit"] = soft_time_limit
 
         def run(task, job_id: int) -> None:
-            execute(job_id, func, in_worker=not task.request.is_eager)
+            execute(job_id, func, in_worker=not task.request.is_eager, inputs=inputs)
 
         run.__name__ = func.__name__
         run.__doc__ = func.__doc__
@@ -90,14 +106,32 @@ def job(name=None, *, time_limit: int | None = None, soft_time_limit: int | None
             **options,
         )(run)
         task.job_body = func
-        registry.register_job(task_name, func.__module__)
+        task.job_inputs = inputs
+        registry.register_job(task_name, func.__module__, inputs)
         return task
 
     return decorate
 
 
+def task(name: str, **options):
+    """Make `func` a plain Celery task named `name` (no JobRun: deliveries, periodic sweeps),
+    with its result ignored unless `options` say otherwise. Plug-ins use this instead of the
+    Celery app; their periodic tasks are scheduled through PluginConfig.schedules."""
+    options.setdefault("ignore_result", True)
+
+    def decorate(func):
+        from csadmin.celery import app
+
+        return app.task(name=name, **options)(func)
+
+    return decorate
+
+
 class JobHandle:
-    """What a job's body sees: its run, arguments and tenant, and the calls to report through."""
+    """What a job's body sees: its run, inputs and tenant, and the calls to report through.
+
+    `inputs` holds the arguments as the job declared them (typed); `arguments` the stored JSON.
+    """
 
     def __init__(self, run: JobRun) -> None:
         self.run = run
@@ -105,6 +139,7 @@ class JobHandle:
         self.kind = run.kind
         self.tenant = run.tenant
         self.arguments = dict(run.arguments or {})
+        self.inputs: JobInputs | None = None
         self.actor = run.created_by_user
         self.attempt = run.attempts
         # What earlier attempts of this run counted (kept in the row). A job whose work outlives
@@ -303,8 +338,10 @@ class Heartbeat(threading.Thread):
         self.join(timeout=60)
 
 
-def execute(job_id: int, body, *, in_worker: bool) -> None:
-    """Run one delivery of a job: start (or refuse) the run, call the body, finish the run."""
+def execute(job_id: int, body, *, in_worker: bool, inputs: type[JobInputs] | None = None) -> None:
+    """Run one delivery of a job: start (or refuse) the run, read its declared `inputs`, call
+    the body, finish the run. Arguments that no longer fit the declaration (stored before it
+    changed) fail the run, naming the field."""
     run = start_run(job_id)
     if run is None:
         return
@@ -314,6 +351,8 @@ def execute(job_id: int, body, *, in_worker: bool) -> None:
         heartbeat.start()
     state, error = JobRun.State.SUCCEEDED, ""
     try:
+        if inputs is not None:
+            handle.inputs = read_inputs(inputs, handle.arguments, kind=run.kind)
         body(handle)
     except ClaimLost:
         logger.warning("job %s: attempt %s lost its claim; it stops", job_id, handle.attempt)

@@ -16,6 +16,7 @@ from kombu.exceptions import KombuError
 
 from csadmin import circuit as circuits
 from csadmin.access.checks import has_privilege
+from csadmin.jobs.inputs import NoInputs, read_inputs
 from csadmin.jobs.models import JobLog, JobRun
 from csadmin.jobs.runtime import MAX_DELIVERIES
 from csadmin.pluginlib.errors import (
@@ -76,6 +77,10 @@ def _broker_down() -> ServiceUnavailable:
 def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None = None) -> JobRun:
     """Create a queued run and send it to a worker once the caller's transaction commits.
 
+    The arguments must fit the inputs the job declared (@job(..., inputs=...)): otherwise
+    ValidationFailed names the field and the rule, and nothing is written. They are kept as
+    given (JSON).
+
     Broker down: ServiceUnavailable (503) and nothing written. Should the send itself fail
     after the commit, the run is marked failed with the reason (and, when the caller was not
     in a transaction, ServiceUnavailable is raised then).
@@ -84,6 +89,7 @@ def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None 
 
     task = registered_task(kind)
     arguments = _json_object(arguments)
+    read_inputs(getattr(task, "job_inputs", NoInputs), arguments, kind=task.name)
     ensure_broker_reachable()
     user = actor if getattr(actor, "is_authenticated", False) else None
     run = JobRun.objects.create(

@@ -6,7 +6,7 @@ import PluginConfig while settings load.
 
 from importlib import import_module
 
-from csadmin.pluginlib.config import BUILTIN_ROLES, HEADINGS, PluginConfig, Privilege
+from csadmin.pluginlib.config import BUILTIN_ROLES, HEADINGS, PluginConfig, Privilege, Schedule
 from csadmin.pluginlib.errors import (
     ConflictError,
     DomainError,
@@ -59,6 +59,7 @@ __all__ = [
     "MenuItem",
     "PluginConfig",
     "Privilege",
+    "Schedule",
     "Tab",
     "Widget",
     "EventFeed",

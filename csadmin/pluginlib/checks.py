@@ -21,6 +21,7 @@ def check_plugins(app_configs=None, **kwargs) -> list[Error]:
     errors += _reference_errors(plugins)
     errors += _url_errors(plugins)
     errors += _requirement_errors(plugins)
+    errors += _schedule_errors(plugins)
     return errors
 
 
@@ -140,4 +141,20 @@ def _requirement_errors(plugins) -> list[Error]:
         for plugin in plugins
         for required in plugin.config.requires
         if required not in labels
+    ]
+
+
+def _schedule_errors(plugins) -> list[Error]:
+    """A declared schedule must name a task that exists (a typo would never run, silently)."""
+    from csadmin.celery import app
+
+    return [
+        Error(
+            f"plug-in {plugin.label!r}: schedule {declared.name!r} names unknown task "
+            f"{declared.task!r}",
+            id="csadmin.E008",
+        )
+        for plugin in plugins
+        for declared in plugin.config.schedules
+        if declared.task not in app.tasks
     ]

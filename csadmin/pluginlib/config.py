@@ -38,6 +38,23 @@ class Privilege:
     roles: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A periodic task a plug-in asks the host to run (Celery beat): every `every` seconds, or
+    at the times of `cron`, a cron line "minute hour day-of-month month day-of-week" in UTC.
+    `name` is the beat entry's name, unique across plug-ins; `task` the task's name (a task
+    the plug-in defines with csadmin.jobs.task). The host registers the schedules of the
+    installed plug-ins only, so a plug-in left out of CSADMIN_PLUGINS schedules nothing.
+    `expires`: a run not started within that many seconds is dropped (runs that piled up
+    behind a stalled broker then do not run back to back)."""
+
+    name: str
+    task: str
+    every: float | None = None
+    cron: str | None = None
+    expires: float | None = None
+
+
 class PluginConfig(AppConfig):
     """An AppConfig that is also a csadmin plug-in.
 
@@ -54,6 +71,7 @@ class PluginConfig(AppConfig):
     menu_heading: str = DEFAULT_HEADING
     privileges: tuple[Privilege, ...] = ()
     requires: tuple[str, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
     # A core plug-in is part of the host: always on, cannot be disabled per tenant.
     core: bool = False
 

@@ -40,6 +40,7 @@ class Registry:
         self._plugins: MappingProxyType[str, Plugin] | None = None
         self._lock = threading.Lock()
         self._jobs: dict[str, str] = {}  # task name -> module defining it
+        self._job_inputs: dict[str, type] = {}  # task name -> its declared inputs
 
     # -- filling ---------------------------------------------------------------------------
     def _ensure_loaded(self) -> MappingProxyType[str, Plugin]:
@@ -82,9 +83,11 @@ class Registry:
             self._plugins = None
 
     # -- jobs ------------------------------------------------------------------------------
-    def register_job(self, task_name: str, module: str) -> None:
+    def register_job(self, task_name: str, module: str, inputs: type | None = None) -> None:
         """Called by the @job decorator (often while plug-ins load, so nothing is resolved here)."""
         self._jobs[task_name] = module
+        if inputs is not None:
+            self._job_inputs[task_name] = inputs
 
     def jobs(self) -> dict[str, str]:
         """Every registered job's task name with the label of the plug-in defining it."""
@@ -95,6 +98,11 @@ class Registry:
 
     def jobs_of(self, label: str) -> list[str]:
         return sorted(name for name, owner in self.jobs().items() if owner == label)
+
+    def job_inputs(self, task_name: str) -> type | None:
+        """The inputs a job declared (a csadmin.jobs JobInputs type), None when unknown."""
+        self._ensure_loaded()
+        return self._job_inputs.get(task_name)
 
     # -- reading ---------------------------------------------------------------------------
     def plugins(self) -> list[Plugin]:

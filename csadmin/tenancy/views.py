@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
+from csadmin.jobs.inputs import describe_inputs
 from csadmin.pluginlib.errors import DomainError
 from csadmin.pluginlib.registry import registry
 from csadmin.tenancy.models import Tenant
@@ -52,7 +53,10 @@ class PluginListView(TenantPageMixin, TemplateView):
                 "enabled": plugin.label not in off,
                 "routes": len(plugin.urlpatterns),
                 "api_routes": len(plugin.api_urlpatterns),
-                "jobs": registry.jobs_of(plugin.label),
+                "jobs": [
+                    {"name": name, "inputs": describe_inputs(registry.job_inputs(name))}
+                    for name in registry.jobs_of(plugin.label)
+                ],
             }
             for plugin in sorted(registry.plugins(), key=lambda p: (p.config.core, p.label))
         ]

@@ -2,7 +2,7 @@
 nightly retention policy per tenant (Context Services API §6). Every long operation runs as a
 job of csadmin.jobs; the management commands call the same functions."""
 
-from csadmin.pluginlib import PluginConfig, Privilege
+from csadmin.pluginlib import PluginConfig, Privilege, Schedule
 
 OPERATOR = "Maintenance Operator"
 
@@ -28,6 +28,20 @@ class MaintenanceConfig(PluginConfig):
             "See the maintenance page and the purge preview",
             read_only=True,
             roles=(OPERATOR,),
+        ),
+    )
+    schedules = (
+        # Nightly at 02:30 UTC: queue a purge per tenant whose retention policy is enabled.
+        Schedule(
+            "maintenance-retention-policies",
+            task="maintenance.apply_retention_policies",
+            cron="30 2 * * *",
+        ),
+        # Hourly: remove uploads no import job will read.
+        Schedule(
+            "maintenance-sweep-orphan-uploads",
+            task="maintenance.sweep_orphan_uploads",
+            every=3600.0,
         ),
     )
 

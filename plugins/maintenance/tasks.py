@@ -1,60 +1,90 @@
-"""The maintenance jobs (purge, export files, import) and the nightly retention task.
+"""The maintenance jobs (purge, export files, import), their declared inputs, and the periodic
+tasks (the nightly retention policies, the hourly upload sweep: scheduled in the plug-in's
+config, MaintenanceConfig.schedules).
 
-The job bodies only unpack their arguments and call the same functions the management
-commands call; the handle is the reporter (progress, counts, log, cancel checks, files)."""
+The job bodies read their typed inputs and call the same functions the management commands
+call; the handle is the reporter (progress, counts, log, cancel checks, files)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import Annotated, Literal
 
-from celery.schedules import crontab
+from msgspec import Meta
 
-from csadmin.celery import app
-from csadmin.jobs import job
+from csadmin.jobs import JobInputs, job, task
+from plugins.maintenance.models import OPERATIONS
 
 RETENTION_TASK = "maintenance.apply_retention_policies"
 SWEEP_UPLOADS_TASK = "maintenance.sweep_orphan_uploads"
 
-
-def _timestamp(raw):
-    from plugins.services.events import parse_timestamp
-
-    return parse_timestamp(raw)
+Timestamp = Annotated[dt.datetime, Meta(tz=True)]
+Batch = Annotated[int, Meta(ge=1)]
 
 
-@job("maintenance.purge")
+class PurgeInputs(JobInputs):
+    operation: Literal[tuple(code for code, _label in OPERATIONS)]
+    limit: Timestamp  # services started before this
+    dry_run: bool = False  # count only
+    batch: Batch = 1000  # services per batch (one transaction each)
+    policy: bool = False  # queued by the nightly retention policy
+
+
+class ExportFilesInputs(JobInputs):
+    time_from: Timestamp
+    time_to: Timestamp
+    filter_events: Literal["any", "started", "completed"] = "any"
+    filter_state: Literal["any", "active", "inactive"] = "any"
+    export_content: bool = False
+    format: Literal["json", "csv"] = "json"
+
+
+class ImportInputs(JobInputs):
+    upload: Annotated[str, Meta(min_length=1)]  # the kept upload's token
+    name: Annotated[str, Meta(max_length=200)] = ""  # the uploaded file's name
+    max_errors: Annotated[int, Meta(ge=1)] | None = None  # stop after this many bad rows
+    batch: Batch = 2000  # rows per batch
+
+
+@job("maintenance.purge", inputs=PurgeInputs)
 def purge_job(handle):
     from plugins.maintenance.purge import audit_purge, run_purge
 
-    arguments = handle.arguments
-    dry_run = bool(arguments.get("dry_run"))
-    limit = _timestamp(arguments["limit"])
+    inputs = handle.inputs
+    limit = inputs.limit.astimezone(dt.UTC)  # in UTC, as the API's own parsing gives it
     counts = run_purge(
         tenant=handle.tenant,
-        operation=arguments["operation"],
+        operation=inputs.operation,
         limit=limit,
-        dry_run=dry_run,
+        dry_run=inputs.dry_run,
         reporter=handle,
-        batch=int(arguments.get("batch") or 1000),
+        batch=inputs.batch,
     )
-    if not dry_run:
+    if not inputs.dry_run:
         audit_purge(
             tenant=handle.tenant,
             actor=handle.actor,
-            operation=arguments["operation"],
+            operation=inputs.operation,
             limit=limit,
             counts=counts,
             job_id=handle.job_id,
         )
 
 
-@job("maintenance.export_files")
+@job("maintenance.export_files", inputs=ExportFilesInputs)
 def export_files_job(handle):
-    from plugins.maintenance.exporting import parse_export_query, write_export_files
+    from plugins.maintenance.exporting import ExportQuery, write_export_files
 
-    arguments = handle.arguments
-    query = parse_export_query(arguments, for_files=True)
+    inputs = handle.inputs
+    query = ExportQuery(
+        time_from=inputs.time_from.astimezone(dt.UTC),
+        time_to=inputs.time_to.astimezone(dt.UTC),
+        filter_events=inputs.filter_events,
+        filter_state=inputs.filter_state,
+        export_content=inputs.export_content,
+    )
 
     def open_file(name):
         return handle.open_file(name, "w", encoding="utf-8")
@@ -62,20 +92,20 @@ def export_files_job(handle):
     write_export_files(
         tenant=handle.tenant,
         query=query,
-        fmt=arguments.get("format", "json"),
+        fmt=inputs.format,
         open_file=open_file,
         reporter=handle,
     )
 
 
-@job("maintenance.import")
+@job("maintenance.import", inputs=ImportInputs)
 def import_job(handle):
     from csadmin.pluginlib import ValidationFailed
     from plugins.maintenance.importing import run_import
     from plugins.maintenance.uploads import discard_upload, upload_path
 
-    arguments = handle.arguments
-    path = upload_path(arguments["upload"])
+    inputs = handle.inputs
+    path = upload_path(inputs.upload)
     if not path.is_file():
         raise ValidationFailed.from_errors(
             {"file": ["the uploaded file is no longer kept (it was imported); upload it again"]}
@@ -90,13 +120,13 @@ def import_job(handle):
                     path=path,
                     reporter=handle,
                     errors_out=errors_out,
-                    max_errors=arguments.get("max_errors"),
-                    batch=int(arguments.get("batch") or 2000),
+                    max_errors=inputs.max_errors,
+                    batch=inputs.batch,
                 )
         finally:
             if handle.counts.get("errors"):
                 handle.add_file("errors.csv", report)
-        discard_upload(arguments["upload"])  # imported: a retry needs a new upload
+        discard_upload(inputs.upload)  # imported: a retry needs a new upload
         handle.log(
             "info",
             f"Imported {counts.get('services', 0)} services, {counts.get('states', 0)} states, "
@@ -105,27 +135,15 @@ def import_job(handle):
         )
 
 
-@app.task(name=RETENTION_TASK, ignore_result=True)
+@task(RETENTION_TASK)
 def apply_retention_policies():
     from plugins.maintenance.services import run_retention_policies
 
     return len(run_retention_policies())
 
 
-@app.task(name=SWEEP_UPLOADS_TASK, ignore_result=True)
+@task(SWEEP_UPLOADS_TASK)
 def sweep_orphan_uploads():
     from plugins.maintenance.services import sweep_orphan_uploads
 
     return sweep_orphan_uploads()
-
-
-# Nightly at 02:30 UTC: queue a purge per tenant whose retention policy is enabled. Hourly:
-# remove uploads no import job will read.
-app.conf.beat_schedule = {
-    **(app.conf.beat_schedule or {}),
-    "maintenance-retention-policies": {
-        "task": RETENTION_TASK,
-        "schedule": crontab(hour=2, minute=30),
-    },
-    "maintenance-sweep-orphan-uploads": {"task": SWEEP_UPLOADS_TASK, "schedule": 3600.0},
-}

@@ -1,7 +1,7 @@
 """Event subscriptions: deliver service, state and task events to applications over HTTP
 (webhooks), signed, in order per service, retried, with a delivery log."""
 
-from csadmin.pluginlib import PluginConfig, Privilege
+from csadmin.pluginlib import PluginConfig, Privilege, Schedule
 
 DESIGNER = "Schema Designer"
 
@@ -28,6 +28,15 @@ class WebhooksConfig(PluginConfig):
             administrative=True,
             roles=(DESIGNER,),
         ),
+    )
+    schedules = (
+        # Sends whatever is due: retries, events recorded while the broker was down, resumed
+        # subscriptions.
+        # A sweep not started within its period is dropped: sweeps that piled up behind a
+        # stalled broker would otherwise run back to back, each moving the marks to the last
+        # one's horizon.
+        Schedule("webhooks-deliver-due", task="webhooks.deliver_due", every=30.0, expires=30.0),
+        Schedule("webhooks-prune-log", task="webhooks.prune_log", every=3600.0),
     )
 
     def ready(self):

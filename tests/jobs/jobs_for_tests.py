@@ -1,9 +1,15 @@
 """Jobs that only the framework's tests run."""
 
-from csadmin.jobs import cancel_job, job
+import datetime as dt
+from typing import Annotated
+
+from msgspec import Meta
+
+from csadmin.jobs import JobInputs, cancel_job, job
 from csadmin.jobs.models import JobRun
 
 CALLS = []
+SEEN_INPUTS = []
 
 
 @job("tests.self_cancelling")
@@ -29,9 +35,25 @@ def recorder(handle):
     handle.log("info", "ran")
 
 
-@job("tests.with_files")
+class WithFilesInputs(JobInputs):
+    name: str
+
+
+@job("tests.with_files", inputs=WithFilesInputs)
 def with_files(handle):
-    handle.add_file(handle.arguments["name"], b"data")
+    handle.add_file(handle.inputs.name, b"data")
+
+
+class TypedInputs(JobInputs):
+    when: Annotated[dt.datetime, Meta(tz=True)]
+    count: Annotated[int, Meta(ge=0)] = 0
+    mode: str = "plain"
+
+
+@job("tests.typed", inputs=TypedInputs)
+def typed(handle):
+    """Keeps what its body received, for the tests to look at."""
+    SEEN_INPUTS.append(handle.inputs)
 
 
 def state_of(job_id: int) -> str:

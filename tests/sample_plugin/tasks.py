@@ -1,20 +1,25 @@
-"""The sample plug-in's job: counts the tenant's notes in batches, for the jobs framework's tests.
-
-Arguments: batch (notes per batch, default 2), sleep (seconds per batch, default 0),
-fail_after (raise once this many notes are counted), output (write notes.txt, default true).
-"""
+"""The sample plug-in's job: counts the tenant's notes in batches (the jobs framework's tests)."""
 
 import time
+from typing import Annotated
 
-from csadmin.jobs import job
+from msgspec import Meta
+
+from csadmin.jobs import JobInputs, job
 from tests.sample_plugin.models import Note
 
 
-@job("sample.count_notes")
+class CountNotesInputs(JobInputs):
+    batch: Annotated[int, Meta(ge=1)] = 2  # notes per batch
+    sleep: Annotated[float, Meta(ge=0)] = 0.0  # seconds per batch
+    fail_after: Annotated[int, Meta(ge=0)] | None = None  # raise once this many are counted
+    output: bool = True  # write notes.txt
+
+
+@job("sample.count_notes", inputs=CountNotesInputs)
 def count_notes(handle):
-    batch = int(handle.arguments.get("batch", 2))
-    pause = float(handle.arguments.get("sleep", 0))
-    fail_after = handle.arguments.get("fail_after")
+    batch, pause = handle.inputs.batch, handle.inputs.sleep
+    fail_after = handle.inputs.fail_after
     notes = Note.objects.filter(tenant=handle.tenant).order_by("id")
     total = notes.count()
     handle.progress(0, total)
@@ -25,7 +30,7 @@ def count_notes(handle):
         rows = list(notes.filter(id__gt=last_id).values_list("id", "text")[:batch])
         if not rows:
             break
-        if fail_after is not None and done >= int(fail_after):
+        if fail_after is not None and done >= fail_after:
             raise RuntimeError(f"asked to fail after {done} notes")
         if pause:
             time.sleep(pause)
@@ -33,6 +38,6 @@ def count_notes(handle):
         texts.extend(text for _id, text in rows)
         handle.count(notes=len(rows))
         handle.progress(done, total)
-    if handle.arguments.get("output", True):
+    if handle.inputs.output:
         handle.add_file("notes.txt", "\n".join(texts).encode())
     handle.log("info", f"Counted {done} notes.")
