@@ -117,6 +117,9 @@ class EndpointChecks:
 
     @pytest.fixture(autouse=True)
     def _endpoint_checks_setup(self, request, tenant, other_tenant):
+        self.set_up(request, tenant, other_tenant)
+
+    def set_up(self, request, tenant, other_tenant) -> None:
         self._request = request
         self.tenant, self.other_tenant = tenant, other_tenant
         self._callers: dict = {}
