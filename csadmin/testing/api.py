@@ -84,6 +84,8 @@ def assert_refusal_names(response, field: str) -> dict:
     first field refused)."""
     body = assert_error_body(response, 400, "ValidationException")
     assert field in body.get("errors", {}), body
+    if field != "body" and next(iter(body["errors"])) == field:
+        assert body["message"].startswith(f"{field}:"), body
     return body
 
 

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from csadmin.api.pagination import KeysetPagination
 from csadmin.api.views import TenantAPIView
 from csadmin.pluginlib import ValidationFailed
-from csadmin.testing import CreateEndpointChecks, ListEndpointChecks
+from csadmin.testing import CreateEndpointChecks, EndpointChecks, ListEndpointChecks
 from tests.sample_plugin.api.views import NotesView
 from tests.sample_plugin.models import Note
 
@@ -110,3 +110,30 @@ def test_a_create_writing_a_refused_body_fails(checks, monkeypatch):
     monkeypatch.setattr(NotesView, "post", careless)
     monkeypatch.setattr(TenantAPIView, "dispatch", APIView.dispatch)  # no rollback
     fails(checks.test_create_refuses_a_bad_body_naming_the_field)
+
+
+# -- the tenancy API: no objects, but the same privilege row -----------------------------------
+
+
+class TestServerModeAndStatus(EndpointChecks):
+    def test_server_status_privilege_row(self):
+        self.check_privilege_row(
+            "GET", lambda api: api.get("server/status") if api else "server/status", 200
+        )
+
+    def test_server_mode_privilege_row(self):
+        before = []
+
+        def call(api):
+            if api is None:
+                return "server/mode"
+            self.tenant.refresh_from_db()
+            before.append(self.tenant.mode)
+            mode = "production" if self.tenant.mode == "maintenance" else "maintenance"
+            return api.post("server/mode", {"mode": mode})
+
+        def unchanged():
+            self.tenant.refresh_from_db()
+            assert self.tenant.mode == before[-1], "a refused call changed the mode"
+
+        self.check_privilege_row("POST", call, 200, unchanged)
