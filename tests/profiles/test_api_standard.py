@@ -19,7 +19,7 @@ from tests.profiles.conftest import ADDRESS, PROFILE
 
 EXT = "metadata/profiles/extensions"
 KEYS = "metadata/identification-keys"
-LIST_QUERIES = 4  # tenant, privileges, disabled plug-ins, the page: nothing per row
+LIST_QUERIES = 2  # the grant (tenant and privileges at once), the page: nothing per row
 
 
 def schema_body(name: str) -> dict:
@@ -123,7 +123,7 @@ class CustomerFactory(WithProfileSchema):
 
 
 class TestCustomers(CustomerFactory, ListEndpointChecks, CreateEndpointChecks):
-    # identify: + extension schemas, keys, the profile schema, every record of the page at once
+    # identify: + the extension schemas, the keys, the profile schema, the page's records
     list_url = "profiles?LastName=Doe&extensions=*"
     list_queries = LIST_QUERIES + 4
     create_url = "profiles"
