@@ -12,7 +12,14 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from csadmin.pluginlib import BUILTIN_ROLES
-from csadmin.testing import Api, make_user, sample_url, url_patterns, view_methods
+from csadmin.testing import (
+    Api,
+    declared_access,
+    make_user,
+    sample_url,
+    url_patterns,
+    view_methods,
+)
 
 ADMIN = "Administrator"
 SUP = "Supervisor"
@@ -157,6 +164,17 @@ def test_every_api_endpoint_has_a_row():
     stale = sorted(set(MATRIX) - endpoints)
     assert not missing, f"endpoints without a row in the access matrix: {missing}"
     assert not stale, f"rows for endpoints that do not exist: {stale}"
+
+
+def test_every_row_agrees_with_the_privilege_its_view_declares(db):
+    """The rows are written by hand; the inherited endpoint checks (csadmin.testing) read the
+    views' declarations: both must say the same."""
+    disagreeing = []
+    for (name, method), row in MATRIX.items():
+        access = declared_access(sample_url(name, **row.kwargs), method)
+        if (access.allowed, access.denied) != (row.allowed, row.denied):
+            disagreeing.append((name, method, sorted(access.allowed), access.denied))
+    assert not disagreeing, f"rows unlike their views' declarations: {disagreeing}"
 
 
 CELLS = [

