@@ -108,7 +108,8 @@ def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None 
     return run
 
 
-def _send(job_id: int, task, *, raise_on_failure: bool) -> None:
+def _publish(job_id: int, task) -> None:
+    """One message for a run. A broker that fails opens its circuit, and the error propagates."""
     try:
         task.apply_async(
             args=[job_id],
@@ -116,8 +117,15 @@ def _send(job_id: int, task, *, raise_on_failure: bool) -> None:
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         )
     except BROKER_ERRORS as exc:
-        logger.warning("job %s could not be queued: %s", job_id, exc)
         circuits.of(task.app.conf.broker_url).failed(exc)
+        raise
+
+
+def _send(job_id: int, task, *, raise_on_failure: bool) -> None:
+    try:
+        _publish(job_id, task)
+    except BROKER_ERRORS as exc:
+        logger.warning("job %s could not be queued: %s", job_id, exc)
         JobRun.objects.filter(pk=job_id, state=JobRun.State.QUEUED).update(
             state=JobRun.State.FAILED, error=BROKER_DOWN, finished_at=timezone.now()
         )
@@ -215,11 +223,7 @@ def _send_again(job_id: int, task) -> bool:
     """Publish one more message of a run. Failure changes nothing: the reaper sends a queued
     run again once it has waited too long."""
     try:
-        task.apply_async(
-            args=[job_id],
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
-        )
+        _publish(job_id, task)
     except BROKER_ERRORS as exc:
         logger.warning("job %s could not be sent again: %s", job_id, exc)
         return False
