@@ -127,6 +127,23 @@ def task(name: str, **options):
     return decorate
 
 
+def send_task(name: str, args=(), **options):
+    """Send the registered Celery task `name` (a plug-in's @task or @job) with `args`; the
+    options are Celery's (countdown, eta, retry...). A plug-in names its own tasks this way
+    where importing its tasks module would make a circle (the tasks call what sends them)."""
+    from csadmin.celery import app
+
+    return app.tasks[name].apply_async(tuple(args), **options)
+
+
+def runs_inline() -> bool:
+    """True when tasks run in the calling process (CELERY_TASK_ALWAYS_EAGER: tests, the
+    embedded configuration): nothing can wait for a countdown there."""
+    from csadmin.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
 class JobHandle:
     """What a job's body sees: its run, inputs and tenant, and the calls to report through.
 

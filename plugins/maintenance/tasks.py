@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from csadmin.jobs import JobInputs, job, task
+from csadmin.pluginlib.jobs import JobInputs, job, task
 from plugins.maintenance.models import OPERATIONS
 
 RETENTION_TASK = "maintenance.apply_retention_policies"
