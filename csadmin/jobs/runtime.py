@@ -132,7 +132,9 @@ def send_task(name: str, args=(), **options):
     options are Celery's (countdown, eta, retry...). A plug-in names its own tasks this way
     where importing its tasks module would make a circle (the tasks call what sends them)."""
     from csadmin.celery import app
+    from csadmin.pluginlib.registry import registry
 
+    registry.plugins()  # the first call imports every plug-in's tasks: the name is registered
     return app.tasks[name].apply_async(tuple(args), **options)
 
 
