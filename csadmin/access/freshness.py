@@ -163,7 +163,6 @@ class Memo:
 
 def connect_signals() -> None:
     """Every model whose rows decide a token's user or a grant replaces the generation."""
-
     for model in (get_user_model(), ApiToken, Membership, Role, Privilege, Tenant, DisabledPlugin):
         uid = f"csadmin.access.freshness:{model._meta.label}"
         post_save.connect(bump_now_and_on_commit, sender=model, dispatch_uid=uid + ":save")
