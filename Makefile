@@ -37,9 +37,11 @@ test: install
 	scripts/ensure-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# lint-imports checks the architecture's contracts ([tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -5,6 +5,10 @@ installed plug-ins declare (PluginConfig.schedules). Plug-ins never import this 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csadmin.settings")
 
@@ -16,8 +20,6 @@ app.autodiscover_tasks(related_name="tasks")
 def route_task(name, args, kwargs, options, task=None, **kw):
     """Webhook deliveries go to the deliveries queue (CSADMIN_DELIVERIES_QUEUE), read at each
     send; everything else to the jobs' queue (CELERY_TASK_DEFAULT_QUEUE)."""
-    from django.conf import settings
-
     if name.startswith("webhooks."):
         return {"queue": settings.CSADMIN_DELIVERIES_QUEUE}
     return None
@@ -26,9 +28,6 @@ def route_task(name, args, kwargs, options, task=None, **kw):
 def plugin_beat_entries(configs) -> dict:
     """Beat entries of the plug-ins' declared schedules, by name. A schedule that is not well
     formed, or whose name is taken, stops the start-up naming the plug-in."""
-    from celery.schedules import crontab
-    from django.core.exceptions import ImproperlyConfigured
-
     entries, owners = {}, {}
     for config in configs:
         for declared in getattr(config, "schedules", ()):
@@ -56,10 +55,6 @@ def plugin_beat_entries(configs) -> dict:
 def install_beat_schedule() -> dict:
     """Set the beat schedule from the settings' entries and the installed plug-ins' schedules
     (called once Django's apps are ready, before beat reads it)."""
-    from django.apps import apps
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-
     own = dict(settings.CELERY_BEAT_SCHEDULE or {})
     declared = plugin_beat_entries(apps.get_app_configs())
     taken = sorted(set(own) & set(declared))

@@ -1,3 +1,5 @@
+from django.db.models.signals import post_migrate
+
 from csadmin.pluginlib.config import PluginConfig, Privilege
 
 
@@ -17,10 +19,9 @@ class AccessConfig(PluginConfig):
     )
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
-        from csadmin.access.freshness import connect_signals
-        from csadmin.access.services import sync_privileges_after_migrate
+        # Modules that import models load once the apps' configs exist, not with this one.
+        from csadmin.access.freshness import connect_signals  # noqa: PLC0415
+        from csadmin.access.services import sync_privileges_after_migrate  # noqa: PLC0415
 
         post_migrate.connect(sync_privileges_after_migrate, sender=self)
         connect_signals()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 
+from csadmin.pluginlib.registry import registry
 from csadmin.tenancy.models import Membership
 from csadmin.tenancy.selectors import disabled_plugins
 
@@ -56,8 +57,6 @@ def decide(user, tenant, privilege: str | None, plugin: str | None = None) -> De
 
 
 def plugin_disabled(tenant, plugin: str) -> bool:
-    from csadmin.pluginlib.registry import registry
-
     if plugin not in registry or registry.get(plugin).config.core:
         return False
     return plugin in disabled_plugins(tenant)

@@ -22,12 +22,17 @@ from __future__ import annotations
 import logging
 import uuid
 
+import redis
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from csadmin import circuit as circuits
+from csadmin.access.models import ApiToken, Privilege, Role
 from csadmin.pluginlib.errors import ServiceUnavailable
+from csadmin.tenancy.models import DisabledPlugin, Membership, Tenant
 
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "csadmin:access:generation"
@@ -59,8 +64,6 @@ class RedisStore:
     Redis costs: one timeout, then no attempt while the circuit is open."""
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self.circuit = circuits.of(url)
         timeout = settings.CSADMIN_REDIS_TIMEOUT
         self.client = redis.Redis.from_url(
@@ -160,12 +163,6 @@ class Memo:
 
 def connect_signals() -> None:
     """Every model whose rows decide a token's user or a grant replaces the generation."""
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from csadmin.access.models import ApiToken, Privilege, Role
-    from csadmin.tenancy.models import DisabledPlugin, Membership, Tenant
-
     for model in (get_user_model(), ApiToken, Membership, Role, Privilege, Tenant, DisabledPlugin):
         uid = f"csadmin.access.freshness:{model._meta.label}"
         post_save.connect(bump_now_and_on_commit, sender=model, dispatch_uid=uid + ":save")

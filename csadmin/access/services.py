@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from csadmin.access.checks import forget_cached_privileges
@@ -108,9 +110,6 @@ def revoke_grant(*, tenant, user, actor) -> None:
 
 def find_or_create_user(*, username: str, password: str | None):
     """The user with this name; a new one needs a password (checked by Django's validators)."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     User = get_user_model()
     username = (username or "").strip()
     if not username:

@@ -7,6 +7,9 @@ the cursor: signed and tied to its list, as the pages' cursors are (csadmin.plug
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -59,9 +62,6 @@ class KeysetPagination(CursorPagination):
     def openapi_parameters(cls) -> list:
         """The paging query parameters as drf-spectacular OpenApiParameters, for views that
         page with `paginate()` and document themselves with @extend_schema."""
-        from drf_spectacular.types import OpenApiTypes
-        from drf_spectacular.utils import OpenApiParameter
-
         return [
             OpenApiParameter(
                 "cursor", OpenApiTypes.STR, description="Opaque cursor from Link rel=next."
@@ -82,8 +82,6 @@ class KeysetPagination(CursorPagination):
         )
 
     def get_page_size(self, request):
-        from rest_framework.exceptions import ValidationError
-
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from rest_framework.views import APIView
 
+from csadmin.api.pagination import KeysetPagination
 from csadmin.pluginlib.errors import ValidationFailed
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -38,8 +39,6 @@ class TenantAPIView(APIView):
 
     def paginate(self, queryset, serialize, pagination_class=None):
         """Page a queryset by keyset and answer the array with its Link header."""
-        from csadmin.api.pagination import KeysetPagination
-
         paginator = (pagination_class or KeysetPagination)()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serialize(page))

@@ -1,3 +1,4 @@
+from csadmin.celery import install_beat_schedule
 from csadmin.pluginlib.config import PluginConfig, Privilege
 
 OPERATORS = ("Maintenance Operator",)
@@ -22,7 +23,5 @@ class JobsConfig(PluginConfig):
 
     def ready(self) -> None:
         super().ready()
-        from csadmin.celery import install_beat_schedule
-
         # Every app's config exists by now: the plug-ins' declared schedules are all known.
         install_beat_schedule()

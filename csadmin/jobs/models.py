@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from csadmin.jobs.files import job_file_path
+
 
 class JobRun(models.Model):
     """One run of a job. A retry is a new run (with `retry_of`), never a reset of this one."""
@@ -110,6 +112,4 @@ class JobFile(models.Model):
 
     @property
     def path(self):
-        from csadmin.jobs.files import job_file_path
-
         return job_file_path(self.job_id, self.name)

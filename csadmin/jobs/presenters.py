@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.urls import reverse
+from rest_framework.response import Response
 
 from csadmin.jobs.models import JobRun
 
@@ -45,8 +46,6 @@ def job_json(run: JobRun, request=None) -> dict:
 
 def job_accepted(request, run: JobRun):
     """The 202 answer of a call that started a job (spec §6), with its Location."""
-    from rest_framework.response import Response
-
     url = status_url(run, request)
     body = {"job_id": run.pk, "status": run.state, "status_url": url}
     return Response(body, status=202, headers={"Location": url})

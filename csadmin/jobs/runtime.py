@@ -40,10 +40,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from csadmin.celery import app
 from csadmin.jobs import files
 from csadmin.jobs.inputs import JobInputs, NoInputs, read_inputs
 from csadmin.jobs.models import JobFile, JobLog, JobRun
 from csadmin.pluginlib.errors import DomainError
+from csadmin.pluginlib.registry import registry
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +83,6 @@ def job(
         raise TypeError(f"job {name!r}: inputs must be a JobInputs subclass, not {inputs!r}")
 
     def decorate(func):
-        from csadmin.celery import app
-        from csadmin.pluginlib.registry import registry
-
         task_name = name or f"{func.__module__}.{func.__name__}"
         options = {}
         if time_limit is not None:
@@ -120,11 +119,23 @@ def task(name: str, **options):
     options.setdefault("ignore_result", True)
 
     def decorate(func):
-        from csadmin.celery import app
-
         return app.task(name=name, **options)(func)
 
     return decorate
+
+
+def send_task(name: str, args=(), **options):
+    """Send the registered Celery task `name` (a plug-in's @task or @job) with `args`; the
+    options are Celery's (countdown, eta, retry...). A plug-in names its own tasks this way
+    where importing its tasks module would make a circle (the tasks call what sends them)."""
+    registry.plugins()  # the first call imports every plug-in's tasks: the name is registered
+    return app.tasks[name].apply_async(tuple(args), **options)
+
+
+def runs_inline() -> bool:
+    """True when tasks run in the calling process (CELERY_TASK_ALWAYS_EAGER: tests, the
+    embedded configuration): nothing can wait for a countdown there."""
+    return bool(app.conf.task_always_eager)
 
 
 class JobHandle:

@@ -16,6 +16,7 @@ from kombu.exceptions import KombuError
 
 from csadmin import circuit as circuits
 from csadmin.access.checks import has_privilege
+from csadmin.celery import app
 from csadmin.jobs.inputs import NoInputs, read_inputs
 from csadmin.jobs.models import JobLog, JobRun
 from csadmin.jobs.runtime import MAX_DELIVERIES
@@ -26,6 +27,7 @@ from csadmin.pluginlib.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from csadmin.pluginlib.registry import registry
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +40,6 @@ BROKER_ERRORS = (KombuError, OSError)
 
 def registered_task(kind):
     """The Celery task of a job kind (its name, or the task object the decorator returned)."""
-    from csadmin.celery import app
-    from csadmin.pluginlib.registry import registry
-
     name = getattr(kind, "name", kind)
     if not isinstance(name, str) or name not in registry.jobs() or name not in app.tasks:
         raise ValidationFailed.from_errors({"kind": [f"{name!s} is not a registered job"]})
@@ -50,8 +49,6 @@ def registered_task(kind):
 def ensure_broker_reachable() -> None:
     """Refuse with 503 before anything is written when the broker (Redis) is down; at once,
     without asking it, while the Redis circuit is open after a failure (csadmin.circuit)."""
-    from csadmin.celery import app
-
     if app.conf.task_always_eager:
         return
     circuit = circuits.of(app.conf.broker_url)
@@ -68,8 +65,6 @@ def ensure_broker_reachable() -> None:
 
 
 def _broker_down() -> ServiceUnavailable:
-    from csadmin.celery import app
-
     retry_after = circuits.of(app.conf.broker_url).retry_after()
     return ServiceUnavailable(BROKER_DOWN, retry_after=retry_after)
 
@@ -85,8 +80,6 @@ def enqueue_job(*, tenant, kind, arguments=None, actor, retry_of: JobRun | None 
     after the commit, the run is marked failed with the reason (and, when the caller was not
     in a transaction, ServiceUnavailable is raised then).
     """
-    from csadmin.pluginlib.registry import registry
-
     task = registered_task(kind)
     arguments = _json_object(arguments)
     read_inputs(getattr(task, "job_inputs", NoInputs), arguments, kind=task.name)
@@ -300,8 +293,6 @@ def _resend_or_fail_lost_queued(now) -> int:
 
 def messages_waiting() -> int | None:
     """How many messages wait in the jobs' queue (None when the broker cannot tell)."""
-    from csadmin.celery import app
-
     if app.conf.task_always_eager:
         return 0
     try:

@@ -15,7 +15,7 @@ from csadmin.pluginlib.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from csadmin.pluginlib.feeds import EventFeed, event_feed, provide_event_feed
+from csadmin.pluginlib.feeds import EventDocument, EventFeed, event_feed, provide_event_feed
 from csadmin.pluginlib.names import NAME, NAME_MAX, NAME_PATTERN, name_problems
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
 
@@ -62,6 +62,7 @@ __all__ = [
     "Schedule",
     "Tab",
     "Widget",
+    "EventDocument",
     "EventFeed",
     "event_feed",
     "events_recorded",

@@ -7,4 +7,5 @@ class PluginlibConfig(AppConfig):
     verbose_name = "Plug-in framework"
 
     def ready(self) -> None:
-        from csadmin.pluginlib import checks  # noqa: F401  (registers the system checks)
+        # Registers the system checks; they read the registry, which needs the apps loaded.
+        from csadmin.pluginlib import checks  # noqa: F401, PLC0415

@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.core.checks import Error, register
 from django.urls import URLPattern, URLResolver
 
+from csadmin.celery import app
 from csadmin.pluginlib.config import HEADINGS, PRIVILEGE_CODE
 from csadmin.pluginlib.registry import registry
 
@@ -146,8 +147,6 @@ def _requirement_errors(plugins) -> list[Error]:
 
 def _schedule_errors(plugins) -> list[Error]:
     """A declared schedule must name a task that exists (a typo would never run, silently)."""
-    from csadmin.celery import app
-
     return [
         Error(
             f"plug-in {plugin.label!r}: schedule {declared.name!r} names unknown task "

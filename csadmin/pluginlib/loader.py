@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from csadmin.pluginlib.config import PluginConfig
+
 
 class PluginLoadError(ImportError):
     """A plug-in could not be loaded; the message names it."""
@@ -40,7 +42,6 @@ def plugin_config_path(package: str) -> str:
     except Exception as exc:
         raise PluginLoadError(f"plug-in {package!r} failed to import: {exc!r}") from exc
     config = getattr(module, "config", None)
-    from csadmin.pluginlib.config import PluginConfig
 
     if not (isinstance(config, type) and issubclass(config, PluginConfig)):
         raise PluginLoadError(

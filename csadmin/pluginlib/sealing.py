@@ -15,8 +15,9 @@ import logging
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,6 @@ class SealedTextField(models.TextField):
 
 
 def sealed_columns() -> list[tuple[type[models.Model], SealedTextField]]:
-    from django.apps import apps
-
     return [
         (model, field)
         for model in apps.get_models()
@@ -95,8 +94,6 @@ def reseal_all() -> dict[str, tuple[int, list]]:
     """Every sealed value sealed again with the first key, in one transaction. Per column
     (`app_label.Model.field`): how many were resealed, and the primary keys of the rows no
     configured key opens (left as they are)."""
-    from django.db import connection, transaction
-
     quote = connection.ops.quote_name
     report: dict[str, tuple[int, list]] = {}
     with transaction.atomic():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csadmin.pluginlib.registry import registry
 from csadmin.tenancy.models import DisabledPlugin, Tenant
 
 TENANT_SESSION_KEY = "csadmin_tenant_id"
@@ -27,8 +28,6 @@ def disabled_plugins(tenant: Tenant | None) -> frozenset[str]:
 
 def with_requirements_off(off) -> frozenset[str]:
     """The plug-ins switched off, plus every plug-in that requires one of them."""
-    from csadmin.pluginlib.registry import registry
-
     off = set(off)
     changed = True
     while changed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from csadmin.access.services import grant_roles
 from csadmin.audit.services import record_audit
 from csadmin.pluginlib.errors import Refused, ValidationFailed
 from csadmin.pluginlib.registry import registry
@@ -38,8 +39,6 @@ def create_tenant(*, name: str, actor=None) -> Tenant:
                 after={"name": name},
             )
             if actor is not None and getattr(actor, "is_authenticated", False):
-                from csadmin.access.services import grant_roles
-
                 grant_roles(tenant=tenant, user=actor, role_names=["Administrator"], actor=actor)
     except IntegrityError:
         raise ValidationFailed.from_errors({"name": [f"a tenant named {name} exists"]}) from None

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -216,9 +217,6 @@ def csrf_failure(request, reason=""):
 
 def healthz(request):
     """Liveness and database reachability for load balancers and container health checks."""
-    from django.db import connection
-    from django.http import JsonResponse
-
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

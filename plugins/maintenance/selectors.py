@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from csadmin.jobs.models import JobRun
+from csadmin.pluginlib.jobs import JobRun
 from plugins.maintenance.models import RetentionPolicy
 from plugins.services import selectors as service_selectors
 

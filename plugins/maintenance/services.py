@@ -8,8 +8,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from csadmin.jobs import enqueue_job
 from csadmin.pluginlib import ValidationFailed, record_audit
+from csadmin.pluginlib.jobs import enqueue_job
 from plugins.maintenance import purge
 from plugins.maintenance.exporting import FORMATS, ExportQuery
 from plugins.maintenance.models import OPERATIONS, RetentionPolicy

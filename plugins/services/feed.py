@@ -7,11 +7,15 @@ from django.db.models import Max, Q, Subquery
 
 from plugins.services.models import Event, Service
 from plugins.services.representation import event_document
+from plugins.services.selectors import service_types_in_use
 
 HEAD_KEYS = ("event_id", "kind", "service_id", "service_type", "customer_id")
 
 
 class ServiceEventFeed:
+    def service_types(self, tenant) -> list[str]:
+        return service_types_in_use(tenant)
+
     def latest_id(self) -> int:
         return Event.objects.aggregate(latest=Max("id"))["latest"] or 0
 

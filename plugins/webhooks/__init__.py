@@ -1,7 +1,9 @@
 """Event subscriptions: deliver service, state and task events to applications over HTTP
 (webhooks), signed, in order per service, retried, with a delivery log."""
 
-from csadmin.pluginlib import PluginConfig, Privilege, Schedule
+from django.db.models.signals import post_delete, post_save
+
+from csadmin.pluginlib import PluginConfig, Privilege, Schedule, events_recorded
 
 DESIGNER = "Schema Designer"
 
@@ -41,11 +43,9 @@ class WebhooksConfig(PluginConfig):
 
     def ready(self):
         super().ready()
-        from django.db.models.signals import post_delete, post_save
-
-        from csadmin.pluginlib import events_recorded
-        from plugins.webhooks.announce import announce, subscription_changed
-        from plugins.webhooks.models import Subscription
+        # Models load after the apps' configs: this package is imported with the settings.
+        from plugins.webhooks.announce import announce, subscription_changed  # noqa: PLC0415
+        from plugins.webhooks.models import Subscription  # noqa: PLC0415
 
         events_recorded.connect(announce, dispatch_uid="webhooks.announce")
         post_save.connect(subscription_changed, sender=Subscription, dispatch_uid="webhooks.save")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from django.conf import settings
 from django.db import transaction
 
-from csadmin import circuit as circuits
-from csadmin.access.freshness import Memo, bump_now_and_on_commit, generation
+from csadmin.pluginlib.access import Memo, bump_now_and_on_commit, circuit, generation
+from csadmin.pluginlib.jobs import runs_inline
+from plugins.webhooks import dispatch
 from plugins.webhooks.models import Subscription
 from plugins.webhooks.owed import PLUGIN_ENABLED, matches
 
@@ -70,13 +72,12 @@ def kick(streams, countdown: float | None = None, *, deduplicate: bool = True) -
     enough until a worker starts on it (every API call would otherwise send one), so a flag in
     Redis says one is on its way. The flag only spares messages, it never hides a stream: the
     sweep sends whatever flags say (`deduplicate=False`). After a Redis failure nothing is
-    tried while the Redis circuit is open (csadmin.circuit): the call is not held up."""
-    from plugins.webhooks.tasks import deliver_stream_task
-
+    tried while the Redis circuit is open (csadmin.pluginlib.access.circuit): the call is not
+    held up."""
     flags = _flags()
-    circuit = circuits.of(settings.REDIS_URL) if flags is not None else None
+    redis_circuit = circuit(settings.REDIS_URL) if flags is not None else None
     for subscription_id, service_id in streams:
-        if circuit is not None and not circuit.allows():
+        if redis_circuit is not None and not redis_circuit.allows():
             log.warning(
                 "Redis unreachable: deliveries of subscription %s wait for the sweep",
                 subscription_id,
@@ -89,16 +90,14 @@ def kick(streams, countdown: float | None = None, *, deduplicate: bool = True) -
                 if deduplicate and not fresh:
                     continue  # a message for this stream waits in the queue: it will see ours
             # No publish retries: on a frozen broker each would wait its socket timeout again.
-            deliver_stream_task.apply_async(
-                (subscription_id, service_id), countdown=countdown, retry=False
-            )
+            dispatch.deliver_stream(subscription_id, service_id, countdown=countdown, retry=False)
         except Exception as error:  # the broker's errors vary by transport; the sweep covers
             log.warning("could not queue deliveries of subscription %s", subscription_id)
-            if circuit is not None:
-                circuit.failed(error)
+            if redis_circuit is not None:
+                redis_circuit.failed(error)
         else:
-            if circuit is not None:
-                circuit.succeeded()
+            if redis_circuit is not None:
+                redis_circuit.succeeded()
 
 
 def clear_kick(subscription_id: int, service_id: str) -> None:
@@ -122,13 +121,9 @@ def _flags():
     """Redis for the flags, when jobs go through Redis; None otherwise (every kick is sent)."""
     global _redis
 
-    from csadmin.celery import app
-
-    if not settings.REDIS_URL or app.conf.task_always_eager:
+    if not settings.REDIS_URL or runs_inline():
         return None
     if _redis is None:
-        import redis
-
         timeout = settings.CSADMIN_REDIS_TIMEOUT
         _redis = redis.Redis.from_url(
             settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout

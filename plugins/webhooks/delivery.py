@@ -18,6 +18,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from csadmin.pluginlib import record_audit
+from csadmin.pluginlib.jobs import runs_inline
+from plugins.webhooks import dispatch
 from plugins.webhooks.announce import kick
 from plugins.webhooks.models import TEST_KIND, Delivery, DeliveryAttempt, Subscription
 from plugins.webhooks.owed import PLUGIN_ENABLED, close_window, make_deliveries
@@ -405,13 +407,10 @@ def send_now(delivery_id: int) -> Delivery | None:
 def schedule(subscription_id: int, service_id: str, at) -> None:
     """Drain the stream again at `at`. Jobs that run in the calling process (tests) cannot
     wait: there the periodic sweep, run by the test with its own clock, sends retries."""
-    from csadmin.celery import app
-    from plugins.webhooks.tasks import deliver_stream_task
-
-    if app.conf.task_always_eager:
+    if runs_inline():
         return
     try:
-        deliver_stream_task.apply_async((subscription_id, service_id), eta=at)
+        dispatch.deliver_stream(subscription_id, service_id, eta=at)
     except Exception:  # the sweep sends it when the broker is back
         return
 

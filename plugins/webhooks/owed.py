@@ -9,7 +9,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from csadmin.pluginlib import event_feed
-from csadmin.tenancy.models import DisabledPlugin
+from csadmin.pluginlib.tenancy import DisabledPlugin
 from plugins.webhooks.models import Delivery, Subscription
 
 PLUGIN = "webhooks"

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed, record_audit
-from plugins.webhooks import rules
+from plugins.webhooks import dispatch, rules
 from plugins.webhooks.announce import kick
 from plugins.webhooks.models import TEST_KIND, Delivery, Subscription
 from plugins.webhooks.owed import close_window, forget_through, open_window, start_sweeping
@@ -129,8 +129,6 @@ def subscription_delete(*, tenant, subscription_id, actor) -> None:
 @transaction.atomic
 def send_test_event(*, tenant, subscription_id, actor) -> Delivery:
     """Queue one test delivery, sent once whatever the subscription's state."""
-    from plugins.webhooks.tasks import send_test_task
-
     subscription = get_subscription(tenant, subscription_id)
     delivery = Delivery.objects.create(
         subscription=subscription,
@@ -144,7 +142,7 @@ def send_test_event(*, tenant, subscription_id, actor) -> Delivery:
         },
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: send_test_task.delay(delivery.pk))
+    transaction.on_commit(lambda: dispatch.send_test(delivery.pk))
     return delivery
 
 
@@ -152,8 +150,6 @@ def send_test_event(*, tenant, subscription_id, actor) -> Delivery:
 def redeliver(*, tenant, subscription_id, delivery_id, actor) -> Delivery:
     """Send an event again as a new delivery (a new delivery id, the same event id), after
     whatever its stream still owes."""
-    from plugins.webhooks.tasks import send_test_task
-
     subscription = get_subscription(tenant, subscription_id)
     original = get_delivery(subscription, delivery_id)
     if original.status == Delivery.Status.PENDING:
@@ -170,7 +166,7 @@ def redeliver(*, tenant, subscription_id, delivery_id, actor) -> Delivery:
         next_attempt_at=timezone.now(),
     )
     if copy.kind == TEST_KIND:
-        transaction.on_commit(lambda: send_test_task.delay(copy.pk))
+        transaction.on_commit(lambda: dispatch.send_test(copy.pk))
     else:
         transaction.on_commit(lambda: kick([(subscription.pk, copy.service_id)]))
     _audit(subscription, "redeliver", actor, after={"delivery_id": str(original.delivery_id)})

@@ -17,10 +17,10 @@ from csadmin.pluginlib import (
     DomainError,
     NotFoundError,
     TenantPageMixin,
+    event_feed,
     htmx_partial,
     keyset_page,
 )
-from plugins.services import selectors as service_selectors
 from plugins.webhooks import forms, selectors, services
 
 READ = "webhooks.read"
@@ -47,7 +47,9 @@ def _pop_secret(request, subscription_id) -> str | None:
 
 
 def _known_types(tenant) -> list[str]:
-    return service_selectors.service_types_in_use(tenant)
+    """Service types offered in the form, from the plug-in that records the events (its feed),
+    not an import of it."""
+    return event_feed().service_types(tenant)
 
 
 # -- the list ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from csadmin.jobs import JobInputs, job
+from csadmin.pluginlib.jobs import JobInputs, job
 from tests.sample_plugin.models import Note
 
 

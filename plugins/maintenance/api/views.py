@@ -11,10 +11,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from csadmin.api.parsers import StorableJSONParser
-from csadmin.jobs import job_accepted
-from csadmin.jobs.api.serializers import JobAcceptedSerializer
 from csadmin.pluginlib import TenantAPIView
+from csadmin.pluginlib.api import StorableJSONParser
+from csadmin.pluginlib.jobs import JobAcceptedSerializer, job_accepted
 from plugins.maintenance import services
 from plugins.maintenance.api.serializers import FilesUploadSerializer, PurgeSerializer
 from plugins.maintenance.exporting import parse_export_query, stream_json_array, stream_ndjson

@@ -7,7 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from csadmin.pluginlib import KeysetPagination, TenantAPIView, name_path_parameter
+from csadmin.pluginlib import (
+    KeysetPagination,
+    TenantAPIView,
+    ValidationFailed,
+    name_path_parameter,
+)
 from plugins.profiles import selectors, services
 from plugins.profiles.api.serializers import (
     CustomerIdSerializer,
@@ -193,8 +198,6 @@ CONTROL_PARAMETERS = {"id_key", "include_profile", "extensions", "page_size", "c
 def _include_profile(request) -> bool:
     raw = request.query_params.get("include_profile", "yes").lower()
     if raw not in ("yes", "no", "true", "false"):
-        from csadmin.pluginlib import ValidationFailed
-
         raise ValidationFailed.from_errors({"include_profile": ["must be yes or no"]})
     return raw in ("yes", "true")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from csadmin.tenancy.models import Tenant
+from csadmin.pluginlib.tenancy import Tenant
 
 
 def tenant_named(name: str) -> Tenant:
