@@ -81,14 +81,18 @@ def _boolean(raw, name: str, errors: dict) -> bool:
     return False
 
 
-def parse_export_query(params, *, for_files: bool = False) -> ExportQuery:
-    """The stream's query parameters (spec §6); each refusal names the parameter and rule."""
+def parse_export_query(
+    params, *, for_files: bool = False, require_time_from: bool = True
+) -> ExportQuery:
+    """The stream's query parameters (spec §6); each refusal names the parameter and rule.
+    `require_time_from=False` checks only what is given (an import takes no export parameters,
+    but one it is given must still be well formed)."""
     from plugins.services.events import parse_timestamp
 
     errors: dict[str, list[str]] = {}
     raw_from = params.get("time_from")
     time_from = parse_timestamp(raw_from) if raw_from else None
-    if time_from is None:
+    if time_from is None and (raw_from or require_time_from):
         errors["time_from"] = ["is required, an ISO-8601 timestamp"]
     raw_to = params.get("time_to")
     time_to = parse_timestamp(raw_to) if raw_to else timezone.now()

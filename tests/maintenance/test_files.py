@@ -434,3 +434,47 @@ def test_the_upload_sweep_runs_every_hour_through_beat(tenant, media_root):
     }
     _kept_upload("orphan" + "o" * 20, dt.timedelta(days=2))
     assert tasks.sweep_orphan_uploads.apply().get() == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("filter_events=sometimes", "filter_events"),
+        ("filter_state=asleep", "filter_state"),
+        ("export_content=perhaps", "export_content"),
+        ("time_from=yesterday", "time_from"),
+        ("format=xml", "format"),
+    ],
+)
+def test_an_import_refuses_a_malformed_export_parameter(api, run_jobs, media_root, query, field):
+    """An import takes none of the export's parameters, but a malformed one is refused rather
+    than ignored, before the upload is kept."""
+
+    def send():
+        return api.client.post(
+            f"/genesys/1/cs/maintenance/services/files?{query}",
+            {"file": _named("rows.ndjson", BAD_NDJSON)},
+            headers=api.headers,
+            format="multipart",
+        )
+
+    response = run_jobs(send)
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert not JobRun.objects.exists()
+    uploads = media_root / "maintenance" / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_an_import_takes_well_formed_export_parameters(api, run_jobs):
+    job = accepted_job(
+        run_jobs(
+            lambda: api.client.post(
+                "/genesys/1/cs/maintenance/services/files?filter_events=started&format=csv",
+                {"file": _named("rows.ndjson", BAD_NDJSON)},
+                headers=api.headers,
+                format="multipart",
+            )
+        )
+    )
+    assert job.kind == "maintenance.import"

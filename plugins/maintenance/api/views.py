@@ -146,6 +146,7 @@ class ServiceFilesView(TenantAPIView):
             )
         if upload is None:
             return self.export(request)
+        services.check_export_parameters_given(request.query_params)
         max_errors = services.parse_max_errors(
             request.data.get("max_errors") or request.query_params.get("max_errors")
         )
