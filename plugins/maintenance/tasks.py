@@ -15,7 +15,13 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from csadmin.jobs import JobInputs, job, task
+from csadmin.pluginlib import ValidationFailed
+from plugins.maintenance import services
+from plugins.maintenance.exporting import ExportQuery, write_export_files
+from plugins.maintenance.importing import run_import
 from plugins.maintenance.models import OPERATIONS
+from plugins.maintenance.purge import audit_purge, run_purge
+from plugins.maintenance.uploads import discard_upload, upload_path
 
 RETENTION_TASK = "maintenance.apply_retention_policies"
 SWEEP_UPLOADS_TASK = "maintenance.sweep_orphan_uploads"
@@ -50,8 +56,6 @@ class ImportInputs(JobInputs):
 
 @job("maintenance.purge", inputs=PurgeInputs)
 def purge_job(handle):
-    from plugins.maintenance.purge import audit_purge, run_purge
-
     inputs = handle.inputs
     limit = inputs.limit.astimezone(dt.UTC)  # in UTC, as the API's own parsing gives it
     counts = run_purge(
@@ -75,8 +79,6 @@ def purge_job(handle):
 
 @job("maintenance.export_files", inputs=ExportFilesInputs)
 def export_files_job(handle):
-    from plugins.maintenance.exporting import ExportQuery, write_export_files
-
     inputs = handle.inputs
     query = ExportQuery(
         time_from=inputs.time_from.astimezone(dt.UTC),
@@ -100,10 +102,6 @@ def export_files_job(handle):
 
 @job("maintenance.import", inputs=ImportInputs)
 def import_job(handle):
-    from csadmin.pluginlib import ValidationFailed
-    from plugins.maintenance.importing import run_import
-    from plugins.maintenance.uploads import discard_upload, upload_path
-
     inputs = handle.inputs
     path = upload_path(inputs.upload)
     if not path.is_file():
@@ -137,13 +135,9 @@ def import_job(handle):
 
 @task(RETENTION_TASK)
 def apply_retention_policies():
-    from plugins.maintenance.services import run_retention_policies
-
-    return len(run_retention_policies())
+    return len(services.run_retention_policies())
 
 
 @task(SWEEP_UPLOADS_TASK)
 def sweep_orphan_uploads():
-    from plugins.maintenance.services import sweep_orphan_uploads
-
-    return sweep_orphan_uploads()
+    return services.sweep_orphan_uploads()

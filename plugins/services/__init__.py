@@ -35,6 +35,8 @@ class ServicesConfig(PluginConfig):
 
     def ready(self):
         super().ready()
+        # Here, not at the top: Django imports this module before any model is ready, and the
+        # feed reads the plug-in's models.
         from csadmin.pluginlib import provide_event_feed
         from plugins.services.feed import ServiceEventFeed
 
