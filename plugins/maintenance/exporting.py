@@ -11,14 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed
-from plugins.services import selectors
-from plugins.services.representation import service_dict, state_dict, task_dict
+from plugins.services.bulk import export, parse_timestamp, service_dict, state_dict, task_dict
 
 FORMATS = ("json", "csv")
 TIMING = ("started", "completed")
@@ -63,7 +62,7 @@ class ExportQuery:
         }
 
     def selection(self, tenant):
-        return selectors.export_selection(
+        return export.export_selection(
             tenant,
             time_from=self.time_from,
             time_to=self.time_to,
@@ -87,8 +86,6 @@ def parse_export_query(
     """The stream's query parameters (spec §6); each refusal names the parameter and rule.
     `require_time_from=False` checks only what is given (an import takes no export parameters,
     but one it is given must still be well formed)."""
-    from plugins.services.events import parse_timestamp
-
     errors: dict[str, list[str]] = {}
     raw_from = params.get("time_from")
     time_from = parse_timestamp(raw_from) if raw_from else None
@@ -99,13 +96,13 @@ def parse_export_query(
     if time_to is None:
         errors["time_to"] = ["must be an ISO-8601 timestamp (default now)"]
     filter_events = params.get("filter_events") or "any"
-    if filter_events not in selectors.EXPORT_EVENT_FILTERS:
+    if filter_events not in export.EXPORT_EVENT_FILTERS:
         errors["filter_events"] = ["must be one of any, started, completed"]
     content = _boolean(params.get("export_content"), "export_content", errors)
     filter_state = params.get("filter_state")
     if filter_state is not None and not content and not for_files:
         errors["filter_state"] = ["is allowed only with export_content=true"]
-    elif (filter_state or "any") not in selectors.EXPORT_STATE_FILTERS:
+    elif (filter_state or "any") not in export.EXPORT_STATE_FILTERS:
         errors["filter_state"] = ["must be one of any, active, inactive"]
     if time_from and time_to and time_to < time_from:
         errors["time_to"] = ["must not be before time_from"]
@@ -136,13 +133,13 @@ def json_items(tenant, query: ExportQuery):
     PostgreSQL itself there, by the representation functions elsewhere)."""
     selection = query.selection(tenant)
     if not query.export_content:
-        yield from map(_compact, selectors.export_service_ids(selection))
+        yield from map(_compact, export.export_service_ids(selection))
         return
-    rendered = selectors.export_full_json(selection)
+    rendered = export.export_full_json(selection)
     if rendered is not None:
         yield from rendered
         return
-    for chunk in selectors.export_service_chunks(selection):
+    for chunk in export.export_service_chunks(selection):
         for service, states, tasks in chunk:
             yield _compact(full_service(service, states, tasks))
 
@@ -276,8 +273,6 @@ WRITERS = {"json": JsonRowsWriter, "csv": CsvRowsWriter}
 def write_export_files(*, tenant, query: ExportQuery, fmt: str, open_file, reporter) -> dict:
     """Write services.<fmt>, states.<fmt> and tasks.<fmt> in one pass over the selection.
     `open_file(name)` is a context manager giving a text stream (a job handle's open_file)."""
-    from contextlib import ExitStack
-
     if fmt not in FORMATS:
         raise ValidationFailed.from_errors({"format": ["must be json or csv"]})
     selection = query.selection(tenant)
@@ -289,7 +284,7 @@ def write_export_files(*, tenant, query: ExportQuery, fmt: str, open_file, repor
             entity: WRITERS[fmt](stack.enter_context(open_file(f"{entity}.{fmt}")), entity)
             for entity in counts
         }
-        for chunk in selectors.export_service_chunks(selection):
+        for chunk in export.export_service_chunks(selection):
             reporter.check_cancelled()
             for service, states, tasks in chunk:
                 writers["services"].write(service_row(service))

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.maintenance import readers
-from plugins.services import services
+from plugins.services import bulk
 
 BATCH = 2000
 ROW_CHECKS = {
-    "services": lambda tenant, row, known: services.import_service_row(tenant, row, known),
-    "states": lambda tenant, row, known: services.import_state_row(row, known),
-    "tasks": lambda tenant, row, known: services.import_task_row(row, known),
+    "services": lambda tenant, row, known: bulk.import_service_row(tenant, row, known),
+    "states": lambda tenant, row, known: bulk.import_state_row(row, known),
+    "tasks": lambda tenant, row, known: bulk.import_task_row(row, known),
 }
 ERROR_COLUMNS = ("file", "line", "field", "reason")
 
@@ -115,7 +115,7 @@ def run_import(
         report=ErrorReport(errors_out, max_errors),
         total=sum(source.size for source in sources),
         batch_size=max(1, int(batch)),
-        known=services.import_known_values(tenant),
+        known=bulk.import_known_values(tenant),
     )
     reporter.progress(0, run.total)
     try:
@@ -124,7 +124,7 @@ def run_import(
                 with ExitStack() as stack:
                     run.load(source.name, source.rows(stack, run.on_bytes))
                 if source.entity() == "services":
-                    services.refresh_service_statistics()
+                    bulk.refresh_service_statistics()
     finally:
         run.counts["errors"] = run.report.rows
         reporter.set_counts(**run.counts)
@@ -198,15 +198,15 @@ class _ImportRun:
                 continue
             try:
                 good.append((line, check(self.tenant, row, self.known)))
-            except services.RowProblems as bad:
+            except bulk.RowProblems as bad:
                 report.add(name, line, bad.problems)
         if entity == "services":
-            inserted = services.import_services_batch(self.tenant, [s for _, s in good])
+            inserted = bulk.import_services_batch(self.tenant, [s for _, s in good])
             counts["services"] += inserted
             counts["skipped"] += len(good) - inserted
             return
         rows = [(line, service_id, values) for line, (service_id, values) in good]
-        loader = services.import_states_batch if entity == "states" else services.import_tasks_batch
+        loader = bulk.import_states_batch if entity == "states" else bulk.import_tasks_batch
         inserted, unknown = loader(self.tenant, rows)
         counts[entity] += inserted
         counts["skipped"] += len(good) - inserted - len(unknown)

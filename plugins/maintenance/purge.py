@@ -7,16 +7,14 @@ import datetime as dt
 from functools import partial
 
 from csadmin.pluginlib import ValidationFailed, record_audit
-from plugins.services import selectors, services
+from plugins.services import bulk
 
 BATCH = 1000
-OPERATIONS = selectors.PURGE_OPERATIONS
+OPERATIONS = bulk.PURGE_OPERATIONS
 
 
 def parse_purge_request(body) -> tuple[str, dt.datetime, bool]:
     """(operation, limit, dry_run) from the API's body; every refusal names its field."""
-    from plugins.services.events import parse_timestamp
-
     if not isinstance(body, dict):
         raise ValidationFailed.from_errors({"body": ["must be a JSON object"]})
     errors: dict[str, list[str]] = {}
@@ -24,7 +22,7 @@ def parse_purge_request(body) -> tuple[str, dt.datetime, bool]:
     if operation not in OPERATIONS:
         errors["operation"] = [f"must be one of {', '.join(OPERATIONS)}"]
     raw_limit = body.get("limit")
-    limit = parse_timestamp(raw_limit) if isinstance(raw_limit, str) else None
+    limit = bulk.parse_timestamp(raw_limit) if isinstance(raw_limit, str) else None
     if limit is None:
         errors["limit"] = ["is required, an ISO-8601 timestamp, e.g. 2026-01-01T00:00:00.000Z"]
     dry_run = body.get("dry_run", False)
@@ -40,7 +38,7 @@ def run_purge(*, tenant, operation: str, limit: dt.datetime, dry_run: bool, repo
     answer the counts of services, states and tasks (and events) removed, by this attempt and
     the earlier ones of the same job."""
     if dry_run:
-        counts = selectors.purge_dry_counts(tenant, operation, limit)
+        counts = bulk.purge_dry_counts(tenant, operation, limit)
         reporter.set_counts(**counts)
         reporter.progress(counts["services"], counts["services"])
         reporter.log("info", f"Dry run: would remove {counts['services']} services.")
@@ -51,12 +49,12 @@ def run_purge(*, tenant, operation: str, limit: dt.datetime, dry_run: bool, repo
     reporter.set_counts(**totals)
     if totals["services"]:
         reporter.log("info", f"Earlier attempts removed {totals['services']} services.")
-    total = totals["services"] + selectors.purge_selection(tenant, operation, limit).count()
+    total = totals["services"] + bulk.purge_selection(tenant, operation, limit).count()
     reporter.progress(totals["services"], total)
-    for ids in selectors.purge_id_batches(tenant, operation, limit, batch=batch):
+    for ids in bulk.purge_id_batches(tenant, operation, limit, batch=batch):
         reporter.check_cancelled()
         # The batch and its counts commit together: a worker killed between them loses neither.
-        removed = reporter.counted(partial(services.purge_batch, tenant, ids))
+        removed = reporter.counted(partial(bulk.purge_batch, tenant, ids))
         for key, value in removed.items():
             totals[key] += value
         reporter.progress(totals["services"], max(total, totals["services"]))

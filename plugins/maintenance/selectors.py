@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from csadmin.pluginlib.jobs import JobRun
 from plugins.maintenance.models import RetentionPolicy
-from plugins.services import selectors as service_selectors
+from plugins.services import bulk
 
 
 def retention_policy(tenant) -> RetentionPolicy:
@@ -20,7 +20,7 @@ def enabled_policies():
 
 
 def purge_preview(tenant, limit) -> dict[str, int]:
-    return service_selectors.purge_preview(tenant, limit)
+    return bulk.purge_preview(tenant, limit)
 
 
 def upload_tokens_in_use(kind: str, *, since) -> set[str]:

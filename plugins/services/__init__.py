@@ -1,7 +1,7 @@
 """Services: customer journeys (services, their states and tasks), their event history and the
 business attributes that name their types (Context Services API §4, §5 and business attributes)."""
 
-from csadmin.pluginlib import PluginConfig, Privilege
+from csadmin.pluginlib import PluginConfig, Privilege, provide_event_feed
 
 AGENT = "Agent Application"
 DESIGNER = "Schema Designer"
@@ -35,8 +35,9 @@ class ServicesConfig(PluginConfig):
 
     def ready(self):
         super().ready()
-        from csadmin.pluginlib import provide_event_feed
-        from plugins.services.feed import ServiceEventFeed
+        # Here, not at the top: Django imports this module before any model is ready, and the
+        # feed reads the plug-in's models.
+        from plugins.services.feed import ServiceEventFeed  # noqa: PLC0415
 
         provide_event_feed(ServiceEventFeed())
 

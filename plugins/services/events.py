@@ -36,7 +36,7 @@ INTEGER_FIELDS = ("est_duration", "ttl")
 MAX_DURATION = 10**9
 DEFAULT_TEXT_LIMIT = 255
 # A business attribute value's name is shown and matched as one line of text: no control
-# characters (C0, DEL, C1). The rule of value names (services._check_value_fields) and of the
+# characters (C0, DEL, C1). The rule of value names (services/business_values.py) and of the
 # names events give (below) alike.
 CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
 CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CLASS}]")

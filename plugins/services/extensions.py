@@ -5,11 +5,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from csadmin.pluginlib import Extensions, Tab, Widget
+from plugins.services import selectors
 
 
 def services_widget(request) -> str:
-    from plugins.services import selectors
-
     return render_to_string(
         "services/widget.html",
         {

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugins.services import services
+from plugins.services.bulk import rows as services
 
 TENANT = SimpleNamespace(pk=7)
 KNOWN = {

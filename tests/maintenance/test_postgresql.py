@@ -21,7 +21,7 @@ from plugins.maintenance.importing import run_import
 from plugins.maintenance.reporting import QuietReporter
 from plugins.maintenance.services import start_import, start_purge
 from plugins.maintenance.uploads import keep_local_file
-from plugins.services import services as service_writes
+from plugins.services.bulk import loading as service_writes
 from plugins.services.models import Service
 from tests.jobs.test_worker import database_url, wait_for, worker  # noqa: F401
 from tests.maintenance.conftest import LIMIT, make_service
@@ -253,7 +253,7 @@ def test_postgresql_renders_services_exactly_as_python_does(postgresql, tenant):
     import datetime as dt
 
     from plugins.maintenance.exporting import full_service
-    from plugins.services import selectors
+    from plugins.services.bulk import export as selectors
     from plugins.services.models import Task
 
     started = dt.datetime(2026, 1, 1, 10, 0, 0, 123999, tzinfo=dt.UTC)

@@ -121,7 +121,7 @@ def test_deep_pages_of_a_customer_or_contact_key_are_index_range_scans(postgresq
 def test_purge_deletes_by_primary_key_even_with_stale_statistics(postgresql, tenant, other_tenant):
     """Right after a large import the statistics do not know the tenant's rows yet: the purge's
     DELETE must still go by primary key, not read the whole tenant through its index."""
-    from plugins.services.services import PURGE_SERVICES_SQL
+    from plugins.services.bulk.purge import PURGE_SERVICES_SQL
 
     insert = """
         INSERT INTO services_service (tenant_id, service_id, service_type, customer_id,

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.response import Response
 
 from csadmin.pluginlib import KeysetPagination, TenantAPIView, ValidationFailed
@@ -238,22 +246,137 @@ class AssociateView(ServicesView):
         return self.render_service(service)
 
 
-# -- states ----------------------------------------------------------------------------------
+# -- states and tasks ------------------------------------------------------------------------
+# A state's endpoints and a task's are the same calls (spec §5), written once below; each view
+# names its part (the functions and the rendering) and declares its own OpenAPI shapes. Where
+# the contract differs they differ: only states transition, a task list filters by state.
 
 
-class StateStartView(ServicesView):
+@dataclass(frozen=True)
+class Part:
+    """The state or the task functions the shared views call."""
+
+    number: str  # the URL's and the body's name of its number: state_id or task_id
+    start: Callable
+    end: Callable
+    set_extension: Callable
+    get: Callable
+    render: Callable
+    pagination: type[KeysetPagination]
+
+
+STATE = Part(
+    "state_id",
+    services.state_start,
+    services.state_end,
+    services.state_set_extension,
+    selectors.get_state,
+    state_dict,
+    ByStateNumber,
+)
+TASK = Part(
+    "task_id",
+    services.task_start,
+    services.task_end,
+    services.task_set_extension,
+    selectors.get_task,
+    task_dict,
+    ByTaskNumber,
+)
+
+
+class PartView(ServicesView):
+    """A state or task view; the URL's number (`**number`: state_id or task_id) is passed on by
+    its name, which the part's functions take."""
+
+    part: Part
+
+    def render_part(self, row):
+        return Response(self.part.render(row))
+
+
+class PartStartView(PartView):
     privileges = {"POST": CHANGE}
 
-    @extend_schema(
-        request=s.StateStartSerializer,
-        responses={201: s.StateIdSerializer, **ERRORS},
-        tags=["states"],
-    )
     def post(self, request, service_id):
-        state = services.state_start(
+        row = self.part.start(
             tenant=request.tenant, service_id=service_id, body=request.data, actor=request.user
         )
-        return Response({"state_id": state.state_id}, status=201)
+        number = self.part.number
+        return Response({number: getattr(row, number)}, status=201)
+
+
+class PartEndView(PartView):
+    privileges = {"POST": CHANGE}
+
+    def post(self, request, service_id, **number):
+        self.part.end(
+            tenant=request.tenant,
+            service_id=service_id,
+            body=self.body(),
+            actor=request.user,
+            **number,
+        )
+        return Response(status=204)
+
+
+class PartListView(PartView):
+    privileges = {"GET": READ}
+    status = "all"
+
+    def rows(self, request, service):
+        raise NotImplementedError
+
+    def get(self, request, service_id):
+        rows = self.rows(request, selectors.get_service(request.tenant, service_id))
+        render = self.part.render
+        return self.paginate(rows, lambda page: [render(x) for x in page], self.part.pagination)
+
+
+class PartItemView(PartView):
+    privileges = {"GET": READ}
+
+    def get(self, request, service_id, **number):
+        service = selectors.get_service(request.tenant, service_id)
+        return self.render_part(self.part.get(service, number[self.part.number]))
+
+
+class PartExtensionView(PartView):
+    privileges = {"PUT": CHANGE}
+
+    def put(self, request, service_id, name, **number):
+        row = self.part.set_extension(
+            tenant=request.tenant,
+            service_id=service_id,
+            name=name,
+            value=request.data,
+            actor=request.user,
+            **number,
+        )
+        return self.render_part(row)
+
+
+def documented(method: str, tag: str, responses: dict, **schema):
+    """The OpenAPI declaration of one state or task view (its shapes are its own)."""
+    return extend_schema_view(
+        **{method: extend_schema(responses={**responses, **ERRORS}, tags=[tag], **schema)}
+    )
+
+
+def documented_extension(serializer, tag: str):
+    return documented(
+        "put",
+        tag,
+        {200: serializer},
+        request=dict,
+        parameters=[s.EXTENSION_NAME],
+        deprecated=True,
+    )
+
+
+@documented("post", "states", {201: s.StateIdSerializer}, request=s.StateStartSerializer)
+class StateStartView(PartStartView):
+    part = STATE
 
 
 class StateTransitionView(ServicesView):
@@ -271,151 +394,74 @@ class StateTransitionView(ServicesView):
         return Response({"state_id": state.state_id}, status=201)
 
 
-class StateEndView(ServicesView):
-    privileges = {"POST": CHANGE}
-
-    @extend_schema(request=s.EventSerializer, responses={204: None, **ERRORS}, tags=["states"])
-    def post(self, request, service_id, state_id):
-        services.state_end(
-            tenant=request.tenant,
-            service_id=service_id,
-            state_id=state_id,
-            body=self.body(),
-            actor=request.user,
-        )
-        return Response(status=204)
+@documented("post", "states", {204: None}, request=s.EventSerializer)
+class StateEndView(PartEndView):
+    part = STATE
 
 
-class StateListView(ServicesView):
-    privileges = {"GET": READ}
-    status = "all"
+@documented(
+    "get",
+    "states",
+    {200: s.StateSerializer(many=True)},
+    parameters=[OpenApiParameter("state_types", str), *s.PAGING_PARAMETERS],
+)
+class StateListView(PartListView):
+    part = STATE
 
-    @extend_schema(
-        parameters=[OpenApiParameter("state_types", str), *s.PAGING_PARAMETERS],
-        responses={200: s.StateSerializer(many=True), **ERRORS},
-        tags=["states"],
-    )
-    def get(self, request, service_id):
-        service = selectors.get_service(request.tenant, service_id)
-        states = selectors.states_of(service, self.status, names_param(request, "state_types"))
-        return self.paginate(states, lambda page: [state_dict(x) for x in page], ByStateNumber)
+    def rows(self, request, service):
+        return selectors.states_of(service, self.status, names_param(request, "state_types"))
 
 
-class StateView(ServicesView):
-    privileges = {"GET": READ}
-
-    @extend_schema(responses={200: s.StateSerializer, **ERRORS}, tags=["states"])
-    def get(self, request, service_id, state_id):
-        service = selectors.get_service(request.tenant, service_id)
-        return Response(state_dict(selectors.get_state(service, state_id)))
+@documented("get", "states", {200: s.StateSerializer})
+class StateView(PartItemView):
+    part = STATE
 
 
-class StateExtensionView(ServicesView):
-    privileges = {"PUT": CHANGE}
-
-    @extend_schema(
-        request=dict,
-        parameters=[s.EXTENSION_NAME],
-        responses={200: s.StateSerializer, **ERRORS},
-        deprecated=True,
-        tags=["states"],
-    )
-    def put(self, request, service_id, state_id, name):
-        state = services.state_set_extension(
-            tenant=request.tenant,
-            service_id=service_id,
-            state_id=state_id,
-            name=name,
-            value=request.data,
-            actor=request.user,
-        )
-        return Response(state_dict(state))
+@documented_extension(s.StateSerializer, "states")
+class StateExtensionView(PartExtensionView):
+    part = STATE
 
 
-# -- tasks -----------------------------------------------------------------------------------
+@documented("post", "tasks", {201: s.TaskIdSerializer}, request=s.TaskStartSerializer)
+class TaskStartView(PartStartView):
+    part = TASK
 
 
-class TaskStartView(ServicesView):
-    privileges = {"POST": CHANGE}
-
-    @extend_schema(
-        request=s.TaskStartSerializer, responses={201: s.TaskIdSerializer, **ERRORS}, tags=["tasks"]
-    )
-    def post(self, request, service_id):
-        task = services.task_start(
-            tenant=request.tenant, service_id=service_id, body=request.data, actor=request.user
-        )
-        return Response({"task_id": task.task_id}, status=201)
+@documented("post", "tasks", {204: None}, request=s.EventSerializer)
+class TaskEndView(PartEndView):
+    part = TASK
 
 
-class TaskEndView(ServicesView):
-    privileges = {"POST": CHANGE}
+@documented(
+    "get",
+    "tasks",
+    {200: s.TaskSerializer(many=True)},
+    parameters=[
+        OpenApiParameter("task_types", str),
+        OpenApiParameter("state_id", int),
+        *s.PAGING_PARAMETERS,
+    ],
+)
+class TaskListView(PartListView):
+    part = TASK
 
-    @extend_schema(request=s.EventSerializer, responses={204: None, **ERRORS}, tags=["tasks"])
-    def post(self, request, service_id, task_id):
-        services.task_end(
-            tenant=request.tenant,
-            service_id=service_id,
-            task_id=task_id,
-            body=self.body(),
-            actor=request.user,
-        )
-        return Response(status=204)
-
-
-class TaskListView(ServicesView):
-    privileges = {"GET": READ}
-    status = "all"
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("task_types", str),
-            OpenApiParameter("state_id", int),
-            *s.PAGING_PARAMETERS,
-        ],
-        responses={200: s.TaskSerializer(many=True), **ERRORS},
-        tags=["tasks"],
-    )
-    def get(self, request, service_id):
-        service = selectors.get_service(request.tenant, service_id)
-        tasks = selectors.tasks_of(
+    def rows(self, request, service):
+        return selectors.tasks_of(
             service,
             self.status,
             names_param(request, "task_types"),
             int_param(request, "state_id"),
         )
-        return self.paginate(tasks, lambda page: [task_dict(x) for x in page], ByTaskNumber)
 
 
-class TaskView(ServicesView):
-    privileges = {"GET": READ}
-
-    @extend_schema(responses={200: s.TaskSerializer, **ERRORS}, tags=["tasks"])
-    def get(self, request, service_id, task_id):
-        service = selectors.get_service(request.tenant, service_id)
-        return Response(task_dict(selectors.get_task(service, task_id)))
+@documented("get", "tasks", {200: s.TaskSerializer})
+class TaskView(PartItemView):
+    part = TASK
 
 
-class TaskExtensionView(ServicesView):
-    privileges = {"PUT": CHANGE}
-
-    @extend_schema(
-        request=dict,
-        parameters=[s.EXTENSION_NAME],
-        responses={200: s.TaskSerializer, **ERRORS},
-        deprecated=True,
-        tags=["tasks"],
-    )
-    def put(self, request, service_id, task_id, name):
-        task = services.task_set_extension(
-            tenant=request.tenant,
-            service_id=service_id,
-            task_id=task_id,
-            name=name,
-            value=request.data,
-            actor=request.user,
-        )
-        return Response(task_dict(task))
+@documented_extension(s.TaskSerializer, "tasks")
+class TaskExtensionView(PartExtensionView):
+    part = TASK
 
 
 # -- business attributes ---------------------------------------------------------------------
