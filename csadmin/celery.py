@@ -12,15 +12,22 @@ from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csadmin.settings")
 
+# The lanes a task may run on: jobs (the default queue) and deliveries (its own queue, so that
+# a backlog of messages to other systems never holds up a job).
+JOBS_LANE, DELIVERIES_LANE = "jobs", "deliveries"
+LANES = (JOBS_LANE, DELIVERIES_LANE)
+
 app = Celery("csadmin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="tasks")
 
 
 def route_task(name, args, kwargs, options, task=None, **kw):
-    """Webhook deliveries go to the deliveries queue (CSADMIN_DELIVERIES_QUEUE), read at each
-    send; everything else to the jobs' queue (CELERY_TASK_DEFAULT_QUEUE)."""
-    if name.startswith("webhooks."):
+    """Tasks declared on the deliveries lane (`@task(..., lane="deliveries")`: messages to other
+    systems, which may pile up) go to the deliveries queue (CSADMIN_DELIVERIES_QUEUE), read at
+    each send; everything else to the jobs' queue (CELERY_TASK_DEFAULT_QUEUE)."""
+    task = task or app.tasks.get(name)
+    if getattr(task, "lane", None) == DELIVERIES_LANE:
         return {"queue": settings.CSADMIN_DELIVERIES_QUEUE}
     return None
 

@@ -4,7 +4,8 @@
     JobInputs           base of a job's declared inputs (a msgspec Struct: typed fields)
     NoInputs            the inputs of a job that takes no arguments (the default)
     describe_inputs     a declaration's fields, types in words and defaults
-    task                decorator for a plain Celery task (no JobRun): @task("plugin.name")
+    task                decorator for a plain Celery task (no JobRun): @task("plugin.name"),
+                        lane="deliveries" for messages to other systems (their own queue)
     JobHandle           what the body receives (progress, count, log, check_cancelled, add_file)
     JobCancelled        raised by handle.check_cancelled()
     enqueue_job         enqueue_job(*, tenant, kind, arguments, actor) -> JobRun (queued)

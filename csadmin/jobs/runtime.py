@@ -40,7 +40,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from csadmin.celery import app
+from csadmin.celery import JOBS_LANE, LANES, app
 from csadmin.jobs import files
 from csadmin.jobs.inputs import JobInputs, NoInputs, read_inputs
 from csadmin.jobs.models import JobFile, JobLog, JobRun
@@ -112,11 +112,15 @@ def job(
     return decorate
 
 
-def task(name: str, **options):
+def task(name: str, *, lane: str = JOBS_LANE, **options):
     """Make `func` a plain Celery task named `name` (no JobRun: deliveries, periodic sweeps),
     with its result ignored unless `options` say otherwise. Plug-ins use this instead of the
-    Celery app; their periodic tasks are scheduled through PluginConfig.schedules."""
+    Celery app; their periodic tasks are scheduled through PluginConfig.schedules. `lane`
+    "deliveries" puts the task on the deliveries queue, apart from the jobs."""
+    if lane not in LANES:
+        raise ValueError(f"task {name!r}: lane must be one of {', '.join(LANES)}, not {lane!r}")
     options.setdefault("ignore_result", True)
+    options["lane"] = lane
 
     def decorate(func):
         return app.task(name=name, **options)(func)

@@ -10,24 +10,24 @@ from plugins.webhooks import announce, delivery, owed, services
 from plugins.webhooks.dispatch import DELIVER_STREAM_TASK, PRUNE_TASK, SEND_TEST_TASK, SWEEP_TASK
 
 
-@task(DELIVER_STREAM_TASK)
+@task(DELIVER_STREAM_TASK, lane="deliveries")
 def deliver_stream_task(subscription_id: int, service_id: str) -> int:
     announce.clear_kick(subscription_id, service_id)
     return delivery.drain_stream(subscription_id, service_id)
 
 
-@task(SEND_TEST_TASK)
+@task(SEND_TEST_TASK, lane="deliveries")
 def send_test_task(delivery_id: int) -> None:
     delivery.send_now(delivery_id)
 
 
-@task(SWEEP_TASK)
+@task(SWEEP_TASK, lane="deliveries")
 def deliver_due_task() -> int:
     streams = set(delivery.due_streams()) | owed.all_unannounced_streams()
     announce.kick(sorted(streams), deduplicate=False)  # a flag may outlive its message: send anyway
     return len(streams)
 
 
-@task(PRUNE_TASK)
+@task(PRUNE_TASK, lane="deliveries")
 def prune_log_task() -> int:
     return services.prune_delivery_log()

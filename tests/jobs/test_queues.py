@@ -15,6 +15,7 @@ import plugins.maintenance.tasks
 import plugins.webhooks.tasks  # noqa: F401
 import tests.sample_plugin.tasks  # noqa: F401
 from csadmin.celery import app
+from csadmin.jobs import task
 from csadmin.jobs.tasks import REAPER_TASK
 
 DELIVERY_TASKS = [
@@ -82,3 +83,23 @@ def test_gunicorns_control_socket_at_a_path_of_the_instances_own(monkeypatch):
     conf = gunicorn_settings(monkeypatch, GUNICORN_CONTROL_SOCKET="var/gunicorn-8000.ctl")
     assert conf["control_socket_disable"] is False
     assert conf["control_socket"] == "var/gunicorn-8000.ctl"
+
+
+def test_the_lane_is_the_tasks_own_declaration_not_its_name():
+    """The host routes by the lane a task declares; it names no plug-in."""
+
+    @task("tests.lane_deliveries", lane="deliveries")
+    def on_deliveries_lane():
+        return None
+
+    @task("webhooks.tests_on_jobs_lane")
+    def named_like_a_delivery():
+        return None
+
+    assert queue_of("tests.lane_deliveries") == "deliveries"
+    assert queue_of("webhooks.tests_on_jobs_lane") == settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def test_an_unknown_lane_is_refused_naming_it():
+    with pytest.raises(ValueError, match="lane must be one of jobs, deliveries, not 'express'"):
+        task("tests.express", lane="express")
