@@ -13,6 +13,10 @@ CHART_WIDTH = 620
 ROW_HEIGHT = 24
 BAR_HEIGHT = 14
 TOP = 22  # room for the time axis
+# Tick spacings in seconds, smallest first: the first that gives at most MAX_TICKS is used.
+TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+DAY = 86400
+MAX_TICKS = 6
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,12 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Timeline:
     bars: list[Bar]
     width: int
@@ -43,10 +53,11 @@ class Timeline:
     end_label: str
     label_width: int = LABEL_WIDTH
     bar_height: int = BAR_HEIGHT
+    ticks: tuple[Tick, ...] = ()
 
     @property
     def chart_end(self) -> int:
-        return self.width - 10
+        return LABEL_WIDTH + CHART_WIDTH
 
 
 def build(service, states, tasks, now: dt.datetime | None = None) -> Timeline:
@@ -80,8 +91,25 @@ def build(service, states, tasks, now: dt.datetime | None = None) -> Timeline:
         )
     return Timeline(
         bars=bars,
-        width=LABEL_WIDTH + CHART_WIDTH + 10,
+        width=LABEL_WIDTH + CHART_WIDTH + 30,  # room for a tick label at the very end
         height=TOP + len(rows) * ROW_HEIGHT + 6,
         start_label=f"{start:%Y-%m-%d %H:%M:%S}",
         end_label=f"{end:%H:%M:%S}" + (" (now)" if end == now else ""),
+        ticks=ticks(start, span),
     )
+
+
+def ticks(start: dt.datetime, span: float) -> tuple[Tick, ...]:
+    """Time ticks at round times (every 5 min, every hour...) across `span` seconds from
+    `start`, at most MAX_TICKS of them, labelled as precisely as their spacing needs."""
+    step = next((s for s in TICK_STEPS if span / s <= MAX_TICKS), None)
+    step = step or DAY * max(1, -(-int(span) // (DAY * MAX_TICKS)))  # whole days, rounded up
+    fmt = "%H:%M:%S" if step < 60 else "%H:%M" if span < DAY else "%m-%d %H:%M"
+    fmt = "%m-%d" if step >= DAY else fmt
+    first = int(-(-start.timestamp() // step)) * step  # the first round time at or after start
+    result = []
+    for moment in range(first, int(start.timestamp() + span) + 1, step):
+        at = dt.datetime.fromtimestamp(moment, tz=start.tzinfo or dt.UTC)
+        x = LABEL_WIDTH + (moment - start.timestamp()) / span * CHART_WIDTH
+        result.append(Tick(x=round(x, 1), label=f"{at:{fmt}}"))
+    return tuple(result)

@@ -84,3 +84,21 @@ def test_delete_a_service_after_confirming(signed_in_page):
     expect(page.get_by_text(f"Service {service_id} deleted.")).to_be_visible()
     page.goto(f"{page.base_url}/services/s/{service_id}/")
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+
+
+@pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
+def test_timeline_keeps_readable_labels_and_time_ticks(signed_in_page, width, height):
+    page = signed_in_page
+    page.set_viewport_size({"width": width, "height": height})
+    open_customer_tab(page).get_by_test_id("customer-service-table").locator(
+        "tbody a"
+    ).first.click()
+    timeline = page.get_by_test_id("timeline")
+    ticks = timeline.get_by_test_id("timeline-tick")
+    expect(ticks.first).to_be_visible()
+    assert ticks.count() >= 2
+    assert all(re.fullmatch(r"[\d:\- ]+", t) for t in ticks.locator("text").all_text_contents())
+    label = timeline.locator("g.bar-service text.label")
+    expect(label).to_be_visible()
+    # The 11px labels are drawn at no less than 10 px, whatever the window's width.
+    assert label.bounding_box()["height"] >= 10

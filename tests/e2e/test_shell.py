@@ -1,6 +1,7 @@
 """The shell in a real browser: sign-in, menu, tenant picker, plug-ins page, sign-out."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -56,10 +57,41 @@ def test_keyboard_users_can_skip_to_content_and_sign_out(signed_in_page):
     assert "/login/" in page.url
 
 
-def test_narrow_window_keeps_the_menu_usable(signed_in_page):
+def test_narrow_screen_menu_collapses_behind_a_button(signed_in_page):
     page = signed_in_page
-    page.set_viewport_size({"width": 480, "height": 800})
-    link = page.locator("nav.sidenav").get_by_role("link", name="Audit log")
-    assert link.is_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.base_url}/profiles/customers/")
+    nav = page.locator("nav.sidenav")
+    toggle = page.get_by_role("button", name="Menu")
+    expect(nav).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    # The content comes first: its heading sits right under the header, not after the menu.
+    assert page.get_by_role("heading", name="Customers").bounding_box()["y"] < 250
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    link = nav.get_by_role("link", name="Audit log")
+    expect(link).to_be_visible()
     link.click()
-    assert page.get_by_role("heading", name="Audit log").is_visible()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    expect(nav).to_be_hidden()  # every page starts with the menu folded
+    page.set_viewport_size({"width": 1440, "height": 900})
+    expect(nav).to_be_visible()
+    expect(toggle).to_be_hidden()
+
+
+def test_token_page_gives_a_ready_curl_call_to_copy(signed_in_page):
+    page = signed_in_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=page.base_url)
+    page.get_by_test_id("user-menu").click()
+    expect(page.get_by_role("link", name="API documentation (OpenAPI)")).to_be_visible()
+    page.get_by_role("link", name="Profile and API tokens").click()
+    page.fill("#token-name", "script")
+    page.get_by_role("button", name="Create token").click()
+    key = page.get_by_test_id("new-token-key").inner_text().strip()
+    example = page.get_by_test_id("curl-example")
+    expect(example).to_contain_text(f"Authorization: Token {key}")
+    tenant_id = page.locator("#tenant-picker").input_value()
+    expect(example).to_contain_text(f"ContactCenterId: {tenant_id}")
+    page.get_by_test_id("copy-curl").click()
+    expect(page.get_by_test_id("copy-curl").locator("+ .copy-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == example.inner_text().strip()
