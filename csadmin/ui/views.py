@@ -151,7 +151,11 @@ MODE_MEANINGS = {
 
 def server_mode(tenant) -> dict[str, str]:
     """The tenant's server mode and one line on what it means for the people working in it."""
-    return {"name": tenant.mode, "meaning": MODE_MEANINGS.get(tenant.mode, "")}
+    return {
+        "name": tenant.mode,
+        "label": tenant.get_mode_display().capitalize(),
+        "meaning": MODE_MEANINGS.get(tenant.mode, ""),
+    }
 
 
 class DashboardView(TenantPageMixin, TemplateView):

@@ -121,7 +121,7 @@ def test_the_page_shows_every_part(admin_client, tenant):
     assert 'data-testid="jobs-failed" href="/jobs/?state=failed">1<' in page
     assert 'data-testid="subscriptions-paused">1<' in page
     assert (
-        "Server mode: <strong>maintenance</strong>" in page and "Schema changes are allowed" in page
+        "Server mode: <strong>Maintenance</strong>" in page and "Schema changes are allowed" in page
     )
     assert page.index("/services/s/newer/") < page.index("/services/s/older/")  # newest first
 
@@ -140,7 +140,7 @@ def test_production_mode_is_explained(admin_client, tenant):
     tenant.save()
     page = admin_client.get("/").content.decode()
     assert (
-        "Server mode: <strong>production</strong>" in page and "Schema changes are refused" in page
+        "Server mode: <strong>Production</strong>" in page and "Schema changes are refused" in page
     )
 
 
