@@ -16,8 +16,8 @@ from django.utils.safestring import SafeString
 # Colours distinguishable in light and dark themes and by most colour-blind readers.
 PALETTE = ("#2f6db5", "#d9822b", "#3a9a5b", "#b8487a", "#7a5cc2", "#6b7280")
 WIDTH, HEIGHT = 400, 180
-LEFT, RIGHT, TOP, BOTTOM = 34, 6, 10, 22
-TICK_EVERY = 7  # a day label every week keeps them apart at any width
+LEFT, RIGHT, TOP, BOTTOM = 34, 16, 10, 22  # room for the last day label
+TICK_EVERY = 7  # a day label every week, ending on the last day: apart at any width
 
 
 def series_names(rows: Sequence[tuple[date, dict[str, int]]]) -> list[str]:
@@ -64,7 +64,7 @@ def bar_chart(key: str, title: str, rows: Sequence[tuple[date, dict[str, int]]])
                     value,
                 )
             )
-        if index % TICK_EVERY == 0 or index == len(rows) - 1:
+        if (len(rows) - 1 - index) % TICK_EVERY == 0:  # counted back from the last day
             parts.append(
                 format_html(
                     '<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>',
