@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
 from csadmin.jobs.files import is_valid_file_name
 from csadmin.jobs.models import JobFile, JobRun
@@ -59,3 +62,13 @@ def get_job_file(*, tenant, job_id, name: str) -> JobFile:
     if stored is None or not stored.path.is_file():
         raise NotFoundError(f"Job {run.pk} has no file {name}.")
     return stored
+
+
+def job_health(tenant, now=None) -> dict[str, int]:
+    """Jobs running now and jobs that failed in the last 24 hours: one aggregate query."""
+    since = (now or timezone.now()) - timedelta(hours=24)
+    return JobRun.objects.filter(tenant=tenant).aggregate(
+        running=Count("id", filter=Q(state=JobRun.State.RUNNING)),
+        queued=Count("id", filter=Q(state=JobRun.State.QUEUED)),
+        failed=Count("id", filter=Q(state=JobRun.State.FAILED, finished_at__gte=since)),
+    )

@@ -38,6 +38,7 @@ _LAZY = {
     "keyset_page": "csadmin.pluginlib.paging",
     "CursorRefused": "csadmin.pluginlib.paging",
     "tabs_for": "csadmin.ui.tabs",
+    "bar_chart": "csadmin.ui.charts",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",

@@ -57,6 +57,7 @@ class Widget:
     privilege: str
     order: int = 100
     plugin: str = ""
+    wide: bool = False  # spans the dashboard's full width (charts)
 
 
 @dataclass

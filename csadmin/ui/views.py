@@ -143,6 +143,21 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+MODE_MEANINGS = {
+    "production": "Schema changes are refused; the API serves the contact center as configured.",
+    "maintenance": "Schema changes are allowed; switch to production once the schemas are set.",
+}
+
+
+def server_mode(tenant) -> dict[str, str]:
+    """The tenant's server mode and one line on what it means for the people working in it."""
+    return {
+        "name": tenant.mode,
+        "label": tenant.get_mode_display().capitalize(),
+        "meaning": MODE_MEANINGS.get(tenant.mode, ""),
+    }
+
+
 class DashboardView(TenantPageMixin, TemplateView):
     privilege = "ui.dashboard.view"
     template_name = "ui/dashboard.html"
@@ -150,8 +165,14 @@ class DashboardView(TenantPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request = self.request
+        context["mode"] = server_mode(request.tenant)
         context["widgets"] = [
-            {"title": widget.title, "html": widget.render(request), "key": widget.key}
+            {
+                "title": widget.title,
+                "html": widget.render(request),
+                "key": widget.key,
+                "wide": widget.wide,
+            }
             for widget in registry.widgets()
             if decide(request.user, request.tenant, widget.privilege, widget.plugin)
             is Decision.ALLOW

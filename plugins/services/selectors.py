@@ -6,7 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from csadmin.pluginlib import NotFoundError
@@ -243,4 +253,105 @@ def active_count(tenant) -> int:
 
 
 def recent_services(tenant, limit: int = 5) -> list[Service]:
-    return list(live_services(tenant).order_by("-id")[:limit])
+    """The services started last, newest first (ids follow arrival, not the start time an
+    import or the API gave)."""
+    return list(live_services(tenant).order_by("-started_at", "-id")[:limit])
+
+
+# -- the dashboard's figures: a fixed number of aggregate queries, whatever the volume --------
+
+TREND_DAYS = 30
+OTHER_TYPES = "other types"
+DURATION = ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField())
+
+
+class Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5): the median of an ordered set, interpolated."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+@dataclass(frozen=True)
+class Trend:
+    days: list[dt.date]
+    started: list[tuple[dt.date, dict[str, int]]]
+    completed: list[tuple[dt.date, dict[str, int]]]
+    active: int
+    median_duration: dt.timedelta | None
+    completed_total: int
+
+
+def trend_days(today: dt.date | None = None, days: int = TREND_DAYS) -> list[dt.date]:
+    today = today or timezone.localdate()
+    return [today - dt.timedelta(days=back) for back in range(days - 1, -1, -1)]
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def per_day(tenant, field: str, days: list[dt.date], top_types: int = 5):
+    """Services per local day and type whose `field` falls in `days`: one GROUP BY query.
+    Beyond the `top_types` busiest types, the rest are summed as one series."""
+    counts = (
+        live_services(tenant)
+        .filter(**{f"{field}__gte": day_start(days[0])})
+        .annotate(day=TruncDate(field))
+        .values("day", "service_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_day: dict[dt.date, dict[str, int]] = {day: {} for day in days}
+    totals: dict[str, int] = {}
+    rows = [(row["day"], row["service_type"] or "(no type)", row["n"]) for row in counts]
+    for _, kind, n in rows:
+        totals[kind] = totals.get(kind, 0) + n
+    kept = set(sorted(totals, key=lambda kind: (-totals[kind], kind))[:top_types])
+    for day, kind, n in rows:
+        if day not in by_day:  # a start time later than today (clock skew, imports)
+            continue
+        name = kind if kind in kept else OTHER_TYPES
+        by_day[day][name] = by_day[day].get(name, 0) + n
+    return list(by_day.items())
+
+
+def lifespan_figures(tenant, since: dt.datetime) -> tuple[int, dt.timedelta | None, int]:
+    """Active services now, and the median duration of those completed since `since`.
+
+    PostgreSQL computes the median in the same query (percentile_cont); other databases have
+    no percentile, so a second query reads the middle row(s) of the ordered durations.
+    """
+    services = live_services(tenant)
+    done = Q(completed_at__gte=since)
+    figures = {
+        "active": Count("id", filter=ACTIVE),
+        "completed": Count("id", filter=done),
+    }
+    if connection.vendor == "postgresql":
+        figures["median"] = Median(DURATION, filter=done)
+    result = services.aggregate(**figures)
+    if "median" in result or not result["completed"]:
+        return result["active"], result.get("median"), result["completed"]
+    count = result["completed"]
+    middle = list(
+        services.filter(done)
+        .annotate(duration=DURATION)
+        .order_by("duration")
+        .values_list("duration", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    return result["active"], sum(middle, dt.timedelta()) / len(middle), count
+
+
+def dashboard_trend(tenant, today: dt.date | None = None) -> Trend:
+    days = trend_days(today)
+    active, median, completed_total = lifespan_figures(tenant, day_start(days[0]))
+    return Trend(
+        days=days,
+        started=per_day(tenant, "started_at", days),
+        completed=per_day(tenant, "completed_at", days),
+        active=active,
+        median_duration=median,
+        completed_total=completed_total,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from csadmin.pluginlib import NotFoundError
 from plugins.webhooks.models import Delivery, DeliveryAttempt, Subscription
@@ -130,3 +130,13 @@ def subscriptions_with_last_delivery(tenant):
 
 def delivery_count(subscription) -> int:
     return Delivery.objects.filter(subscription=subscription).count()
+
+
+def subscription_health(tenant) -> dict[str, int]:
+    """How many subscriptions are paused, and how many active ones are failing (their last
+    delivery failed): one aggregate query."""
+    return Subscription.objects.filter(tenant=tenant).aggregate(
+        total=Count("id"),
+        paused=Count("id", filter=Q(active=False)),
+        failing=Count("id", filter=Q(active=True, consecutive_failures__gt=0)),
+    )
