@@ -1,7 +1,8 @@
 """Import: rows of exported files back into a tenant, batch by batch. Each row is checked by
 the services plug-in's own rules (the API's); a bad row is skipped and reported (line, field,
 reason); `max_errors` stops the import; rows already present are skipped, so importing the
-same file twice adds nothing."""
+same file twice adds nothing. An import none of whose rows could be taken fails, saying why: a
+file of service ids alone (the export without content) is named as such before any row."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ ROW_CHECKS = {
     "states": lambda tenant, row, known: bulk.import_state_row(row, known),
     "tasks": lambda tenant, row, known: bulk.import_task_row(row, known),
 }
-ERROR_COLUMNS = ("file", "line", "field", "reason")
+# `index` is a JSON array element's place in the array (from 0); empty for NDJSON and CSV rows
+ERROR_COLUMNS = ("file", "line", "index", "field", "reason")
+IDS_ONLY = "this file holds service ids only: export with full content"
 
 
 class TooManyErrors(ValidationFailed):
@@ -38,10 +41,15 @@ class ErrorReport:
         self.writer.writerow(ERROR_COLUMNS)
         self.max_errors, self.rows, self.count = max_errors, 0, 0
 
-    def add(self, source: str, line: int, problems) -> None:
+    def add(self, source: str, where, problems) -> None:
+        """`where` is a line number, or a JSON array's Element (its line and index)."""
         self.rows += 1
+        if isinstance(where, readers.Element):
+            line, index = where.line, where.index
+        else:
+            line, index = where, ""
         for name, reason in problems:
-            self.writer.writerow([source, line, name, reason])
+            self.writer.writerow([source, line, index, name, reason])
         if self.max_errors is not None and self.rows >= self.max_errors:
             raise TooManyErrors.from_errors(
                 {"max_errors": [f"the import stopped at {self.rows} bad rows"]}
@@ -128,8 +136,31 @@ def run_import(
     finally:
         run.counts["errors"] = run.report.rows
         reporter.set_counts(**run.counts)
+    refuse_if_nothing_taken(run.counts)
     reporter.progress(run.total, run.total)
     return run.counts
+
+
+def refuse_if_nothing_taken(counts: dict) -> None:
+    """An import whose every row was refused did nothing: it fails (its errors.csv is kept),
+    rather than ending "succeeded" with as many errors as rows."""
+    rows, errors = counts["rows"], counts["errors"]
+    if rows and errors >= rows:
+        raise ValidationFailed.from_errors(
+            {
+                "file": [
+                    f"every row was refused ({errors} of {rows}); "
+                    "the error report gives each one's reason"
+                ]
+            }
+        )
+
+
+def refuse_ids_only(name: str, first) -> None:
+    """A file whose first row is a bare id is the export without content: nothing in it can be
+    imported, and each row's own error would not say why."""
+    if isinstance(first, str):
+        raise ValidationFailed.from_errors({"file": [f"{name}: {IDS_ONLY}"]})
 
 
 @contextmanager
@@ -145,6 +176,10 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def _readable(row) -> bool:
+    return not isinstance(row, readers.BadRow)
 
 
 @dataclass
@@ -175,6 +210,7 @@ class _ImportRun:
                     return
                 self.reporter.check_cancelled()
                 if entity is None:
+                    refuse_ids_only(name, next((row for _, row in batch if _readable(row)), None))
                     first = next((row for _, row in batch if isinstance(row, dict)), None)
                     entity = readers.entity_of(first)
                 self.load_batch(name, entity, batch)

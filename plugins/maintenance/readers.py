@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -47,6 +48,15 @@ def zip_max_ratio() -> int:
 class BadRow:
     field: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Element:
+    """Where a row of a JSON array is: its index in the array (from 0) and the line it starts
+    on. A whole export is often one line, so the index is what finds the row there."""
+
+    line: int
+    index: int
 
 
 class Unstorable(ValueError):
@@ -187,7 +197,7 @@ def text_stream(raw, on_bytes, limit=None):
 
 
 def iter_json_array(stream):
-    """(line, object) for each element of a JSON array, read incrementally."""
+    """(Element(line, index), object) for each element of a JSON array, read incrementally."""
     decoder = json.JSONDecoder()
     state = {"buf": "", "pos": 0, "line": 1, "eof": False}
 
@@ -220,8 +230,9 @@ def iter_json_array(stream):
     state["pos"] += 1
     if next_char() == "]":
         return
-    while True:
+    for index in itertools.count():
         start_line = state["line"]
+        where = Element(start_line, index)
         while True:
             try:
                 value, end = decoder.raw_decode(state["buf"], state["pos"])
@@ -236,9 +247,9 @@ def iter_json_array(stream):
         state["line"] += text.count("\n")
         state["pos"] = end
         try:
-            yield start_line, checked(value, text)
+            yield where, checked(value, text)
         except Unstorable as bad:
-            yield start_line, bad.bad_row()
+            yield where, bad.bad_row()
         separator = next_char()
         if separator == "]":
             return
