@@ -217,11 +217,11 @@ class _ImportRun:
                 self.reporter.set_counts(**{**self.counts, "errors": self.report.rows})
                 self.reporter.progress(min(self.bytes_read, self.total), self.total)
         except (readers.FileProblem, UnicodeDecodeError) as problem:
-            line = getattr(problem, "line", 0)
-            reason = getattr(problem, "reason", "is not valid UTF-8 text")
-            self.report.add(name, line, [("file", reason)])
+            if not isinstance(problem, readers.FileProblem):
+                problem = readers.FileProblem(0, "is not valid UTF-8 text")
+            self.report.add(name, problem.where, [("file", problem.reason)])
             raise ValidationFailed.from_errors(
-                {"file": [f"{name} line {line}: {reason}"]}
+                {"file": [f"{name} {problem.place}: {problem.reason}"]}
             ) from None
 
     def load_batch(self, name: str, entity: str, batch) -> None:

@@ -84,9 +84,18 @@ def checked(value, text: str):
 class FileProblem(Exception):
     """The file cannot be read on from here (broken JSON array, too long a row...)."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, index: int | None = None) -> None:
         super().__init__(f"line {line}: {reason}")
-        self.line, self.reason = line, reason
+        self.line, self.reason, self.index = line, reason, index  # index: a JSON array element's
+
+    @property
+    def where(self):
+        """The line, or for a JSON array's element its Element (line and index)."""
+        return self.line if self.index is None else Element(self.line, self.index)
+
+    @property
+    def place(self) -> str:
+        return f"line {self.line}" + ("" if self.index is None else f", element {self.index}")
 
 
 def refuse(reason: str) -> ValidationFailed:
@@ -240,9 +249,9 @@ def iter_json_array(stream):
                     break
             except json.JSONDecodeError:
                 if state["eof"] or not more():
-                    raise FileProblem(start_line, "is not valid JSON") from None
+                    raise FileProblem(start_line, "is not valid JSON", index) from None
             except RecursionError:  # where this row ends cannot be found: the file stops here
-                raise FileProblem(start_line, TOO_DEEP) from None
+                raise FileProblem(start_line, TOO_DEEP, index) from None
         text = state["buf"][state["pos"] : end]
         state["line"] += text.count("\n")
         state["pos"] = end

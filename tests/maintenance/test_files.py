@@ -192,6 +192,15 @@ def test_bad_rows_of_a_one_line_json_array_are_reported_by_their_index(api, tena
     }
 
 
+def test_a_broken_json_array_fails_naming_the_line_and_element(api, tenant, run_jobs):
+    content = b'[{"service_id": "a"},{"service_id": "b"},{"service_id": ]'
+    job = import_file(api, run_jobs, "rows.json", content)
+    assert job.state == "failed"
+    assert "line 1, element 2: is not valid JSON" in job.error
+    report = download(api, job, "errors.csv").decode().splitlines()
+    assert report[-1].split(",")[1:4] == ["1", "2", "file"]
+
+
 def test_a_file_of_service_ids_only_fails_saying_so(api, tenant, run_jobs):
     ids = json.dumps([f"svc-{n}" for n in range(104)]).encode()
     job = import_file(api, run_jobs, "export.json", ids)
