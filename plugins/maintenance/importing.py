@@ -77,11 +77,12 @@ class Source:
         return "services"
 
 
-def sources_of(path: Path) -> list[Source]:
-    """The files in an upload, services first (states and tasks need their service)."""
+def sources_of(path: Path, name: str = "") -> list[Source]:
+    """The files in an upload, services first (states and tasks need their service). `name`
+    is the file's name as uploaded (the errors name it), else the path's."""
     fmt = readers.check_upload(path)
     if fmt != "zip":
-        return [Source(path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)]
+        return [Source(name or path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)]
     found = []
     for info in readers.check_zip(path):
         with zipfile.ZipFile(path) as archive, archive.open(info) as member:
@@ -110,10 +111,18 @@ class _zip_member:
 
 
 def run_import(
-    *, tenant, path, reporter, errors_out, max_errors: int | None = None, batch: int = BATCH
+    *,
+    tenant,
+    path,
+    reporter,
+    errors_out,
+    max_errors: int | None = None,
+    batch: int = BATCH,
+    name: str = "",
 ) -> dict:
-    """Import every row of the upload at `path`; bad rows go to `errors_out` (CSV)."""
-    sources = sources_of(Path(path))
+    """Import every row of the upload at `path` (uploaded as `name`); bad rows go to
+    `errors_out` (CSV)."""
+    sources = sources_of(Path(path), name)
     ordered = sorted(
         (readers.ENTITY_ORDER.index(source.entity()), n, source) for n, source in enumerate(sources)
     )

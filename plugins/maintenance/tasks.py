@@ -121,6 +121,7 @@ def import_job(handle):
                     errors_out=errors_out,
                     max_errors=inputs.max_errors,
                     batch=inputs.batch,
+                    name=inputs.name,
                 )
         finally:
             if handle.counts.get("errors"):

@@ -196,9 +196,9 @@ def test_a_broken_json_array_fails_naming_the_line_and_element(api, tenant, run_
     content = b'[{"service_id": "a"},{"service_id": "b"},{"service_id": ]'
     job = import_file(api, run_jobs, "rows.json", content)
     assert job.state == "failed"
-    assert "line 1, element 2: is not valid JSON" in job.error
+    assert "rows.json line 1, element 2: is not valid JSON" in job.error  # as uploaded
     report = download(api, job, "errors.csv").decode().splitlines()
-    assert report[-1].split(",")[1:4] == ["1", "2", "file"]
+    assert report[-1].split(",")[:4] == ["rows.json", "1", "2", "file"]
 
 
 def test_a_file_of_service_ids_only_fails_saying_so(api, tenant, run_jobs):
