@@ -81,6 +81,8 @@ def _described(declared: type[JobInputs], field: str) -> str:
 
 def describe_type(info) -> str:
     """A declared type in words, e.g. "an integer, at least 1" or "one of json, csv"."""
+    if isinstance(info, inspect.Metadata):  # a title or page hints around the type
+        return describe_type(info.type)
     if isinstance(info, inspect.UnionType):
         members = [describe_type(member) for member in info.types]
         return (", or " if any("," in member for member in members) else " or ").join(members)

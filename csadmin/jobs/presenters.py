@@ -1,13 +1,17 @@
-"""A run as the API and the pages' polling partial show it."""
+"""A run as the API and the pages show it: its JSON, its outcome badge, its arguments."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC
 
 from django.urls import reverse
+from msgspec import inspect
 from rest_framework.response import Response
 
 from csadmin.jobs.models import JobRun
+from csadmin.pluginlib.registry import registry
 
 
 def timestamp(value) -> str | None:
@@ -49,3 +53,72 @@ def job_accepted(request, run: JobRun):
     url = status_url(run, request)
     body = {"job_id": run.pk, "status": run.state, "status_url": url}
     return Response(body, status=202, headers={"Location": url})
+
+
+# -- the pages: a run's outcome and its arguments ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run's badge says: `key` picks its colour (one badge set on every page), `label`
+    is its text, so the state never rests on colour alone."""
+
+    key: str
+    label: str
+
+
+def outcome(run: JobRun) -> Outcome:
+    """The run's state, except that a run which skipped bad rows says so with their count: it
+    did its work, but not all of it, and that must show as plainly as a failure does."""
+    errors = int((run.counts or {}).get("errors") or 0)
+    if run.state == JobRun.State.SUCCEEDED and errors:
+        rows = "row" if errors == 1 else "rows"
+        return Outcome("succeeded-with-errors", f"succeeded with {errors} bad {rows}")
+    return Outcome(run.state, run.state)
+
+
+@dataclass(frozen=True)
+class Argument:
+    name: str
+    label: str
+    value: str
+
+
+def job_arguments(run: JobRun) -> list[Argument]:
+    """The run's arguments as its job declared them (csadmin.jobs.inputs), in the declared
+    order, labelled by their `title` (else their name) and formatted by their type. Inputs
+    declared with `extra={"shown": False}` (an upload's token) stay off the pages; arguments
+    the declaration no longer names are shown as given."""
+    given = dict(run.arguments or {})
+    shown = []
+    declared = registry.job_inputs(run.kind)
+    fields = inspect.type_info(declared).fields if declared is not None else ()
+    for info in fields:
+        if info.name not in given:
+            continue
+        value = given.pop(info.name)
+        meta = info.type if isinstance(info.type, inspect.Metadata) else None
+        if meta is not None and (meta.extra or {}).get("shown") is False:
+            continue
+        title = ((meta.extra_json_schema or {}).get("title") if meta else None) or info.name
+        shown.append(Argument(info.name, _label(title), _formatted(value)))
+    shown.extend(Argument(name, _label(name), _formatted(value)) for name, value in given.items())
+    return shown
+
+
+def is_dry_run(run: JobRun) -> bool:
+    return (run.arguments or {}).get("dry_run") is True
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _formatted(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from csadmin.jobs.api.views import download
 from csadmin.jobs.models import JobRun
+from csadmin.jobs.presenters import is_dry_run, job_arguments
 from csadmin.jobs.selectors import get_job, get_job_file, job_filter_choices, job_log, jobs_of
 from csadmin.jobs.services import cancel_job, may_manage, retry_job
 from csadmin.pluginlib.errors import DomainError, NotFoundError
@@ -53,6 +54,8 @@ def job_context(request, run: JobRun) -> dict:
         "log": job_log(run),
         "files": list(run.files.all()),
         "counts": sorted((run.counts or {}).items()),
+        "arguments": job_arguments(run),
+        "dry_run": is_dry_run(run),
         "can_manage": may_manage(run, request.user, request.tenant),
         "poll_seconds": POLL_SECONDS,
     }

@@ -1,7 +1,8 @@
 """Import: rows of exported files back into a tenant, batch by batch. Each row is checked by
 the services plug-in's own rules (the API's); a bad row is skipped and reported (line, field,
 reason); `max_errors` stops the import; rows already present are skipped, so importing the
-same file twice adds nothing."""
+same file twice adds nothing. An import none of whose rows could be taken fails, saying why: a
+file of service ids alone (the export without content) is named as such before any row."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ ROW_CHECKS = {
     "states": lambda tenant, row, known: bulk.import_state_row(row, known),
     "tasks": lambda tenant, row, known: bulk.import_task_row(row, known),
 }
-ERROR_COLUMNS = ("file", "line", "field", "reason")
+# `index` is a JSON array element's place in the array (from 0); empty for NDJSON and CSV rows
+ERROR_COLUMNS = ("file", "line", "index", "field", "reason")
+IDS_ONLY = "this file holds service ids only: export with full content"
 
 
 class TooManyErrors(ValidationFailed):
@@ -38,10 +41,15 @@ class ErrorReport:
         self.writer.writerow(ERROR_COLUMNS)
         self.max_errors, self.rows, self.count = max_errors, 0, 0
 
-    def add(self, source: str, line: int, problems) -> None:
+    def add(self, source: str, where, problems) -> None:
+        """`where` is a line number, or a JSON array's Element (its line and index)."""
         self.rows += 1
+        if isinstance(where, readers.Element):
+            line, index = where.line, where.index
+        else:
+            line, index = where, ""
         for name, reason in problems:
-            self.writer.writerow([source, line, name, reason])
+            self.writer.writerow([source, line, index, name, reason])
         if self.max_errors is not None and self.rows >= self.max_errors:
             raise TooManyErrors.from_errors(
                 {"max_errors": [f"the import stopped at {self.rows} bad rows"]}
@@ -69,11 +77,12 @@ class Source:
         return "services"
 
 
-def sources_of(path: Path) -> list[Source]:
-    """The files in an upload, services first (states and tasks need their service)."""
+def sources_of(path: Path, name: str = "") -> list[Source]:
+    """The files in an upload, services first (states and tasks need their service). `name`
+    is the file's name as uploaded (the errors name it), else the path's."""
     fmt = readers.check_upload(path)
     if fmt != "zip":
-        return [Source(path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)]
+        return [Source(name or path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)]
     found = []
     for info in readers.check_zip(path):
         with zipfile.ZipFile(path) as archive, archive.open(info) as member:
@@ -102,10 +111,18 @@ class _zip_member:
 
 
 def run_import(
-    *, tenant, path, reporter, errors_out, max_errors: int | None = None, batch: int = BATCH
+    *,
+    tenant,
+    path,
+    reporter,
+    errors_out,
+    max_errors: int | None = None,
+    batch: int = BATCH,
+    name: str = "",
 ) -> dict:
-    """Import every row of the upload at `path`; bad rows go to `errors_out` (CSV)."""
-    sources = sources_of(Path(path))
+    """Import every row of the upload at `path` (uploaded as `name`); bad rows go to
+    `errors_out` (CSV)."""
+    sources = sources_of(Path(path), name)
     ordered = sorted(
         (readers.ENTITY_ORDER.index(source.entity()), n, source) for n, source in enumerate(sources)
     )
@@ -128,8 +145,31 @@ def run_import(
     finally:
         run.counts["errors"] = run.report.rows
         reporter.set_counts(**run.counts)
+    refuse_if_nothing_taken(run.counts)
     reporter.progress(run.total, run.total)
     return run.counts
+
+
+def refuse_if_nothing_taken(counts: dict) -> None:
+    """An import whose every row was refused did nothing: it fails (its errors.csv is kept),
+    rather than ending "succeeded" with as many errors as rows."""
+    rows, errors = counts["rows"], counts["errors"]
+    if rows and errors >= rows:
+        raise ValidationFailed.from_errors(
+            {
+                "file": [
+                    f"every row was refused ({errors} of {rows}); "
+                    "the error report gives each one's reason"
+                ]
+            }
+        )
+
+
+def refuse_ids_only(name: str, first) -> None:
+    """A file whose first row is a bare id is the export without content: nothing in it can be
+    imported, and each row's own error would not say why."""
+    if isinstance(first, str):
+        raise ValidationFailed.from_errors({"file": [f"{name}: {IDS_ONLY}"]})
 
 
 @contextmanager
@@ -145,6 +185,10 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def _readable(row) -> bool:
+    return not isinstance(row, readers.BadRow)
 
 
 @dataclass
@@ -175,17 +219,18 @@ class _ImportRun:
                     return
                 self.reporter.check_cancelled()
                 if entity is None:
+                    refuse_ids_only(name, next((row for _, row in batch if _readable(row)), None))
                     first = next((row for _, row in batch if isinstance(row, dict)), None)
                     entity = readers.entity_of(first)
                 self.load_batch(name, entity, batch)
                 self.reporter.set_counts(**{**self.counts, "errors": self.report.rows})
                 self.reporter.progress(min(self.bytes_read, self.total), self.total)
         except (readers.FileProblem, UnicodeDecodeError) as problem:
-            line = getattr(problem, "line", 0)
-            reason = getattr(problem, "reason", "is not valid UTF-8 text")
-            self.report.add(name, line, [("file", reason)])
+            if not isinstance(problem, readers.FileProblem):
+                problem = readers.FileProblem(0, "is not valid UTF-8 text")
+            self.report.add(name, problem.where, [("file", problem.reason)])
             raise ValidationFailed.from_errors(
-                {"file": [f"{name} line {line}: {reason}"]}
+                {"file": [f"{name} {problem.place}: {problem.reason}"]}
             ) from None
 
     def load_batch(self, name: str, entity: str, batch) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -49,6 +50,15 @@ class BadRow:
     reason: str
 
 
+@dataclass(frozen=True)
+class Element:
+    """Where a row of a JSON array is: its index in the array (from 0) and the line it starts
+    on. A whole export is often one line, so the index is what finds the row there."""
+
+    line: int
+    index: int
+
+
 class Unstorable(ValueError):
     """A row decoded, but holds a value the database cannot store: that row's error."""
 
@@ -74,9 +84,18 @@ def checked(value, text: str):
 class FileProblem(Exception):
     """The file cannot be read on from here (broken JSON array, too long a row...)."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, index: int | None = None) -> None:
         super().__init__(f"line {line}: {reason}")
-        self.line, self.reason = line, reason
+        self.line, self.reason, self.index = line, reason, index  # index: a JSON array element's
+
+    @property
+    def where(self):
+        """The line, or for a JSON array's element its Element (line and index)."""
+        return self.line if self.index is None else Element(self.line, self.index)
+
+    @property
+    def place(self) -> str:
+        return f"line {self.line}" + ("" if self.index is None else f", element {self.index}")
 
 
 def refuse(reason: str) -> ValidationFailed:
@@ -187,7 +206,7 @@ def text_stream(raw, on_bytes, limit=None):
 
 
 def iter_json_array(stream):
-    """(line, object) for each element of a JSON array, read incrementally."""
+    """(Element(line, index), object) for each element of a JSON array, read incrementally."""
     decoder = json.JSONDecoder()
     state = {"buf": "", "pos": 0, "line": 1, "eof": False}
 
@@ -220,8 +239,9 @@ def iter_json_array(stream):
     state["pos"] += 1
     if next_char() == "]":
         return
-    while True:
+    for index in itertools.count():
         start_line = state["line"]
+        where = Element(start_line, index)
         while True:
             try:
                 value, end = decoder.raw_decode(state["buf"], state["pos"])
@@ -229,16 +249,16 @@ def iter_json_array(stream):
                     break
             except json.JSONDecodeError:
                 if state["eof"] or not more():
-                    raise FileProblem(start_line, "is not valid JSON") from None
+                    raise FileProblem(start_line, "is not valid JSON", index) from None
             except RecursionError:  # where this row ends cannot be found: the file stops here
-                raise FileProblem(start_line, TOO_DEEP) from None
+                raise FileProblem(start_line, TOO_DEEP, index) from None
         text = state["buf"][state["pos"] : end]
         state["line"] += text.count("\n")
         state["pos"] = end
         try:
-            yield start_line, checked(value, text)
+            yield where, checked(value, text)
         except Unstorable as bad:
-            yield start_line, bad.bad_row()
+            yield where, bad.bad_row()
         separator = next_char()
         if separator == "]":
             return

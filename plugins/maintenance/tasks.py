@@ -32,7 +32,7 @@ Batch = Annotated[int, Meta(ge=1)]
 
 class PurgeInputs(JobInputs):
     operation: Literal[tuple(code for code, _label in OPERATIONS)]
-    limit: Timestamp  # services started before this
+    limit: Annotated[Timestamp, Meta(title="cutoff")]  # services started before this
     dry_run: bool = False  # count only
     batch: Batch = 1000  # services per batch (one transaction each)
     policy: bool = False  # queued by the nightly retention policy
@@ -48,8 +48,9 @@ class ExportFilesInputs(JobInputs):
 
 
 class ImportInputs(JobInputs):
-    upload: Annotated[str, Meta(min_length=1)]  # the kept upload's token
-    name: Annotated[str, Meta(max_length=200)] = ""  # the uploaded file's name
+    # the kept upload's token: no use to a reader of the job's page
+    upload: Annotated[str, Meta(min_length=1, extra={"shown": False})]
+    name: Annotated[str, Meta(max_length=200, title="file name")] = ""  # as uploaded
     max_errors: Annotated[int, Meta(ge=1)] | None = None  # stop after this many bad rows
     batch: Batch = 2000  # rows per batch
 
@@ -120,6 +121,7 @@ def import_job(handle):
                     errors_out=errors_out,
                     max_errors=inputs.max_errors,
                     batch=inputs.batch,
+                    name=inputs.name,
                 )
         finally:
             if handle.counts.get("errors"):

@@ -4,12 +4,14 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from csadmin.jobs.files import job_file_path, store
 from csadmin.jobs.models import JobFile, JobLog, JobRun
 from csadmin.tenancy.models import Tenant
+from tests.e2e.test_accessibility import _audit, _describe, _refused
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +26,8 @@ def test_jobs_list_live_progress_and_download(signed_in_page, settings, tmp_path
         kind="sample.count_notes",
         plugin="sample",
         created_by="admin",
-        state=JobRun.State.SUCCEEDED,
+        state=JobRun.State.FAILED,
+        error="The job ran past its time limit.",
         done=3,
         total=3,
         counts={"notes": 3},
@@ -75,7 +78,7 @@ def test_jobs_list_live_progress_and_download(signed_in_page, settings, tmp_path
     assert download.suggested_filename == "notes.txt"
     assert Path(download.path()).read_bytes() == b"a\nb"
 
-    # Retry asks first, then opens the new run (jobs run eagerly in tests).
+    # A failed run's Retry asks first, then opens the new run (jobs run eagerly in tests).
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Retry").click()
     page.wait_for_url(lambda url: not url.endswith(f"/jobs/{finished.pk}/"))
@@ -83,3 +86,58 @@ def test_jobs_list_live_progress_and_download(signed_in_page, settings, tmp_path
     assert page.url == f"{page.base_url}/jobs/{again.pk}/"
     expect(page.get_by_test_id("job-state")).to_have_text("succeeded")
     expect(page.get_by_text(f"Job {finished.pk} started again as job {again.pk}.")).to_be_visible()
+
+
+def test_a_job_with_bad_rows_shows_its_own_badge_and_count(signed_in_page):
+    page = signed_in_page
+    tenant = Tenant.objects.get(name="Environment")
+    now = timezone.now()
+    partial = JobRun.objects.create(
+        tenant=tenant,
+        kind="maintenance.import",
+        plugin="maintenance",
+        created_by="admin",
+        state=JobRun.State.SUCCEEDED,
+        arguments={"upload": "token", "name": "services.ndjson"},
+        counts={"rows": 10, "services": 6, "errors": 4},
+        started_at=now,
+        finished_at=now,
+    )
+    page.goto(f"{page.base_url}/jobs/")
+    row = page.locator(f'tr[data-job="{partial.pk}"]')
+    badge = row.locator(".job-badge")
+    expect(badge).to_have_text("succeeded with 4 bad rows")
+    expect(badge).to_have_attribute("data-outcome", "succeeded-with-errors")
+    expect(row).to_contain_text("file name: services.ndjson")
+    # Not the colour of a clean success: the attention colours, with the count in its text.
+    colours = badge.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert colours == "rgb(255, 248, 197)"
+    page.get_by_role("link", name=str(partial.pk), exact=True).click()
+    expect(page.get_by_test_id("job-state")).to_have_text("succeeded with 4 bad rows")
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+
+
+def test_every_job_badge_passes_axe(signed_in_page):
+    """One run per outcome, and a dry run: axe checks the badges' contrast on the list."""
+    page = signed_in_page
+    tenant = Tenant.objects.get(name="Environment")
+    for state, counts in [
+        ("queued", {}),
+        ("running", {}),
+        ("succeeded", {}),
+        ("succeeded", {"errors": 2}),
+        ("failed", {}),
+        ("cancelled", {}),
+    ]:
+        JobRun.objects.create(
+            tenant=tenant,
+            kind="maintenance.purge",
+            plugin="maintenance",
+            state=state,
+            counts=counts,
+            arguments={"operation": "purge.service.all", "dry_run": True},
+        )
+    violations = [v for v in _audit(page, Axe(), "/jobs/") if _refused(v)]
+    assert not violations, _describe("/jobs/", violations)
+    expect(page.locator(".job-dry-run")).to_have_count(6)
+    expect(page.locator(".job-badge")).to_have_count(6)

@@ -256,7 +256,8 @@ def import_rows(tenant, tmp_path, name: str, content: str) -> list[list[str]]:
     source.write_text(content)
     with open(tmp_path / "errors.csv", "w") as errors:
         run_import(tenant=tenant, path=source, reporter=QuietReporter(), errors_out=errors)
-    return [line.split(",")[1:3] for line in (tmp_path / "errors.csv").read_text().splitlines()[1:]]
+    report = (tmp_path / "errors.csv").read_text().splitlines()[1:]
+    return [[cells[1], cells[3]] for cells in (line.split(",") for line in report)]  # line, field
 
 
 def hostile_rows() -> list[str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import pytest
 from django.test import Client
+from msgspec import Meta
 
 from csadmin.jobs import JobInputs, NoInputs, describe_inputs, enqueue_job, job
 from csadmin.jobs.models import JobRun
@@ -156,3 +158,10 @@ def test_the_plugins_page_shows_each_jobs_inputs_and_the_schedules(admin, tenant
     assert "<code>limit</code> (an ISO-8601 timestamp with a time zone, required)" in page
     assert "<code>maintenance.apply_retention_policies</code> at <code>30 2 * * *</code>" in page
     assert "<code>webhooks.deliver_due</code> every 30 s" in page
+
+
+def test_a_title_or_page_hint_leaves_the_type_described():
+    class Titled(JobInputs):
+        limit: Annotated[int, Meta(ge=1, title="cutoff", extra={"shown": False})]
+
+    assert describe_inputs(Titled)[0]["type"] == "an integer, at least 1"

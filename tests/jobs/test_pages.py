@@ -174,3 +174,68 @@ def test_the_plugins_page_lists_each_plugins_jobs(browser):
     html = browser.get("/administration/plugins/").content.decode()
     sample = html.split('data-plugin="sample"')[1].split("</section>")[0]
     assert "<code>sample.count_notes</code>" in sample
+
+
+def test_a_run_that_skipped_bad_rows_has_its_own_badge_with_the_count(browser, tenant):
+    partial = _job(tenant, counts={"services": 7, "errors": 3})
+    clean = _job(tenant, counts={"services": 7, "errors": 0})
+    failed = _job(tenant, State.FAILED, counts={"errors": 2})
+    listed = browser.get("/jobs/").content.decode()
+    assert (
+        '<span class="badge job-badge job-succeeded-with-errors" '
+        'data-outcome="succeeded-with-errors">succeeded with 3 bad rows</span>'
+    ) in listed
+    assert '<span class="badge job-badge job-succeeded" data-outcome="succeeded">' in listed
+    assert '<span class="badge job-badge job-failed" data-outcome="failed">failed</span>' in listed
+    page = browser.get(f"/jobs/{partial.pk}/").content.decode()
+    assert 'data-testid="job-state">succeeded with 3 bad rows</span>' in page
+    assert (
+        'data-testid="job-state">succeeded</span>'
+        in browser.get(f"/jobs/{clean.pk}/").content.decode()
+    )
+    assert (
+        'data-testid="job-state">failed</span>'
+        in browser.get(f"/jobs/{failed.pk}/").content.decode()
+    )
+
+
+def test_a_run_shows_its_declared_arguments_labelled_and_a_dry_run_is_marked(browser, tenant):
+    purge = _job(
+        tenant,
+        kind="maintenance.purge",
+        plugin="maintenance",
+        arguments={
+            "operation": "purge.service.all",
+            "limit": "2020-01-01T00:00:00+00:00",
+            "dry_run": True,
+        },
+    )
+    imported = _job(
+        tenant,
+        kind="maintenance.import",
+        plugin="maintenance",
+        arguments={"upload": "secret-token", "name": "services.json"},
+    )
+    page = browser.get(f"/jobs/{purge.pk}/").content.decode()
+    assert 'data-testid="job-dry-run">dry run</span>' in page
+    assert "<dt>operation</dt><dd><code>purge.service.all</code></dd>" in page
+    assert "<dt>cutoff</dt><dd><code>2020-01-01T00:00:00+00:00</code></dd>" in page  # its title
+    assert "<dt>dry run</dt><dd><code>yes</code></dd>" in page
+    listed = browser.get("/jobs/").content.decode()
+    purge_row = listed.split(f'data-job="{purge.pk}"')[1].split("</tr>")[0]
+    assert "dry run</span>" in purge_row and "cutoff: <code>2020-01-01T00:00:00+00:00" in purge_row
+    import_row = listed.split(f'data-job="{imported.pk}"')[1].split("</tr>")[0]
+    assert "file name: <code>services.json</code>" in import_row
+    assert "dry run" not in import_row
+    import_page = browser.get(f"/jobs/{imported.pk}/").content.decode()
+    assert "secret-token" not in import_page + import_row  # declared not shown
+    assert "<dt>file name</dt><dd><code>services.json</code></dd>" in import_page
+
+
+def test_retry_is_a_secondary_action_of_failed_and_cancelled_runs_only(browser, tenant):
+    for state in (State.FAILED, State.CANCELLED):
+        page = browser.get(f"/jobs/{_job(tenant, state).pk}/").content.decode()
+        assert '<button class="btn" type="submit" data-testid="job-retry">Retry</button>' in page
+        assert "btn-primary" not in page.split('<div class="actions">')[1]
+    succeeded = browser.get(f"/jobs/{_job(tenant, State.SUCCEEDED).pk}/").content.decode()
+    assert "job-retry" not in succeeded and ">Retry<" not in succeeded

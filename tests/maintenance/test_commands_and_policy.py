@@ -48,7 +48,7 @@ def test_import_command_writes_the_error_report(tenant, tmp_path):
     )
     out, _ = run("cs_import", str(source), "--tenant", "Acme", "--errors", str(tmp_path / "e.csv"))
     assert "errors=1" in out
-    assert ",2,service_type," in (tmp_path / "e.csv").read_text()
+    assert ",2,,service_type," in (tmp_path / "e.csv").read_text()
 
 
 def test_purge_command_dry_run_then_real(tenant, services_mix):

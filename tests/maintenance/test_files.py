@@ -164,9 +164,59 @@ def test_bad_rows_are_reported_by_line_and_good_rows_imported(api, tenant, run_j
         "good-2",
     }
     report = download(api, job, "errors.csv").decode().splitlines()
-    assert report[0] == "file,line,field,reason"
-    lines = {tuple(row.split(",")[1:3]) for row in report[1:]}
-    assert lines == {("2", "service_type"), ("3", "row"), ("5", "started"), ("6", "est_duration")}
+    assert report[0] == "file,line,index,field,reason"
+    lines = {tuple(row.split(",")[1:4]) for row in report[1:]}
+    assert lines == {
+        ("2", "", "service_type"),
+        ("3", "", "row"),
+        ("5", "", "started"),
+        ("6", "", "est_duration"),
+    }
+
+
+def test_bad_rows_of_a_one_line_json_array_are_reported_by_their_index(api, tenant, run_jobs):
+    rows = [
+        {"service_id": "good-1", "service_type": "Sales", "started": FROM},
+        {"service_id": "bad-1", "started": FROM},
+        {"service_id": "good-2", "service_type": "Sales", "started": FROM},
+        {"service_id": "bad-2", "service_type": "Sales", "started": FROM, "est_duration": -1},
+    ]
+    job = import_file(api, run_jobs, "rows.json", json.dumps(rows).encode())
+    assert job.state == "succeeded", job.error
+    assert job.counts["services"] == 2 and job.counts["errors"] == 2
+    report = download(api, job, "errors.csv").decode().splitlines()
+    assert report[0] == "file,line,index,field,reason"
+    assert {tuple(row.split(",")[1:4]) for row in report[1:]} == {
+        ("1", "1", "service_type"),
+        ("1", "3", "est_duration"),
+    }
+
+
+def test_a_broken_json_array_fails_naming_the_line_and_element(api, tenant, run_jobs):
+    content = b'[{"service_id": "a"},{"service_id": "b"},{"service_id": ]'
+    job = import_file(api, run_jobs, "rows.json", content)
+    assert job.state == "failed"
+    assert "rows.json line 1, element 2: is not valid JSON" in job.error  # as uploaded
+    report = download(api, job, "errors.csv").decode().splitlines()
+    assert report[-1].split(",")[:4] == ["rows.json", "1", "2", "file"]
+
+
+def test_a_file_of_service_ids_only_fails_saying_so(api, tenant, run_jobs):
+    ids = json.dumps([f"svc-{n}" for n in range(104)]).encode()
+    job = import_file(api, run_jobs, "export.json", ids)
+    assert job.state == "failed"
+    assert "this file holds service ids only: export with full content" in job.error
+    assert not Service.objects.filter(tenant=tenant).exists()
+
+
+def test_an_import_whose_every_row_is_bad_fails(api, tenant, run_jobs):
+    rows = "".join(json.dumps({"service_id": f"bad-{n}", "started": FROM}) + "\n" for n in range(3))
+    job = import_file(api, run_jobs, "rows.ndjson", rows.encode())
+    assert job.state == "failed"
+    assert "every row was refused (3 of 3)" in job.error
+    assert job.counts["errors"] == 3
+    report = download(api, job, "errors.csv").decode().splitlines()
+    assert [row.split(",")[1] for row in report[1:]] == ["1", "2", "3"]
 
 
 def test_max_errors_fails_the_job(api, tenant, run_jobs):
@@ -177,14 +227,14 @@ def test_max_errors_fails_the_job(api, tenant, run_jobs):
     assert not Service.objects.filter(tenant=tenant).exists()
 
 
-def test_json_array_rows_report_their_line(api, tenant, run_jobs):
+def test_json_array_rows_report_their_line_and_index(api, tenant, run_jobs):
     content = (
         b'[\n{"service_id": "a", "service_type": "Sales", "started": "2020-01-01T00:00:00Z"},\n'
         b'{"service_id": "b", "started": "2020-01-01T00:00:00Z"}\n]\n'
     )
     job = import_file(api, run_jobs, "x.json", content)
     report = download(api, job, "errors.csv").decode().splitlines()
-    assert report[1].split(",")[1:3] == ["3", "service_type"]
+    assert report[1].split(",")[1:4] == ["3", "1", "service_type"]
 
 
 def test_states_of_an_unknown_service_are_reported(api, tenant, run_jobs):

@@ -27,7 +27,7 @@ def test_json_array_rows_split_across_reads_come_back_whole_with_their_lines():
     text = "[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]\n"
     parsed = list(readers.iter_json_array(Trickle(text)))
     assert [row for _, row in parsed] == rows
-    assert [line for line, _ in parsed] == list(range(2, 62))
+    assert [where for where, _ in parsed] == [readers.Element(n + 2, n) for n in range(60)]
 
 
 def test_json_array_on_one_line_and_empty_array():
@@ -39,13 +39,18 @@ def test_json_array_on_one_line_and_empty_array():
 
 
 @pytest.mark.parametrize(
-    "text, line",
-    [('[\n{"a": 1},\n{"b": ]', 3), ('[\n{"a": 1}\n{"b": 2}]', 3), ('{"a": 1}', 1)],
+    "text, line, index",
+    [
+        ('[\n{"a": 1},\n{"b": ]', 3, 1),
+        ('[\n{"a": 1}\n{"b": 2}]', 3, None),
+        ('{"a": 1}', 1, None),
+        ('[{"a": 1},{"b": 2},{"c": ]', 1, 2),
+    ],
 )
-def test_broken_json_array_names_the_line(text, line):
+def test_broken_json_array_names_the_line_and_the_element(text, line, index):
     with pytest.raises(readers.FileProblem) as problem:
         list(readers.iter_json_array(io.StringIO(text)))
-    assert problem.value.line == line
+    assert (problem.value.line, problem.value.index) == (line, index)
 
 
 def test_csv_cells_with_line_breaks_keep_the_record_line_and_unescape_formulas():

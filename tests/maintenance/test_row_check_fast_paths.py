@@ -162,6 +162,6 @@ def test_import_rows_on_and_off_the_fast_paths_are_judged_as_before(tenant, tmp_
         "spaced": dt.datetime(2026, 11, 29, 10, 15, tzinfo=dt.UTC),
     }
     assert errors == [
-        'rows.ndjson,4,started,"must be an ISO-8601 timestamp, e.g. 2026-11-29T10:15:00.000Z"',
-        "rows.ndjson,5,started_data,must not contain the NUL character",
+        'rows.ndjson,4,,started,"must be an ISO-8601 timestamp, e.g. 2026-11-29T10:15:00.000Z"',
+        "rows.ndjson,5,,started_data,must not contain the NUL character",
     ]
