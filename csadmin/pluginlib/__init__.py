@@ -38,6 +38,8 @@ _LAZY = {
     "keyset_page": "csadmin.pluginlib.paging",
     "CursorRefused": "csadmin.pluginlib.paging",
     "tabs_for": "csadmin.ui.tabs",
+    "ConfirmActionView": "csadmin.ui.confirm",
+    "Confirmation": "csadmin.ui.confirm",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",

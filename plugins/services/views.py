@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
@@ -13,10 +14,16 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from csadmin.pluginlib import DomainError, ListPageView, TenantPageMixin
+from csadmin.pluginlib import (
+    ConfirmActionView,
+    Confirmation,
+    DomainError,
+    ListPageView,
+    TenantPageMixin,
+)
 from csadmin.pluginlib.storable import echo
 from plugins.services import selectors, services, timeline
-from plugins.services.attributes import ATTRIBUTES
+from plugins.services.attributes import ATTRIBUTES, known_values
 from plugins.services.events import has_nul
 from plugins.services.selectors import ServiceFilter
 
@@ -169,25 +176,107 @@ class ServiceActionView(TenantPageMixin, RefuseNul):
         return redirect("services:service-detail", service_id=service_id)
 
 
-class EndServiceAction(ServiceActionView):
-    def act(self, request, service_id):
-        services.service_end(
-            tenant=request.tenant, service_id=service_id, body={}, actor=request.user
+class EndForm(forms.Form):
+    """The end event's disposition and its description, as the API's end body takes them.
+    The disposition is a select of the tenant's Disposition values when it has some (the API
+    then refuses any other); without values any text is accepted, as by the API."""
+
+    disposition = forms.CharField(required=False, label="Disposition")
+    disposition_desc = forms.CharField(
+        required=False, max_length=64, label="Description of the disposition"
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = sorted(
+            known_values(tenant, ["Disposition"]).get("Disposition", {}).get("by_name", {})
         )
-        return "Service ended, with its active states and tasks."
+        if names:
+            self.fields["disposition"] = forms.ChoiceField(
+                required=False,
+                label="Disposition",
+                choices=[("", "(none)"), *((name, name) for name in names)],
+            )
+
+    def body(self) -> dict:
+        """The API's end body: only the fields given."""
+        return {key: value for key, value in self.cleaned_data.items() if value}
 
 
-class EndPartAction(ServiceActionView):
+class EndActionPage(ConfirmActionView, RefuseNul):
+    """Ending asks first, on the one confirmation page, for the disposition and description."""
+
+    privilege = CHANGE
+    form_class = EndForm
+
+    def get_form_kwargs(self) -> dict:
+        return {"tenant": self.request.tenant}
+
+    def service(self, service_id):
+        return selectors.get_service(self.request.tenant, service_id)
+
+    def detail_url(self, service_id) -> str:
+        return reverse("services:service-detail", args=[service_id])
+
+
+class EndServiceAction(EndActionPage):
+    def confirmation(self, service_id):
+        service = self.service(service_id)
+        states = selectors.states_of(service, "active").count()
+        tasks = selectors.tasks_of(service, "active").count()
+        return Confirmation(
+            heading=f"Are you sure you want to end service {service_id}?",
+            button=f"Yes, end service {service_id}",
+            cancel_url=self.detail_url(service_id),
+            goes=[("Service", 1), ("Active states", states), ("Active tasks", tasks)],
+            note="The service and its active states and tasks are ended; nothing is deleted.",
+        )
+
+    def perform(self, form, service_id):
+        services.service_end(
+            tenant=self.request.tenant,
+            service_id=service_id,
+            body=form.body(),
+            actor=self.request.user,
+        )
+        return "Service ended, with its active states and tasks.", self.detail_url(service_id)
+
+
+class EndPartAction(EndActionPage):
     """End a state or a task: the URL names which by its number (state_id or task_id)."""
 
     ENDS = {"state_id": services.state_end, "task_id": services.task_end}
 
-    def act(self, request, service_id, **number):
+    def confirmation(self, service_id, **number):
+        [(field, value)] = number.items()
+        kind = field.removesuffix("_id")
+        service = self.service(service_id)
+        tasks = 0
+        if kind == "state":
+            selectors.get_state(service, value)  # an unknown state answers 404
+            tasks = selectors.tasks_of(service, "active", state_id=value).count()
+        else:
+            selectors.get_task(service, value)
+        goes = [(kind.capitalize(), 1)] + ([("Its active tasks", tasks)] if kind == "state" else [])
+        return Confirmation(
+            heading=f"Are you sure you want to end {kind} {value} of service {service_id}?",
+            button=f"Yes, end {kind} {value}",
+            cancel_url=self.detail_url(service_id),
+            goes=goes,
+        )
+
+    def perform(self, form, service_id, **number):
         [(field, value)] = number.items()
         self.ENDS[field](
-            tenant=request.tenant, service_id=service_id, body={}, actor=request.user, **number
+            tenant=self.request.tenant,
+            service_id=service_id,
+            body=form.body(),
+            actor=self.request.user,
+            **number,
         )
-        return f"{field.removesuffix('_id').capitalize()} {value} ended."
+        return f"{field.removesuffix('_id').capitalize()} {value} ended.", self.detail_url(
+            service_id
+        )
 
 
 class AssociateAction(ServiceActionView):

@@ -48,7 +48,10 @@ def test_end_a_state_and_see_it_completed(signed_in_page):
     ).first.click()
     active_state = page.locator("[data-testid=states] tr[data-status=active]").first
     state_id = active_state.get_attribute("data-state")
-    active_state.get_by_role("button", name=f"End state {state_id}").click()
+    active_state.get_by_role("link", name=f"End state {state_id}").click()
+    expect(page.get_by_test_id("confirm-heading")).to_contain_text(f"end state {state_id}")
+    expect(page.get_by_test_id("confirm-tenant")).to_have_text("Environment")
+    page.get_by_role("button", name=f"Yes, end state {state_id}").click()
     expect(page.get_by_text(f"State {state_id} ended.")).to_be_visible()
     expect(page.locator(f"[data-testid=states] tr[data-state='{state_id}']")).to_have_attribute(
         "data-status", "completed"

@@ -113,6 +113,33 @@ def test_tenant_picker_switches_and_refuses_foreign_tenants(admin, tenant, other
     assert response["Location"] == "/"
 
 
+def test_a_switch_lands_on_the_section_list_not_the_old_tenants_object(admin, tenant, other_tenant):
+    from csadmin.access.services import grant_roles
+
+    grant_roles(tenant=other_tenant, user=admin, role_names=["Administrator"], actor=None)
+    client = Client()
+    client.force_login(admin)
+    response = client.post(
+        "/tenant/switch/", {"tenant": other_tenant.pk, "next": "/services/s/old-one/?tab=states"}
+    )
+    assert response["Location"] == "/services/"
+    response = client.post("/tenant/switch/", {"tenant": tenant.pk, "next": "/no/such/section/"})
+    assert response["Location"] == "/"
+
+
+def test_the_picker_switches_only_on_its_button(admin_client, tenant):
+    html = admin_client.get("/").content.decode()
+    picker = html[
+        html.index('class="tenant-picker"') : html.index("</form>", html.index("tenant-picker"))
+    ]
+    assert "onchange" not in picker
+    assert 'data-testid="switch-tenant">Switch</button>' in picker
+    assert (
+        'data-testid="current-tenant"><span class="visually-hidden">Current tenant: </span>'
+        f"{tenant.name}<" in picker
+    )
+
+
 def test_sign_in_is_throttled_after_repeated_failures(tenant, settings):
     make_user("agent", tenant, ["Supervisor"], password="right")
     client = Client()
