@@ -244,3 +244,24 @@ def active_count(tenant) -> int:
 
 def recent_services(tenant, limit: int = 5) -> list[Service]:
     return list(live_services(tenant).order_by("-id")[:limit])
+
+
+def business_value(tenant, value_id: int) -> BusinessAttributeValue:
+    """One value of the tenant's business attributes, with its attribute; NotFoundError if none."""
+    value = (
+        BusinessAttributeValue.objects.select_related("attribute")
+        .filter(attribute__tenant=tenant, pk=value_id)
+        .first()
+    )
+    if value is None:
+        raise NotFoundError(f"business attribute value {value_id} not found")
+    return value
+
+
+def service_parts_count(service) -> dict[str, int]:
+    """How many states, tasks and events a service holds (what its deletion removes)."""
+    return {
+        "states": service.states.count(),
+        "tasks": service.tasks.count(),
+        "events": Event.objects.filter(service=service).count(),
+    }

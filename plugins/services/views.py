@@ -308,36 +308,34 @@ class ExpiryAction(ServiceActionView):
         return "Expiration set."
 
 
-class DeleteServicePage(TenantPageMixin, RefuseNul, TemplateView):
-    """GET asks for confirmation; POST deletes."""
+class DeleteServicePage(ConfirmActionView, RefuseNul):
+    """The confirmation page of a service's deletion; its POST deletes."""
 
     privilege = CHANGE
-    template_name = "services/delete_confirm.html"
 
-    def get_context_data(self, service_id, **kwargs):
-        context = super().get_context_data(**kwargs)
-        try:
-            context["service"] = selectors.get_service(self.request.tenant, service_id)
-        except DomainError:
-            raise Http404("No such service") from None
-        context["breadcrumbs"] = [
-            ("Services", reverse("services:service-list")),
-            (service_id, reverse("services:service-detail", args=[service_id])),
-            ("Delete", None),
-        ]
-        return context
+    def confirmation(self, service_id):
+        service = selectors.get_service(self.request.tenant, service_id)
+        parts = selectors.service_parts_count(service)
+        return Confirmation(
+            heading=f"Are you sure you want to delete service {service_id}?",
+            button=f"Yes, delete service {service_id}",
+            cancel_url=reverse("services:service-detail", args=[service_id]),
+            goes=[
+                ("Service", 1),
+                ("States", parts["states"]),
+                ("Tasks", parts["tasks"]),
+                ("Events", parts["events"]),
+            ],
+            note=f"A {service.service_type} service"
+            + (f" of customer {service.customer_id}" if service.customer_id else "")
+            + ". Deleting it cannot be undone.",
+        )
 
-    def post(self, request, service_id):
-        try:
-            with transaction.atomic():  # see ServiceActionView.post
-                services.service_delete(
-                    tenant=request.tenant, service_id=service_id, actor=request.user
-                )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Service {service_id} deleted.")
-        return redirect("services:service-list")
+    def perform(self, form, service_id):
+        services.service_delete(
+            tenant=self.request.tenant, service_id=service_id, actor=self.request.user
+        )
+        return f"Service {service_id} deleted.", reverse("services:service-list")
 
 
 class CustomerSuggestions(TenantPageMixin, RefuseNul):
@@ -441,21 +439,37 @@ class BusinessValueEdit(TenantPageMixin, RefuseNul):
 
     def post(self, request, value_id):
         try:
-            if request.POST.get("remove"):
-                services.business_value_remove(
-                    tenant=request.tenant, value_id=value_id, actor=request.user
-                )
-                messages.success(request, "Value removed.")
-            else:
-                value = services.business_value_update(
-                    tenant=request.tenant,
-                    value_id=value_id,
-                    name=request.POST.get("name", ""),
-                    display_name=request.POST.get("display_name", "").strip(),
-                    description=request.POST.get("description", "").strip(),
-                    actor=request.user,
-                )
-                messages.success(request, f"Value {value.name} saved.")
+            value = services.business_value_update(
+                tenant=request.tenant,
+                value_id=value_id,
+                name=request.POST.get("name", ""),
+                display_name=request.POST.get("display_name", "").strip(),
+                description=request.POST.get("description", "").strip(),
+                actor=request.user,
+            )
+            messages.success(request, f"Value {value.name} saved.")
         except DomainError as error:
             messages.error(request, error.message)
         return redirect("services:attributes")
+
+
+class BusinessValueRemove(ConfirmActionView, RefuseNul):
+    """The confirmation page of removing a business attribute value; its POST removes it."""
+
+    privilege = "services.attributes.change"
+
+    def confirmation(self, value_id):
+        value = selectors.business_value(self.request.tenant, value_id)
+        return Confirmation(
+            heading=f"Are you sure you want to remove {value.attribute.name} value {value.name}?",
+            button=f"Yes, remove {value.name}",
+            cancel_url=reverse("services:attributes"),
+            goes=[(f"{value.attribute.name} value", 1)],
+            note="Events that send this value are then refused; services already stored keep it.",
+        )
+
+    def perform(self, form, value_id):
+        services.business_value_remove(
+            tenant=self.request.tenant, value_id=value_id, actor=self.request.user
+        )
+        return "Value removed.", reverse("services:attributes")

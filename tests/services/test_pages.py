@@ -120,6 +120,7 @@ def test_end_associate_expiry_and_delete_actions(browser, journey):
     assert Service.objects.get(service_id=sid).completed_at is not None
     confirm = browser.get(reverse("services:service-delete", args=[sid]))
     assert confirm.status_code == 200 and b"cannot be undone" in confirm.content
+    assert "<span>Events</span>: <strong>" in confirm.content.decode()
     assert Service.objects.filter(service_id=sid).exists()  # asking is not deleting
     browser.post(reverse("services:service-delete", args=[sid]))
     assert not Service.objects.filter(service_id=sid).exists()
@@ -204,7 +205,11 @@ def test_business_attributes_page_add_rename_remove_audited(browser, tenant):
     browser.post(edit, {"name": "Sale", "display_name": "Sale", "description": "x"})
     value.refresh_from_db()
     assert value.name == "Sale"
-    browser.post(edit, {"remove": "1"})
+    remove = reverse("services:value-remove", args=[value.pk])
+    asked = browser.get(remove).content.decode()
+    assert "Are you sure you want to remove Service.type value Sale?" in asked
+    assert BusinessAttributeValue.objects.exists()  # asking is not removing
+    browser.post(remove)
     assert not BusinessAttributeValue.objects.exists()
     assert AuditEntry.objects.filter(plugin="services").count() == 3
 
