@@ -40,6 +40,7 @@ _LAZY = {
     "tabs_for": "csadmin.ui.tabs",
     "ConfirmActionView": "csadmin.ui.confirm",
     "Confirmation": "csadmin.ui.confirm",
+    "OwnConfirmActionView": "csadmin.ui.confirm",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views import View
@@ -30,9 +31,10 @@ class Confirmation:
     goes: list[tuple[str, int]] = field(default_factory=list)
     note: str = ""
     title: str = ""
+    scope: str = ""  # said instead of the current tenant, for what belongs to no one tenant
 
 
-class ConfirmActionView(TenantPageMixin, View):
+class ConfirmPage:
     """GET shows the confirmation page; POST validates the inputs and performs the action.
 
     Subclasses declare `privilege` and implement `confirmation(**kwargs)` and
@@ -89,3 +91,12 @@ class ConfirmActionView(TenantPageMixin, View):
             "title": confirmation.title or confirmation.heading,
         }
         return render(self.request, self.template_name, context, status=status)
+
+
+class ConfirmActionView(TenantPageMixin, ConfirmPage, View):
+    """The confirmation page of an action on the current tenant's data (privilege checked)."""
+
+
+class OwnConfirmActionView(LoginRequiredMixin, ConfirmPage, View):
+    """The confirmation page of an action on the signed-in user's own things (API tokens), which
+    belong to no one tenant: the Confirmation's `scope` says what it reaches instead."""
