@@ -66,6 +66,11 @@ def record_count(schema) -> int:
     return ExtensionRecord.objects.filter(schema=schema).count()
 
 
+def customer_record_count(customer_row: Customer) -> int:
+    """How many extension records a customer holds (what its deletion removes with it)."""
+    return ExtensionRecord.objects.filter(customer=customer_row).count()
+
+
 def schema_document(schema: ExtensionSchema) -> dict:
     """An extension schema as the API answers it."""
     return {

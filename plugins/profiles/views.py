@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.views import View
 
 from csadmin.pluginlib import (
+    ConfirmActionView,
+    Confirmation,
     DomainError,
     ListPageView,
     TenantPageMixin,
@@ -274,8 +276,6 @@ class KeysPage(TenantPageMixin, View):
         return [a["name"] for a in schema.attributes] if schema else []
 
     def post(self, request):
-        if request.POST.get("delete"):
-            return self._delete(request, request.POST["delete"])
         body = {
             "name": request.POST.get("name", "").strip(),
             "source": request.POST.get("source", "profile"),
@@ -292,13 +292,27 @@ class KeysPage(TenantPageMixin, View):
         messages.success(request, f"Identification key {key.name} created.")
         return HttpResponseRedirect(reverse("profiles:keys"))
 
-    def _delete(self, request, name):
-        try:
-            services.identification_key_delete(tenant=request.tenant, name=name, actor=request.user)
-            messages.success(request, f"Identification key {name} deleted.")
-        except DomainError as error:
-            messages.error(request, error.message)
-        return HttpResponseRedirect(reverse("profiles:keys"))
+
+class KeyDeletePage(ConfirmActionView):
+    """The confirmation page of deleting an identification key; its POST deletes it."""
+
+    privilege = SCHEMA_CHANGE
+
+    def confirmation(self, name):
+        key = selectors.identification_key(self.request.tenant, name)
+        return Confirmation(
+            heading=f"Are you sure you want to delete identification key {key.name}?",
+            button=f"Yes, delete {key.name}",
+            cancel_url=reverse("profiles:keys"),
+            goes=[("Identification key", 1)],
+            note="Customers are then no longer found by this key; their data stays.",
+        )
+
+    def perform(self, form, name):
+        services.identification_key_delete(
+            tenant=self.request.tenant, name=name, actor=self.request.user
+        )
+        return f"Identification key {name} deleted.", reverse("profiles:keys")
 
 
 # -- customers ------------------------------------------------------------------------------
@@ -471,7 +485,7 @@ class CustomerFormPage(TenantPageMixin, View):
 class CustomerPage(TenantPageMixin, View):
     """The customer page: tabs Profile, Extensions and those other plug-ins contribute."""
 
-    privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}
+    privilege = CUSTOMERS_READ
 
     def get(self, request, customer_id):
         customer = selectors.customer(request.tenant, customer_id)
@@ -500,17 +514,30 @@ class CustomerPage(TenantPageMixin, View):
         }
         return render(request, "profiles/customer.html", context)
 
-    def post(self, request, customer_id):
-        """Delete the customer (the page's only write; edits have their own forms)."""
-        try:
-            services.customer_delete(
-                tenant=request.tenant, customer_id=customer_id, actor=request.user
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(reverse("profiles:customer", args=[customer_id]))
-        messages.success(request, f"Customer {customer_id} deleted.")
-        return HttpResponseRedirect(reverse("profiles:customers"))
+
+class CustomerDeletePage(ConfirmActionView):
+    """The confirmation page of deleting a customer with its extension records."""
+
+    privilege = CUSTOMERS_CHANGE
+
+    def confirmation(self, customer_id):
+        customer = selectors.customer(self.request.tenant, customer_id)
+        return Confirmation(
+            heading=f"Are you sure you want to delete customer {customer.customer_id}?",
+            button=f"Yes, delete customer {customer.customer_id}",
+            cancel_url=reverse("profiles:customer", args=[customer.customer_id]),
+            goes=[
+                ("Customer", 1),
+                ("Extension records", selectors.customer_record_count(customer)),
+            ],
+            note="Services keep their customer id. It cannot be undone.",
+        )
+
+    def perform(self, form, customer_id):
+        services.customer_delete(
+            tenant=self.request.tenant, customer_id=customer_id, actor=self.request.user
+        )
+        return f"Customer {customer_id} deleted.", reverse("profiles:customers")
 
 
 def _profile_rows(tenant, customer):

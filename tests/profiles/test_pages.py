@@ -185,7 +185,10 @@ def test_keys_page_creates_and_deletes(web, schemas):
         "/profiles/keys/", {"name": "1x", "source": "profile", "attributes": ["LastName"]}
     )
     assert bad.status_code == 400 and b"must start with a letter" in bad.content
-    web.post("/profiles/keys/", {"delete": "ByPost"})
+    asked = web.get("/profiles/keys/ByPost/delete/").content.decode()
+    assert "Are you sure you want to delete identification key ByPost?" in asked
+    assert IdentificationKey.objects.exists()  # asking is not deleting
+    web.post("/profiles/keys/ByPost/delete/")
     assert not IdentificationKey.objects.exists()
 
 
@@ -321,6 +324,26 @@ def test_extension_records_add_duplicate_edit_delete(web, schemas, admin):
     assert ExtensionRecord.objects.get(pk=record_id).values["Address"] == "9 New St"
     web.post(url, {"action": "delete", "record": record_id}, headers=hx)
     assert not ExtensionRecord.objects.exists()
+
+
+def test_deleting_a_customer_asks_first_with_its_record_count(web, schemas, admin):
+    services.customer_create(
+        tenant=schemas, body={"customer_id": "C1", "LastName": "Doe"}, actor=admin
+    )
+    services.extension_record_add(
+        tenant=schemas, customer_id="C1", extension="Address", values=HOME, actor=admin
+    )
+    page = web.get("/profiles/customers/C1/").content.decode()
+    assert "confirm(" not in page and 'href="/profiles/customers/C1/delete/"' in page
+    asked = web.get("/profiles/customers/C1/delete/").content.decode()
+    assert "Are you sure you want to delete customer C1?" in asked
+    assert f'data-testid="confirm-tenant">{schemas.name}<' in asked
+    assert "<span>Extension records</span>: <strong>1</strong>" in asked
+    assert 'href="/profiles/customers/C1/" data-testid="confirm-cancel"' in asked
+    assert Customer.objects.filter(customer_id="C1").exists()  # asking is not deleting
+    response = web.post("/profiles/customers/C1/delete/", follow=True)
+    assert response.redirect_chain[-1][0] == "/profiles/customers/"
+    assert not Customer.objects.exists() and not ExtensionRecord.objects.exists()
 
 
 def test_single_valued_form(web, schemas, admin):
