@@ -32,6 +32,7 @@ class Confirmation:
     note: str = ""
     title: str = ""
     scope: str = ""  # said instead of the current tenant, for what belongs to no one tenant
+    blocked: str = ""  # why the action cannot be done now: shown, and the button is disabled
 
 
 class ConfirmPage:
@@ -63,6 +64,9 @@ class ConfirmPage:
         return self.page(self.get_form(), kwargs)
 
     def post(self, request, **kwargs):
+        blocked = self.confirmation(**kwargs).blocked
+        if blocked:  # the service function refuses too; say why without trying
+            return self.page(self.get_form(), kwargs, status=400, errors=[blocked])
         form = self.get_form(request.POST)
         if form is not None and not form.is_valid():
             return self.page(form, kwargs, status=400)

@@ -218,30 +218,39 @@ class DesignerCheckView(DesignerMixin, TenantPageMixin, View):
             )
 
 
-class ExtensionSchemaDeletePage(TenantPageMixin, View):
+class ExtensionSchemaDeletePage(ConfirmActionView):
+    """The confirmation page of deleting an extension schema with its records; blocked while
+    identification keys use it or the server is in production mode."""
+
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
-    def get(self, request, name):
-        schema = selectors.extension_schema(request.tenant, name)
-        context = {
-            "schema": schema,
-            "records": selectors.record_count(schema),
-            "keys": list(schema.keys.values_list("name", flat=True)),
-            "production": request.tenant.in_production,
-            "breadcrumbs": _schema_crumbs((schema.name, None)),
-        }
-        return render(request, "profiles/schema_delete.html", context)
-
-    def post(self, request, name):
-        try:
-            records = services.extension_schema_delete(
-                tenant=request.tenant, name=name, actor=request.user
+    def confirmation(self, name):
+        schema = selectors.extension_schema(self.request.tenant, name)
+        keys = list(schema.keys.values_list("name", flat=True))
+        blocked = ""
+        if keys:
+            blocked = (
+                f"Identification keys using this schema: {', '.join(keys)}. Delete them first."
             )
-        except DomainError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(reverse("profiles:schema-delete", args=[name]))
-        messages.success(request, f"Extension schema {name} deleted with {records} records.")
-        return HttpResponseRedirect(reverse("profiles:schemas"))
+        elif self.request.tenant.in_production:
+            blocked = "The server is in production mode: schemas cannot be deleted."
+        return Confirmation(
+            heading=f"Are you sure you want to delete extension schema {schema.name}?",
+            button=f"Yes, delete {schema.name} and its records",
+            cancel_url=reverse("profiles:schemas"),
+            goes=[("Extension schema", 1), ("Extension records", selectors.record_count(schema))],
+            note="The records of every customer in this schema go with it. It cannot be undone.",
+            blocked=blocked,
+        )
+
+    def perform(self, form, name):
+        records = services.extension_schema_delete(
+            tenant=self.request.tenant, name=name, actor=self.request.user
+        )
+        return (
+            f"Extension schema {name} deleted with {records} records.",
+            reverse("profiles:schemas"),
+        )
 
 
 # -- identification keys --------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_edit_existing_schema_and_delete_confirmation(web, tenant, admin, schema
     page = web.get("/profiles/schema/extensions/address/")
     assert page.status_code == 200 and b'value="PostCode"' in page.content
     confirm = web.get("/profiles/schema/extensions/Address/delete/")
-    assert b"<strong>1</strong> record" in confirm.content
+    assert b"<span>Extension records</span>: <strong>1</strong>" in confirm.content
     response = web.post("/profiles/schema/extensions/Address/delete/")
     assert response.status_code == 302
     assert not ExtensionSchema.objects.filter(name="Address").exists()
@@ -170,6 +170,19 @@ def test_names_with_script_show_as_text(web, tenant, admin, schemas):
         designer_post(name="<script>a</script>", rows=ADDRESS_ROWS),
     )
     assert b"<script>a</script>" not in check.content
+
+
+def test_a_schema_a_key_uses_cannot_be_deleted_and_the_page_says_why(web, schemas):
+    web.post(
+        "/profiles/keys/",
+        {"name": "ByPost", "source": "Address", "attributes": ["PostCode", "Country"]},
+    )
+    asked = web.get("/profiles/schema/extensions/Address/delete/").content.decode()
+    assert "Identification keys using this schema: ByPost. Delete them first." in asked
+    assert 'data-testid="confirm-yes" disabled' in asked
+    refused = web.post("/profiles/schema/extensions/Address/delete/")
+    assert refused.status_code == 400 and b"Delete them first" in refused.content
+    assert ExtensionSchema.objects.filter(name="Address").exists()
 
 
 def test_keys_page_creates_and_deletes(web, schemas):
