@@ -40,4 +40,9 @@ urlpatterns = [
         views.ExtensionSectionView.as_view(),
         name="customer-extension",
     ),
+    path(
+        "customers/<str:customer_id>/extensions/<str:extension>/<int:record_id>/delete/",
+        views.ExtensionRecordDeletePage.as_view(),
+        name="record-delete",
+    ),
 ]

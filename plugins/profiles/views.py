@@ -661,10 +661,6 @@ class ExtensionSectionView(TenantPageMixin, View):
                     from_text=True,
                     **common,
                 )
-            elif action == "delete" and record_id:
-                services.extension_record_delete(
-                    extension=schema.name, record_id=record_id, **common
-                )
             elif action == "set":
                 services.extension_records_set(body={schema.name: values}, from_text=True, **common)
             elif action == "clear":
@@ -706,3 +702,31 @@ class ExtensionSectionView(TenantPageMixin, View):
         # A refused write answers the section with its errors as a 200: htmx swaps only
         # successful answers, and the section is what the user must see.
         return render(request, "profiles/customer.html#section", {"section": section})
+
+
+class ExtensionRecordDeletePage(ConfirmActionView):
+    """The confirmation page of deleting one extension record of a customer."""
+
+    privilege = CUSTOMERS_CHANGE
+
+    def confirmation(self, customer_id, extension, record_id):
+        record = selectors.customer_record(self.request.tenant, customer_id, extension, record_id)
+        values = ", ".join(f"{name}: {value}" for name, value in record.values.items())
+        return Confirmation(
+            heading=f"Are you sure you want to delete this {extension} record of {customer_id}?",
+            button=f"Yes, delete the {extension} record",
+            cancel_url=reverse("profiles:customer", args=[customer_id]),
+            goes=[(f"{extension} record", 1)],
+            note=f"The record: {values}." if values else "",
+        )
+
+    def perform(self, form, customer_id, extension, record_id):
+        services.extension_record_delete(
+            tenant=self.request.tenant,
+            customer_id=customer_id,
+            extension=extension,
+            record_id=record_id,
+            actor=self.request.user,
+        )
+        done = f"{extension} record of {customer_id} deleted."
+        return done, reverse("profiles:customer", args=[customer_id])

@@ -335,7 +335,14 @@ def test_extension_records_add_duplicate_edit_delete(web, schemas, admin):
         headers=hx,
     )
     assert ExtensionRecord.objects.get(pk=record_id).values["Address"] == "9 New St"
-    web.post(url, {"action": "delete", "record": record_id}, headers=hx)
+    delete = f"/profiles/customers/C1/extensions/Address/{record_id}/delete/"
+    assert delete in web.get(url, headers=hx).content.decode()
+    asked = web.get(delete).content.decode()
+    assert "Are you sure you want to delete this Address record of C1?" in asked
+    assert "9 New St" in asked and ExtensionRecord.objects.exists()  # asking is not deleting
+    refused = web.post(url, {"action": "delete", "record": record_id}, headers=hx)
+    assert b"is not an action of this form" in refused.content  # only the confirmation deletes
+    web.post(delete)
     assert not ExtensionRecord.objects.exists()
 
 
