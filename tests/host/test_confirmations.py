@@ -30,3 +30,27 @@ def test_plugins_get_the_confirmation_page_from_pluginlib():
 
     assert pluginlib.ConfirmActionView is ConfirmActionView
     assert pluginlib.Confirmation is Confirmation
+
+
+@pytest.mark.django_db
+def test_a_plugin_confirms_through_the_host_page_in_its_tenant_only(admin, tenant, other_tenant):
+    from django.test import Client
+
+    from csadmin.testing import make_user
+    from tests.sample_plugin.models import Note
+
+    Note.objects.bulk_create([Note(tenant=tenant, text="a"), Note(tenant=tenant, text="b")])
+    Note.objects.create(tenant=other_tenant, text="elsewhere")
+    client = Client()
+    client.force_login(admin)
+    asked = client.get("/sample/notes/purge/").content.decode()
+    assert "Are you sure you want to delete every note?" in asked
+    assert f'data-testid="confirm-tenant">{tenant.name}<' in asked
+    assert "<span>Notes</span>: <strong>2</strong>" in asked
+    assert Note.objects.count() == 3  # asking is not deleting
+    response = client.post("/sample/notes/purge/")
+    assert response.status_code == 302 and response["Location"] == "/sample/notes/"
+    assert list(Note.objects.values_list("text", flat=True)) == ["elsewhere"]
+    agent = make_user("agent", tenant, ["Agent Application"])
+    client.force_login(agent)  # the page checks the action's privilege, like every page
+    assert client.get("/sample/notes/purge/").status_code == 403
