@@ -64,12 +64,13 @@ class ConfirmPage:
         return self.page(self.get_form(), kwargs)
 
     def post(self, request, **kwargs):
-        blocked = self.confirmation(**kwargs).blocked
-        if blocked:  # the service function refuses too; say why without trying
-            return self.page(self.get_form(), kwargs, status=400, errors=[blocked])
         form = self.get_form(request.POST)
         if form is not None and not form.is_valid():
             return self.page(form, kwargs, status=400)
+        self.form = form
+        blocked = self.confirmation(**kwargs).blocked
+        if blocked:  # the service function refuses too; say why without trying
+            return self.page(form, kwargs, status=400, errors=[blocked])
         try:
             with transaction.atomic():  # a refusal must leave nothing half-written
                 message, url = self.perform(form, **kwargs)
@@ -82,6 +83,7 @@ class ConfirmPage:
         return redirect(url)
 
     def page(self, form, kwargs, status: int = 200, errors: list[str] | None = None):
+        self.form = form  # the inputs shown, for a confirmation that depends on them
         confirmation = self.confirmation(**kwargs)
         errors = list(errors or [])
         if form is not None and form.is_bound:

@@ -138,7 +138,7 @@ class PurgeAction(ConfirmActionView):
         return self.page(form, kwargs)
 
     def confirmation(self, **kwargs):
-        form = self.shown_form
+        form = self.form
         limit = _utc(form.cleaned_data["limit"])
         operation = form.cleaned_data["operation"]
         counts = selectors.purge_counts(self.request.tenant, operation, limit)
@@ -169,7 +169,6 @@ class PurgeAction(ConfirmActionView):
         return f"{reverse('maintenance:page')}?{query}#purge"
 
     def page(self, form, kwargs, status=200, errors=None):
-        self.shown_form = form
         if not form.is_valid():  # a tampered POST: back to the page, which names the rule
             messages.error(self.request, "The purge needs a valid time and operation.")
             return redirect("maintenance:page")
