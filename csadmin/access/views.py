@@ -1,7 +1,7 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from csadmin.access.models import ApiToken, Role
@@ -15,6 +15,7 @@ from csadmin.access.services import (
 from csadmin.pluginlib.errors import DomainError
 from csadmin.tenancy.models import Membership
 from csadmin.tenancy.selectors import tenants_of
+from csadmin.ui.confirm import ConfirmActionView, Confirmation, OwnConfirmActionView
 from csadmin.ui.views import TenantPageMixin
 
 
@@ -55,28 +56,35 @@ class GrantListView(TenantPageMixin, TemplateView):
         return redirect("access:grants")
 
 
-class RevokeGrantView(TenantPageMixin, TemplateView):
+class RevokeGrantView(ConfirmActionView):
+    """The confirmation page of revoking a user's grant in this tenant; its POST revokes."""
+
     privilege = "access.grants.manage"
-    template_name = "access/revoke_confirm.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["member"] = get_object_or_404(
-            Membership.objects.select_related("user"),
+    def member(self, user_id):
+        return get_object_or_404(
+            Membership.objects.select_related("user").prefetch_related("roles"),
             tenant=self.request.tenant,
-            user_id=self.kwargs["user_id"],
+            user_id=user_id,
         )
-        return context
 
-    def post(self, request, user_id):
-        user = get_object_or_404(get_user_model(), pk=user_id)
-        try:
-            revoke_grant(tenant=request.tenant, user=user, actor=request.user)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{user.get_username()} no longer holds a grant here.")
-        return redirect("access:grants")
+    def confirmation(self, user_id):
+        member = self.member(user_id)
+        name = member.user.get_username()
+        return Confirmation(
+            heading=f"Are you sure you want to revoke the grant of {name}?",
+            button=f"Yes, revoke the grant of {name}",
+            cancel_url=reverse("access:grants"),
+            goes=[("Roles in this tenant", member.roles.count())],
+            note=f"{name} will lose every role in {self.request.tenant.name}. Their account "
+            "and their grants in other tenants stay.",
+            title="Revoke grant",
+        )
+
+    def perform(self, form, user_id):
+        user = self.member(user_id).user
+        revoke_grant(tenant=self.request.tenant, user=user, actor=self.request.user)
+        return f"{user.get_username()} no longer holds a grant here.", reverse("access:grants")
 
 
 class RoleListView(TenantPageMixin, TemplateView):
@@ -119,12 +127,21 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         return self.render_to_response(context)
 
 
-class RevokeTokenView(LoginRequiredMixin, TemplateView):
-    def post(self, request, token_id):
-        try:
-            revoke_api_token(user=request.user, token_id=token_id)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Token revoked.")
-        return redirect("access:profile")
+class RevokeTokenView(OwnConfirmActionView):
+    """The confirmation page of revoking one of your API tokens; its POST revokes it."""
+
+    def confirmation(self, token_id):
+        token = get_object_or_404(ApiToken, pk=token_id, user=self.request.user)
+        return Confirmation(
+            heading=f"Are you sure you want to revoke the API token {token.name}?",
+            button=f"Yes, revoke {token.name}",
+            cancel_url=reverse("access:profile"),
+            goes=[("API token", 1)],
+            note=f"Programs that send the token starting {token.prefix}… will be refused.",
+            scope="Tenants: every tenant you hold a grant in (a token is not tied to one).",
+            title="Revoke token",
+        )
+
+    def perform(self, form, token_id):
+        revoke_api_token(user=self.request.user, token_id=token_id)
+        return "Token revoked.", reverse("access:profile")

@@ -39,6 +39,9 @@ _LAZY = {
     "CursorRefused": "csadmin.pluginlib.paging",
     "tabs_for": "csadmin.ui.tabs",
     "bar_chart": "csadmin.ui.charts",
+    "ConfirmActionView": "csadmin.ui.confirm",
+    "Confirmation": "csadmin.ui.confirm",
+    "OwnConfirmActionView": "csadmin.ui.confirm",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",

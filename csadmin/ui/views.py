@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -180,23 +181,37 @@ class DashboardView(TenantPageMixin, TemplateView):
         return context
 
 
+def section_list(user, tenant, path: str) -> str:
+    """The list page of the menu section `path` belongs to, as seen in `tenant`: a page of the
+    old tenant's object (a job, a customer, a service) would answer "Not found" in the new one.
+    The dashboard when no menu item of the new tenant holds the path."""
+    menu = registry.menu(
+        lambda item: decide(user, tenant, item.privilege, item.plugin) is Decision.ALLOW
+    )
+    urls = [item.url() for group in menu for item in group.items]
+    return max((url for url in urls if path.startswith(url)), key=len, default=None) or reverse(
+        "ui:dashboard"
+    )
+
+
 class SwitchTenantView(LoginRequiredMixin, View):
-    """The header's tenant picker: keeps the choice in the session."""
+    """The header's tenant picker: keeps the choice in the session, then lands on the list of
+    the section the user was in (never on the old tenant's object)."""
 
     def post(self, request):
         raw = request.POST.get("tenant", "")
         tenant = None
         if raw.isdigit():
             tenant = Tenant.objects.filter(pk=int(raw), memberships__user=request.user).first()
-        if tenant is None:
-            messages.error(request, "You hold no grant in that tenant.")
-        else:
-            request.session[TENANT_SESSION_KEY] = tenant.pk
-            messages.success(request, f"Now working in tenant {tenant.name}.")
         target = request.POST.get("next") or reverse("ui:dashboard")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
             target = reverse("ui:dashboard")
-        return HttpResponseRedirect(target)
+        if tenant is None:
+            messages.error(request, "You hold no grant in that tenant.")
+            return HttpResponseRedirect(target)
+        request.session[TENANT_SESSION_KEY] = tenant.pk
+        messages.success(request, f"Now working in tenant {tenant.name}.")
+        return HttpResponseRedirect(section_list(request.user, tenant, urlsplit(target).path))
 
 
 @csrf_exempt  # it changes nothing; a CSRF refusal would answer HTML instead of the JSON 404

@@ -14,7 +14,15 @@ class PurgeForm(forms.Form):
         help_text="Services started before this time (UTC) are purged.",
     )
     operation = forms.ChoiceField(choices=OPERATIONS, initial="purge.service.completed")
-    dry_run = forms.BooleanField(required=False, label="Dry run (count only)")
+
+
+class PurgeConfirmForm(PurgeForm):
+    """The confirmation page carries the choice of the maintenance page, unchanged."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget = forms.HiddenInput()
 
 
 class PolicyForm(forms.Form):

@@ -23,6 +23,20 @@ def purge_preview(tenant, limit) -> dict[str, int]:
     return bulk.purge_preview(tenant, limit)
 
 
+def purge_counts(tenant, operation: str, limit) -> dict[str, int]:
+    """What one purge would remove: services of its class (unexpired), expired services, and
+    the states and tasks of them all."""
+    preview = bulk.purge_preview(tenant, limit)
+    total = bulk.purge_dry_counts(tenant, operation, limit)
+    return {
+        "class": preview[operation],
+        "expired": preview["expired"],
+        "services": total["services"],
+        "states": total["states"],
+        "tasks": total["tasks"],
+    }
+
+
 def upload_tokens_in_use(kind: str, *, since) -> set[str]:
     """Upload tokens named by jobs of `kind` that are queued, running, or ended after `since`."""
     active = Q(state__in=(JobRun.State.QUEUED, JobRun.State.RUNNING)) | Q(finished_at__gte=since)

@@ -4,6 +4,7 @@ Long work is queued as a job; the page then shows the job's own page (live progr
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -15,10 +16,22 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import TemplateView
 
-from csadmin.pluginlib import DomainError, TenantPageMixin, htmx_partial
+from csadmin.pluginlib import (
+    ConfirmActionView,
+    Confirmation,
+    DomainError,
+    TenantPageMixin,
+    htmx_partial,
+)
 from plugins.maintenance import selectors, services
 from plugins.maintenance.exporting import parse_export_query, stream_json_array, stream_ndjson
-from plugins.maintenance.forms import ExportForm, ImportForm, PolicyForm, PurgeForm
+from plugins.maintenance.forms import (
+    ExportForm,
+    ImportForm,
+    PolicyForm,
+    PurgeConfirmForm,
+    PurgeForm,
+)
 from plugins.maintenance.models import OPERATIONS
 from plugins.maintenance.readers import max_upload_bytes
 from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge, keep_upload
@@ -58,8 +71,7 @@ class MaintenancePage(TenantPageMixin, TemplateView):
         default_limit = (timezone.now() - dt.timedelta(days=90)).replace(second=0, microsecond=0)
         context.update(
             breadcrumbs=[("Maintenance", None)],
-            purge_form=kwargs.get("purge_form")
-            or PurgeForm(initial={"limit": default_limit.strftime("%Y-%m-%dT%H:%M")}),
+            purge_form=PurgeForm(initial=self.purge_initial(default_limit)),
             policy=policy,
             policy_form=PolicyForm(
                 prefix="policy",
@@ -75,6 +87,17 @@ class MaintenancePage(TenantPageMixin, TemplateView):
             can_run=self.can(RUN),
         )
         return context
+
+    def purge_initial(self, default_limit) -> dict:
+        """The purge choice a Cancel of its confirmation brings back, else the defaults."""
+        initial = {"limit": default_limit.strftime("%Y-%m-%dT%H:%M")}
+        back = PurgeForm(self.request.GET)
+        if "limit" in self.request.GET and back.is_valid():
+            initial = {
+                "limit": back.cleaned_data["limit"].strftime("%Y-%m-%dT%H:%M"),
+                "operation": back.cleaned_data["operation"],
+            }
+        return initial
 
 
 class PurgePreview(TenantPageMixin, View):
@@ -100,25 +123,65 @@ class PurgePreview(TenantPageMixin, View):
         return htmx_partial(request, TEMPLATE, "preview", context)
 
 
-class PurgeAction(TenantPageMixin, View):
-    privilege = RUN
+class PurgeAction(ConfirmActionView):
+    """The "Purge…" of the page: GET is the confirmation page (tenant, cutoff, operation, exact
+    counts); its POST queues the purge job."""
 
-    def post(self, request):
-        form = PurgeForm(request.POST)
+    privilege = RUN
+    form_class = PurgeConfirmForm
+
+    def get(self, request, **kwargs):
+        form = PurgeConfirmForm(request.GET)
         if not form.is_valid():
             messages.error(request, "The purge needs a valid time and operation.")
             return redirect("maintenance:page")
+        return self.page(form, kwargs)
+
+    def confirmation(self, **kwargs):
+        form = self.form
+        limit = _utc(form.cleaned_data["limit"])
+        operation = form.cleaned_data["operation"]
+        counts = selectors.purge_counts(self.request.tenant, operation, limit)
+        label = dict(OPERATIONS)[operation]
+        tenant = self.request.tenant.name
+        return Confirmation(
+            heading=f"Are you sure you want to purge {counts['services']} services of {tenant}?",
+            button=f"Yes, purge {counts['services']} services",
+            cancel_url=self.back_url(limit, operation),
+            goes=[
+                (f"{label} started before the cutoff", counts["class"]),
+                ("Expired services (every operation removes them)", counts["expired"]),
+                ("States of these services", counts["states"]),
+                ("Tasks of these services", counts["tasks"]),
+            ],
+            note=(
+                f"Operation {operation}; cutoff: started before "
+                f"{limit:%Y-%m-%d %H:%M} UTC. The services, with their states, tasks and "
+                "events, are deleted for good."
+            ),
+            title="Purge",
+        )
+
+    @staticmethod
+    def back_url(limit, operation: str) -> str:
+        """The maintenance page with this choice still in its form."""
+        query = urlencode({"limit": f"{limit:%Y-%m-%dT%H:%M}", "operation": operation})
+        return f"{reverse('maintenance:page')}?{query}#purge"
+
+    def page(self, form, kwargs, status=200, errors=None):
+        if not form.is_valid():  # a tampered POST: back to the page, which names the rule
+            messages.error(self.request, "The purge needs a valid time and operation.")
+            return redirect("maintenance:page")
+        return super().page(form, kwargs, status, errors)
+
+    def perform(self, form, **kwargs):
         body = {
             "limit": _iso(form.cleaned_data["limit"]),
             "operation": form.cleaned_data["operation"],
-            "dry_run": form.cleaned_data["dry_run"],
+            "dry_run": False,
         }
-        try:
-            run = services.start_purge(tenant=request.tenant, body=body, actor=request.user)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("maintenance:page")
-        return _job_page(run)
+        run = services.start_purge(tenant=self.request.tenant, body=body, actor=self.request.user)
+        return "Purge queued.", reverse("jobs:detail", args=[run.pk])
 
 
 class PolicyAction(TenantPageMixin, View):

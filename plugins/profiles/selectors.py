@@ -66,6 +66,21 @@ def record_count(schema) -> int:
     return ExtensionRecord.objects.filter(schema=schema).count()
 
 
+def customer_record(tenant, customer_id: str, extension: str, record_id: int) -> ExtensionRecord:
+    """One extension record of a customer of `tenant`; NotFoundError when it has none such."""
+    row = customer(tenant, customer_id)
+    schema = extension_schema(tenant, extension)
+    record = ExtensionRecord.objects.filter(pk=record_id, customer=row, schema=schema).first()
+    if record is None:
+        raise NotFoundError(f"{schema.name} record {record_id} of {echo(customer_id)} not found")
+    return record
+
+
+def customer_record_count(customer_row: Customer) -> int:
+    """How many extension records a customer holds (what its deletion removes with it)."""
+    return ExtensionRecord.objects.filter(customer=customer_row).count()
+
+
 def schema_document(schema: ExtensionSchema) -> dict:
     """An extension schema as the API answers it."""
     return {

@@ -15,9 +15,15 @@ urlpatterns = [
     path("schema/designer/row/", views.DesignerRowView.as_view(), name="designer-row"),
     path("schema/designer/check/", views.DesignerCheckView.as_view(), name="designer-check"),
     path("keys/", views.KeysPage.as_view(), name="keys"),
+    path("keys/<str:name>/delete/", views.KeyDeletePage.as_view(), name="key-delete"),
     path("customers/", views.CustomersPage.as_view(), name="customers"),
     path("customers/new/", views.CustomerFormPage.as_view(), name="customer-new"),
     path("customers/<str:customer_id>/", views.CustomerPage.as_view(), name="customer"),
+    path(
+        "customers/<str:customer_id>/delete/",
+        views.CustomerDeletePage.as_view(),
+        name="customer-delete",
+    ),
     path(
         "customers/<str:customer_id>/edit/", views.CustomerFormPage.as_view(), name="customer-edit"
     ),
@@ -33,5 +39,10 @@ urlpatterns = [
         "customers/<str:customer_id>/extensions/<str:extension>/",
         views.ExtensionSectionView.as_view(),
         name="customer-extension",
+    ),
+    path(
+        "customers/<str:customer_id>/extensions/<str:extension>/<int:record_id>/delete/",
+        views.ExtensionRecordDeletePage.as_view(),
+        name="record-delete",
     ),
 ]

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.views import View
 
 from csadmin.pluginlib import (
+    ConfirmActionView,
+    Confirmation,
     DomainError,
     ListPageView,
     TenantPageMixin,
@@ -216,30 +218,39 @@ class DesignerCheckView(DesignerMixin, TenantPageMixin, View):
             )
 
 
-class ExtensionSchemaDeletePage(TenantPageMixin, View):
+class ExtensionSchemaDeletePage(ConfirmActionView):
+    """The confirmation page of deleting an extension schema with its records; blocked while
+    identification keys use it or the server is in production mode."""
+
     privileges = {"GET": SCHEMA_READ, "POST": SCHEMA_CHANGE}
 
-    def get(self, request, name):
-        schema = selectors.extension_schema(request.tenant, name)
-        context = {
-            "schema": schema,
-            "records": selectors.record_count(schema),
-            "keys": list(schema.keys.values_list("name", flat=True)),
-            "production": request.tenant.in_production,
-            "breadcrumbs": _schema_crumbs((schema.name, None)),
-        }
-        return render(request, "profiles/schema_delete.html", context)
-
-    def post(self, request, name):
-        try:
-            records = services.extension_schema_delete(
-                tenant=request.tenant, name=name, actor=request.user
+    def confirmation(self, name):
+        schema = selectors.extension_schema(self.request.tenant, name)
+        keys = list(schema.keys.values_list("name", flat=True))
+        blocked = ""
+        if keys:
+            blocked = (
+                f"Identification keys using this schema: {', '.join(keys)}. Delete them first."
             )
-        except DomainError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(reverse("profiles:schema-delete", args=[name]))
-        messages.success(request, f"Extension schema {name} deleted with {records} records.")
-        return HttpResponseRedirect(reverse("profiles:schemas"))
+        elif self.request.tenant.in_production:
+            blocked = "The server is in production mode: schemas cannot be deleted."
+        return Confirmation(
+            heading=f"Are you sure you want to delete extension schema {schema.name}?",
+            button=f"Yes, delete {schema.name} and its records",
+            cancel_url=reverse("profiles:schemas"),
+            goes=[("Extension schema", 1), ("Extension records", selectors.record_count(schema))],
+            note="The records of every customer in this schema go with it. It cannot be undone.",
+            blocked=blocked,
+        )
+
+    def perform(self, form, name):
+        records = services.extension_schema_delete(
+            tenant=self.request.tenant, name=name, actor=self.request.user
+        )
+        return (
+            f"Extension schema {name} deleted with {records} records.",
+            reverse("profiles:schemas"),
+        )
 
 
 # -- identification keys --------------------------------------------------------------------
@@ -274,8 +285,6 @@ class KeysPage(TenantPageMixin, View):
         return [a["name"] for a in schema.attributes] if schema else []
 
     def post(self, request):
-        if request.POST.get("delete"):
-            return self._delete(request, request.POST["delete"])
         body = {
             "name": request.POST.get("name", "").strip(),
             "source": request.POST.get("source", "profile"),
@@ -292,13 +301,27 @@ class KeysPage(TenantPageMixin, View):
         messages.success(request, f"Identification key {key.name} created.")
         return HttpResponseRedirect(reverse("profiles:keys"))
 
-    def _delete(self, request, name):
-        try:
-            services.identification_key_delete(tenant=request.tenant, name=name, actor=request.user)
-            messages.success(request, f"Identification key {name} deleted.")
-        except DomainError as error:
-            messages.error(request, error.message)
-        return HttpResponseRedirect(reverse("profiles:keys"))
+
+class KeyDeletePage(ConfirmActionView):
+    """The confirmation page of deleting an identification key; its POST deletes it."""
+
+    privilege = SCHEMA_CHANGE
+
+    def confirmation(self, name):
+        key = selectors.identification_key(self.request.tenant, name)
+        return Confirmation(
+            heading=f"Are you sure you want to delete identification key {key.name}?",
+            button=f"Yes, delete {key.name}",
+            cancel_url=reverse("profiles:keys"),
+            goes=[("Identification key", 1)],
+            note="Customers are then no longer found by this key; their data stays.",
+        )
+
+    def perform(self, form, name):
+        services.identification_key_delete(
+            tenant=self.request.tenant, name=name, actor=self.request.user
+        )
+        return f"Identification key {name} deleted.", reverse("profiles:keys")
 
 
 # -- customers ------------------------------------------------------------------------------
@@ -471,7 +494,7 @@ class CustomerFormPage(TenantPageMixin, View):
 class CustomerPage(TenantPageMixin, View):
     """The customer page: tabs Profile, Extensions and those other plug-ins contribute."""
 
-    privileges = {"GET": CUSTOMERS_READ, "POST": CUSTOMERS_CHANGE}
+    privilege = CUSTOMERS_READ
 
     def get(self, request, customer_id):
         customer = selectors.customer(request.tenant, customer_id)
@@ -500,17 +523,30 @@ class CustomerPage(TenantPageMixin, View):
         }
         return render(request, "profiles/customer.html", context)
 
-    def post(self, request, customer_id):
-        """Delete the customer (the page's only write; edits have their own forms)."""
-        try:
-            services.customer_delete(
-                tenant=request.tenant, customer_id=customer_id, actor=request.user
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(reverse("profiles:customer", args=[customer_id]))
-        messages.success(request, f"Customer {customer_id} deleted.")
-        return HttpResponseRedirect(reverse("profiles:customers"))
+
+class CustomerDeletePage(ConfirmActionView):
+    """The confirmation page of deleting a customer with its extension records."""
+
+    privilege = CUSTOMERS_CHANGE
+
+    def confirmation(self, customer_id):
+        customer = selectors.customer(self.request.tenant, customer_id)
+        return Confirmation(
+            heading=f"Are you sure you want to delete customer {customer.customer_id}?",
+            button=f"Yes, delete customer {customer.customer_id}",
+            cancel_url=reverse("profiles:customer", args=[customer.customer_id]),
+            goes=[
+                ("Customer", 1),
+                ("Extension records", selectors.customer_record_count(customer)),
+            ],
+            note="Services keep their customer id. It cannot be undone.",
+        )
+
+    def perform(self, form, customer_id):
+        services.customer_delete(
+            tenant=self.request.tenant, customer_id=customer_id, actor=self.request.user
+        )
+        return f"Customer {customer_id} deleted.", reverse("profiles:customers")
 
 
 def _profile_rows(tenant, customer):
@@ -625,10 +661,6 @@ class ExtensionSectionView(TenantPageMixin, View):
                     from_text=True,
                     **common,
                 )
-            elif action == "delete" and record_id:
-                services.extension_record_delete(
-                    extension=schema.name, record_id=record_id, **common
-                )
             elif action == "set":
                 services.extension_records_set(body={schema.name: values}, from_text=True, **common)
             elif action == "clear":
@@ -670,3 +702,31 @@ class ExtensionSectionView(TenantPageMixin, View):
         # A refused write answers the section with its errors as a 200: htmx swaps only
         # successful answers, and the section is what the user must see.
         return render(request, "profiles/customer.html#section", {"section": section})
+
+
+class ExtensionRecordDeletePage(ConfirmActionView):
+    """The confirmation page of deleting one extension record of a customer."""
+
+    privilege = CUSTOMERS_CHANGE
+
+    def confirmation(self, customer_id, extension, record_id):
+        record = selectors.customer_record(self.request.tenant, customer_id, extension, record_id)
+        values = ", ".join(f"{name}: {value}" for name, value in record.values.items())
+        return Confirmation(
+            heading=f"Are you sure you want to delete this {extension} record of {customer_id}?",
+            button=f"Yes, delete the {extension} record",
+            cancel_url=reverse("profiles:customer", args=[customer_id]),
+            goes=[(f"{extension} record", 1)],
+            note=f"The record: {values}." if values else "",
+        )
+
+    def perform(self, form, customer_id, extension, record_id):
+        services.extension_record_delete(
+            tenant=self.request.tenant,
+            customer_id=customer_id,
+            extension=extension,
+            record_id=record_id,
+            actor=self.request.user,
+        )
+        done = f"{extension} record of {customer_id} deleted."
+        return done, reverse("profiles:customer", args=[customer_id])

@@ -355,3 +355,24 @@ def dashboard_trend(tenant, today: dt.date | None = None) -> Trend:
         median_duration=median,
         completed_total=completed_total,
     )
+
+
+def business_value(tenant, value_id: int) -> BusinessAttributeValue:
+    """One value of the tenant's business attributes, with its attribute; NotFoundError if none."""
+    value = (
+        BusinessAttributeValue.objects.select_related("attribute")
+        .filter(attribute__tenant=tenant, pk=value_id)
+        .first()
+    )
+    if value is None:
+        raise NotFoundError(f"business attribute value {value_id} not found")
+    return value
+
+
+def service_parts_count(service) -> dict[str, int]:
+    """How many states, tasks and events a service holds (what its deletion removes)."""
+    return {
+        "states": service.states.count(),
+        "tasks": service.tasks.count(),
+        "events": Event.objects.filter(service=service).count(),
+    }

@@ -17,4 +17,9 @@ urlpatterns = [
     path("customers/<str:customer_id>/", views.CustomerServicesTab.as_view(), name="customer-tab"),
     path("attributes/", views.BusinessAttributesPage.as_view(), name="attributes"),
     path("attributes/values/<int:value_id>/", views.BusinessValueEdit.as_view(), name="value-edit"),
+    path(
+        "attributes/values/<int:value_id>/remove/",
+        views.BusinessValueRemove.as_view(),
+        name="value-remove",
+    ),
 ]

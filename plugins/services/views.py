@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
@@ -13,10 +14,16 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from csadmin.pluginlib import DomainError, ListPageView, TenantPageMixin
+from csadmin.pluginlib import (
+    ConfirmActionView,
+    Confirmation,
+    DomainError,
+    ListPageView,
+    TenantPageMixin,
+)
 from csadmin.pluginlib.storable import echo
 from plugins.services import selectors, services, timeline
-from plugins.services.attributes import ATTRIBUTES
+from plugins.services.attributes import ATTRIBUTES, known_values
 from plugins.services.events import has_nul
 from plugins.services.selectors import ServiceFilter
 
@@ -169,25 +176,107 @@ class ServiceActionView(TenantPageMixin, RefuseNul):
         return redirect("services:service-detail", service_id=service_id)
 
 
-class EndServiceAction(ServiceActionView):
-    def act(self, request, service_id):
-        services.service_end(
-            tenant=request.tenant, service_id=service_id, body={}, actor=request.user
+class EndForm(forms.Form):
+    """The end event's disposition and its description, as the API's end body takes them.
+    The disposition is a select of the tenant's Disposition values when it has some (the API
+    then refuses any other); without values any text is accepted, as by the API."""
+
+    disposition = forms.CharField(required=False, label="Disposition")
+    disposition_desc = forms.CharField(
+        required=False, max_length=64, label="Description of the disposition"
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = sorted(
+            known_values(tenant, ["Disposition"]).get("Disposition", {}).get("by_name", {})
         )
-        return "Service ended, with its active states and tasks."
+        if names:
+            self.fields["disposition"] = forms.ChoiceField(
+                required=False,
+                label="Disposition",
+                choices=[("", "(none)"), *((name, name) for name in names)],
+            )
+
+    def body(self) -> dict:
+        """The API's end body: only the fields given."""
+        return {key: value for key, value in self.cleaned_data.items() if value}
 
 
-class EndPartAction(ServiceActionView):
+class EndActionPage(ConfirmActionView, RefuseNul):
+    """Ending asks first, on the one confirmation page, for the disposition and description."""
+
+    privilege = CHANGE
+    form_class = EndForm
+
+    def get_form_kwargs(self) -> dict:
+        return {"tenant": self.request.tenant}
+
+    def service(self, service_id):
+        return selectors.get_service(self.request.tenant, service_id)
+
+    def detail_url(self, service_id) -> str:
+        return reverse("services:service-detail", args=[service_id])
+
+
+class EndServiceAction(EndActionPage):
+    def confirmation(self, service_id):
+        service = self.service(service_id)
+        states = selectors.states_of(service, "active").count()
+        tasks = selectors.tasks_of(service, "active").count()
+        return Confirmation(
+            heading=f"Are you sure you want to end service {service_id}?",
+            button=f"Yes, end service {service_id}",
+            cancel_url=self.detail_url(service_id),
+            goes=[("Service", 1), ("Active states", states), ("Active tasks", tasks)],
+            note="The service and its active states and tasks are ended; nothing is deleted.",
+        )
+
+    def perform(self, form, service_id):
+        services.service_end(
+            tenant=self.request.tenant,
+            service_id=service_id,
+            body=form.body(),
+            actor=self.request.user,
+        )
+        return "Service ended, with its active states and tasks.", self.detail_url(service_id)
+
+
+class EndPartAction(EndActionPage):
     """End a state or a task: the URL names which by its number (state_id or task_id)."""
 
     ENDS = {"state_id": services.state_end, "task_id": services.task_end}
 
-    def act(self, request, service_id, **number):
+    def confirmation(self, service_id, **number):
+        [(field, value)] = number.items()
+        kind = field.removesuffix("_id")
+        service = self.service(service_id)
+        tasks = 0
+        if kind == "state":
+            selectors.get_state(service, value)  # an unknown state answers 404
+            tasks = selectors.tasks_of(service, "active", state_id=value).count()
+        else:
+            selectors.get_task(service, value)
+        goes = [(kind.capitalize(), 1)] + ([("Its active tasks", tasks)] if kind == "state" else [])
+        return Confirmation(
+            heading=f"Are you sure you want to end {kind} {value} of service {service_id}?",
+            button=f"Yes, end {kind} {value}",
+            cancel_url=self.detail_url(service_id),
+            goes=goes,
+        )
+
+    def perform(self, form, service_id, **number):
         [(field, value)] = number.items()
         self.ENDS[field](
-            tenant=request.tenant, service_id=service_id, body={}, actor=request.user, **number
+            tenant=self.request.tenant,
+            service_id=service_id,
+            body=form.body(),
+            actor=self.request.user,
+            **number,
         )
-        return f"{field.removesuffix('_id').capitalize()} {value} ended."
+        return f"{field.removesuffix('_id').capitalize()} {value} ended.", self.detail_url(
+            service_id
+        )
 
 
 class AssociateAction(ServiceActionView):
@@ -219,36 +308,34 @@ class ExpiryAction(ServiceActionView):
         return "Expiration set."
 
 
-class DeleteServicePage(TenantPageMixin, RefuseNul, TemplateView):
-    """GET asks for confirmation; POST deletes."""
+class DeleteServicePage(ConfirmActionView, RefuseNul):
+    """The confirmation page of a service's deletion; its POST deletes."""
 
     privilege = CHANGE
-    template_name = "services/delete_confirm.html"
 
-    def get_context_data(self, service_id, **kwargs):
-        context = super().get_context_data(**kwargs)
-        try:
-            context["service"] = selectors.get_service(self.request.tenant, service_id)
-        except DomainError:
-            raise Http404("No such service") from None
-        context["breadcrumbs"] = [
-            ("Services", reverse("services:service-list")),
-            (service_id, reverse("services:service-detail", args=[service_id])),
-            ("Delete", None),
-        ]
-        return context
+    def confirmation(self, service_id):
+        service = selectors.get_service(self.request.tenant, service_id)
+        parts = selectors.service_parts_count(service)
+        return Confirmation(
+            heading=f"Are you sure you want to delete service {service_id}?",
+            button=f"Yes, delete service {service_id}",
+            cancel_url=reverse("services:service-detail", args=[service_id]),
+            goes=[
+                ("Service", 1),
+                ("States", parts["states"]),
+                ("Tasks", parts["tasks"]),
+                ("Events", parts["events"]),
+            ],
+            note=f"A {service.service_type} service"
+            + (f" of customer {service.customer_id}" if service.customer_id else "")
+            + ". Deleting it cannot be undone.",
+        )
 
-    def post(self, request, service_id):
-        try:
-            with transaction.atomic():  # see ServiceActionView.post
-                services.service_delete(
-                    tenant=request.tenant, service_id=service_id, actor=request.user
-                )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Service {service_id} deleted.")
-        return redirect("services:service-list")
+    def perform(self, form, service_id):
+        services.service_delete(
+            tenant=self.request.tenant, service_id=service_id, actor=self.request.user
+        )
+        return f"Service {service_id} deleted.", reverse("services:service-list")
 
 
 class CustomerSuggestions(TenantPageMixin, RefuseNul):
@@ -352,21 +439,37 @@ class BusinessValueEdit(TenantPageMixin, RefuseNul):
 
     def post(self, request, value_id):
         try:
-            if request.POST.get("remove"):
-                services.business_value_remove(
-                    tenant=request.tenant, value_id=value_id, actor=request.user
-                )
-                messages.success(request, "Value removed.")
-            else:
-                value = services.business_value_update(
-                    tenant=request.tenant,
-                    value_id=value_id,
-                    name=request.POST.get("name", ""),
-                    display_name=request.POST.get("display_name", "").strip(),
-                    description=request.POST.get("description", "").strip(),
-                    actor=request.user,
-                )
-                messages.success(request, f"Value {value.name} saved.")
+            value = services.business_value_update(
+                tenant=request.tenant,
+                value_id=value_id,
+                name=request.POST.get("name", ""),
+                display_name=request.POST.get("display_name", "").strip(),
+                description=request.POST.get("description", "").strip(),
+                actor=request.user,
+            )
+            messages.success(request, f"Value {value.name} saved.")
         except DomainError as error:
             messages.error(request, error.message)
         return redirect("services:attributes")
+
+
+class BusinessValueRemove(ConfirmActionView, RefuseNul):
+    """The confirmation page of removing a business attribute value; its POST removes it."""
+
+    privilege = "services.attributes.change"
+
+    def confirmation(self, value_id):
+        value = selectors.business_value(self.request.tenant, value_id)
+        return Confirmation(
+            heading=f"Are you sure you want to remove {value.attribute.name} value {value.name}?",
+            button=f"Yes, remove {value.name}",
+            cancel_url=reverse("services:attributes"),
+            goes=[(f"{value.attribute.name} value", 1)],
+            note="Events that send this value are then refused; services already stored keep it.",
+        )
+
+    def perform(self, form, value_id):
+        services.business_value_remove(
+            tenant=self.request.tenant, value_id=value_id, actor=self.request.user
+        )
+        return "Value removed.", reverse("services:attributes")

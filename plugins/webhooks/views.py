@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.views import View
 
 from csadmin.pluginlib import (
+    ConfirmActionView,
+    Confirmation,
     DomainError,
     NotFoundError,
     TenantPageMixin,
@@ -187,13 +189,31 @@ class TestEventAction(ActionView):
         return "Test event queued: it shows in the delivery log below."
 
 
-class RotateSecretAction(ActionView):
-    def act(self, request, subscription_id) -> str:
-        subscription, secret = services.subscription_rotate_secret(
-            tenant=request.tenant, subscription_id=subscription_id, actor=request.user
+class RotateSecretAction(ConfirmActionView):
+    """The confirmation page of a new secret; its POST rotates and shows the secret once."""
+
+    privilege = MANAGE
+
+    def confirmation(self, subscription_id):
+        subscription = selectors.get_subscription(self.request.tenant, subscription_id)
+        return Confirmation(
+            heading=f"Are you sure you want to rotate the secret of {subscription.name}?",
+            button="Yes, rotate the secret",
+            cancel_url=_detail_url(subscription.pk),
+            goes=[("Secret that signs its deliveries", 1)],
+            note=(
+                f"{subscription.target_url} must then verify with the new secret: the old one "
+                "no longer signs, and the new one is shown once."
+            ),
         )
-        _keep_secret(request, subscription.pk, secret)
-        return f"Subscription {subscription.name} has a new secret; the old one no longer signs."
+
+    def perform(self, form, subscription_id):
+        subscription, secret = services.subscription_rotate_secret(
+            tenant=self.request.tenant, subscription_id=subscription_id, actor=self.request.user
+        )
+        _keep_secret(self.request, subscription.pk, secret)
+        done = f"Subscription {subscription.name} has a new secret; the old one no longer signs."
+        return done, _detail_url(subscription.pk)
 
 
 class RedeliverAction(ActionView):
@@ -207,31 +227,32 @@ class RedeliverAction(ActionView):
         return "Event queued again as a new delivery."
 
 
-class DeletePage(TenantPageMixin, View):
-    """Asks first, naming the subscription and the log that goes with it."""
+class DeletePage(ConfirmActionView):
+    """Asks first, naming the subscription and the log that goes with it; its POST deletes."""
 
     privilege = MANAGE
 
-    def get(self, request, subscription_id):
-        subscription = selectors.get_subscription(request.tenant, subscription_id)
-        context = {
-            "subscription": subscription,
-            "deliveries": selectors.delivery_count(subscription),
-            "breadcrumbs": [
-                _list_crumb(),
-                (subscription.name, _detail_url(subscription.pk)),
-                ("Delete", None),
-            ],
-        }
-        return render(request, "webhooks/delete.html", context)
-
-    def post(self, request, subscription_id):
-        subscription = selectors.get_subscription(request.tenant, subscription_id)
-        services.subscription_delete(
-            tenant=request.tenant, subscription_id=subscription.pk, actor=request.user
+    def confirmation(self, subscription_id):
+        subscription = selectors.get_subscription(self.request.tenant, subscription_id)
+        deliveries = selectors.delivery_count(subscription)
+        plural = "delivery" if deliveries == 1 else "deliveries"
+        return Confirmation(
+            heading=f"Are you sure you want to delete subscription {subscription.name}?",
+            button=f"Yes, delete {subscription.name}",
+            cancel_url=_detail_url(subscription.pk),
+            goes=[("Subscription", 1), ("Deliveries in its log", deliveries)],
+            note=(
+                f"{subscription.target_url} will receive no more events. The delivery log goes "
+                f"with it ({deliveries} {plural}, pending ones included). It cannot be undone."
+            ),
         )
-        messages.success(request, f"Subscription {subscription.name} deleted with its log.")
-        return HttpResponseRedirect(reverse("webhooks:list"))
+
+    def perform(self, form, subscription_id):
+        subscription = selectors.get_subscription(self.request.tenant, subscription_id)
+        services.subscription_delete(
+            tenant=self.request.tenant, subscription_id=subscription.pk, actor=self.request.user
+        )
+        return f"Subscription {subscription.name} deleted with its log.", reverse("webhooks:list")
 
 
 class DeliveryPage(TenantPageMixin, View):

@@ -2,6 +2,7 @@
 a purge after its preview."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from csadmin.jobs.models import JobRun
 from csadmin.tenancy.models import Tenant
 from plugins.services.models import Service
 from tests.maintenance.conftest import LIMIT, OLD, RECENT, make_service
@@ -66,14 +68,31 @@ def test_purge_after_its_preview(signed_in_page, files):
     page.goto(f"{page.base_url}/maintenance/")
     page.fill("#id_limit", LIMIT.strftime("%Y-%m-%dT%H:%M"))
     page.select_option("#id_operation", "purge.service.completed.anonymous")
+    page.get_by_test_id("preview-purge").click()
     preview = page.get_by_test_id("purge-preview")
     in_class = Q(started_at__lt=LIMIT, completed_at__isnull=False, customer_id=None)
-    expired = Q(expires_at__lte=timezone.now())  # every purge removes those too
+    expired = Q(expires_at__lte=timezone.now())  # every purge removes those too, counted once
+    of_class = Service.objects.filter(in_class & ~expired, tenant=environment).count()
+    expired_count = Service.objects.filter(expired, tenant=environment).count()
     expected = Service.objects.filter(in_class | expired, tenant=environment).count()
     cell = preview.get_by_test_id("preview-purge.service.completed.anonymous")
-    expect(cell).to_have_text(str(expected))
-    page.once("dialog", lambda dialog: dialog.accept())
+    expect(cell).to_have_text(str(of_class))
+    expect(preview.get_by_test_id("preview-expired")).to_have_text(str(expired_count))
+    assert not JobRun.objects.exists()  # the preview counts; it queues nothing
     page.get_by_test_id("run-purge").click()
+    expect(page.get_by_test_id("confirm-heading")).to_have_text(
+        f"Are you sure you want to purge {expected} services of Environment?"
+    )
+    expect(page.get_by_test_id("confirm-tenant")).to_have_text("Environment")
+    expect(page.get_by_test_id("confirmation")).to_contain_text(
+        "Operation purge.service.completed.anonymous"
+    )
+    page.get_by_test_id("confirm-cancel").click()
+    page.wait_for_url(re.compile(r"/maintenance/\?"))
+    assert Service.objects.filter(service_id="e2e-old-done").exists()
+    expect(page.locator("#id_operation")).to_have_value("purge.service.completed.anonymous")
+    page.get_by_test_id("run-purge").click()
+    page.get_by_role("button", name=f"Yes, purge {expected} services").click()
     expect(page.get_by_test_id("job-state")).to_have_text("succeeded")
     expect(page.get_by_test_id("job-counts")).to_contain_text(str(expected))
     assert not Service.objects.filter(service_id="e2e-old-done").exists()

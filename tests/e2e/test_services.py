@@ -48,7 +48,10 @@ def test_end_a_state_and_see_it_completed(signed_in_page):
     ).first.click()
     active_state = page.locator("[data-testid=states] tr[data-status=active]").first
     state_id = active_state.get_attribute("data-state")
-    active_state.get_by_role("button", name=f"End state {state_id}").click()
+    active_state.get_by_role("link", name=f"End state {state_id}").click()
+    expect(page.get_by_test_id("confirm-heading")).to_contain_text(f"end state {state_id}")
+    expect(page.get_by_test_id("confirm-tenant")).to_have_text("Environment")
+    page.get_by_role("button", name=f"Yes, end state {state_id}").click()
     expect(page.get_by_text(f"State {state_id} ended.")).to_be_visible()
     expect(page.locator(f"[data-testid=states] tr[data-state='{state_id}']")).to_have_attribute(
         "data-status", "completed"
@@ -79,8 +82,12 @@ def test_delete_a_service_after_confirming(signed_in_page):
     service_id = link.inner_text()
     link.click()
     page.get_by_role("link", name="Delete…").click()
-    expect(page.get_by_role("heading", name=re.compile("Delete service"))).to_be_visible()
-    page.get_by_role("button", name="Delete service").click()
+    expect(
+        page.get_by_role("heading", name=f"Are you sure you want to delete service {service_id}?")
+    ).to_be_visible()
+    expect(page.get_by_test_id("confirm-tenant")).to_have_text("Environment")
+    expect(page.get_by_test_id("confirm-goes")).to_contain_text("Service: 1")
+    page.get_by_role("button", name=f"Yes, delete service {service_id}").click()
     expect(page.get_by_text(f"Service {service_id} deleted.")).to_be_visible()
     page.goto(f"{page.base_url}/services/s/{service_id}/")
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()

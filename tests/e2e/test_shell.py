@@ -27,8 +27,9 @@ def test_wrong_password_is_refused(page, live_server, transactional_db):
 def test_tenant_picker_changes_what_is_shown(signed_in_page):
     page = signed_in_page
     assert "Environment" in page.locator("h1").inner_text()
-    with page.expect_navigation():
-        page.select_option("#tenant-picker", label="Sandbox")
+    page.select_option("#tenant-picker", label="Sandbox")
+    with page.expect_navigation():  # selecting switches nothing; the Switch button does
+        page.get_by_test_id("switch-tenant").click()
     assert "Sandbox" in page.locator("h1").inner_text()
     assert page.locator("[data-widget=notes] [data-testid=note-count]").inner_text() == "0"
     page.reload()

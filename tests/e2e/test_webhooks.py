@@ -68,8 +68,9 @@ def test_the_log_shows_new_deliveries_without_a_reload(signed_in_page, receiver)
     expect(rows.first.get_by_test_id("delivery-status")).to_have_text("delivered")
     assert page.url == url_before
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Rotate secret").click()
+    page.get_by_role("link", name="Rotate secret").click()
+    expect(page.get_by_test_id("confirm-tenant")).to_have_text("Environment")
+    page.get_by_role("button", name="Yes, rotate the secret").click()
     rotated = page.get_by_test_id("new-secret").inner_text().strip()
     rows.first.get_by_role("button", name="Redeliver").click()
     expect(page.get_by_text("Event queued again")).to_be_visible()

@@ -71,7 +71,9 @@ def test_grant_roles_to_a_new_user_then_revoke(admin_client, tenant):
     membership = Membership.objects.get(user=newbie, tenant=tenant)
     assert [role.name for role in membership.roles.all()] == ["Supervisor"]
     confirm = admin_client.get(f"/access/grants/{newbie.pk}/revoke/")
-    assert b"Revoke the grant of newbie" in confirm.content
+    assert b"Are you sure you want to revoke the grant of newbie?" in confirm.content
+    assert b"<span>Roles in this tenant</span>: <strong>1</strong>" in confirm.content
+    assert Membership.objects.filter(user=newbie).exists()  # asking is not revoking
     admin_client.post(f"/access/grants/{newbie.pk}/revoke/")
     assert not Membership.objects.filter(user=newbie).exists()
 
@@ -89,7 +91,12 @@ def test_token_is_shown_once_and_can_be_revoked(admin_client, admin):
     key = response.context["new_key"]
     assert key.encode() in response.content
     token = ApiToken.objects.get(user=admin)
-    assert key.encode() not in admin_client.get("/access/profile/").content
+    profile = admin_client.get("/access/profile/").content
+    assert key.encode() not in profile and b"confirm(" not in profile
+    asked = admin_client.get(f"/access/profile/tokens/{token.pk}/revoke/").content.decode()
+    assert "Are you sure you want to revoke the API token script?" in asked
+    assert "every tenant you hold a grant in" in asked
+    assert ApiToken.objects.exists()  # asking is not revoking
     admin_client.post(f"/access/profile/tokens/{token.pk}/revoke/")
     assert not ApiToken.objects.exists()
 
@@ -111,6 +118,33 @@ def test_tenant_picker_switches_and_refuses_foreign_tenants(admin, tenant, other
         "/tenant/switch/", {"tenant": tenant.pk, "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_a_switch_lands_on_the_section_list_not_the_old_tenants_object(admin, tenant, other_tenant):
+    from csadmin.access.services import grant_roles
+
+    grant_roles(tenant=other_tenant, user=admin, role_names=["Administrator"], actor=None)
+    client = Client()
+    client.force_login(admin)
+    response = client.post(
+        "/tenant/switch/", {"tenant": other_tenant.pk, "next": "/services/s/old-one/?tab=states"}
+    )
+    assert response["Location"] == "/services/"
+    response = client.post("/tenant/switch/", {"tenant": tenant.pk, "next": "/no/such/section/"})
+    assert response["Location"] == "/"
+
+
+def test_the_picker_switches_only_on_its_button(admin_client, tenant):
+    html = admin_client.get("/").content.decode()
+    picker = html[
+        html.index('class="tenant-picker"') : html.index("</form>", html.index("tenant-picker"))
+    ]
+    assert "onchange" not in picker
+    assert 'data-testid="switch-tenant">Switch</button>' in picker
+    assert (
+        'data-testid="current-tenant"><span class="visually-hidden">Current tenant: </span>'
+        f"{tenant.name}<" in picker
+    )
 
 
 def test_sign_in_is_throttled_after_repeated_failures(tenant, settings):

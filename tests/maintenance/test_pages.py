@@ -38,8 +38,9 @@ def test_page_shows_the_forms(page):
     response = page.get("/maintenance/")
     assert response.status_code == 200
     text = response.content.decode()
-    for marker in ("purge-form", "policy-form", "export-form", "import-form", "Run purge"):
+    for marker in ("purge-form", "policy-form", "export-form", "import-form", "Purge…"):
         assert marker in text
+    assert "confirm(" not in text and "Dry run" not in text
 
 
 def test_preview_counts_each_class(page, services_mix, django_assert_max_num_queries):
@@ -50,12 +51,15 @@ def test_preview_counts_each_class(page, services_mix, django_assert_max_num_que
         )
     text = response.content.decode()
     assert "<html" not in text
+    # Each class counts its own old services; the one expired service is counted once, on its
+    # own line, not added to every class.
     counts = {
-        "purge.service.all": 5,
-        "purge.service.started": 3,
-        "purge.service.started.anonymous": 2,
-        "purge.service.completed": 3,
-        "purge.service.completed.anonymous": 2,
+        "purge.service.all": 4,
+        "purge.service.started": 2,
+        "purge.service.started.anonymous": 1,
+        "purge.service.completed": 2,
+        "purge.service.completed.anonymous": 1,
+        "expired": 1,
     }
     for operation, count in counts.items():
         assert f'data-testid="preview-{operation}">{count}<' in text
@@ -73,6 +77,31 @@ def test_purge_from_the_page_runs_the_job(page, tenant, services_mix, run_jobs):
     job.refresh_from_db()
     assert job.state == "succeeded" and job.counts["services"] == 2
     assert not Service.objects.filter(tenant=tenant, service_id="old-done-anon").exists()
+
+
+def test_purge_asks_first_naming_tenant_cutoff_operation_and_counts(page, tenant, services_mix):
+    operation = "purge.service.completed.anonymous"
+    response = page.get("/maintenance/purge/", {"limit": LIMIT_TEXT, "operation": operation})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert f"Are you sure you want to purge 2 services of {tenant.name}?" in text
+    assert f'data-testid="confirm-tenant">{tenant.name}<' in text
+    assert f"Operation {operation}; cutoff: started before {LIMIT:%Y-%m-%d %H:%M} UTC" in text
+    assert "started before the cutoff</span>: <strong>1</strong>" in text
+    assert "Expired services (every operation removes them)</span>: <strong>1</strong>" in text
+    assert not JobRun.objects.exists()  # asking is not purging
+    back = f"/maintenance/?limit={LIMIT_TEXT.replace(':', '%3A')}&amp;operation={operation}#purge"
+    assert f'href="{back}" data-testid="confirm-cancel"' in text
+    again = page.get(back.replace("&amp;", "&")).content.decode()  # Cancel keeps the choice
+    assert f'value="{operation}" selected' in again
+    assert f'value="{LIMIT_TEXT}"' in again
+
+
+def test_purge_confirmation_without_a_valid_time_goes_back_to_the_page(page):
+    response = page.get("/maintenance/purge/", {"limit": "soon", "operation": "x"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/maintenance/"
+    assert "needs a valid time and operation" in response.content.decode()
+    assert not JobRun.objects.exists()
 
 
 def test_policy_is_saved_and_audited(page, tenant):

@@ -11,7 +11,7 @@ def test_registry_holds_the_sample_plugin_with_everything_it_declares():
     assert sample.config.version == "9.9.9"
     assert [item.label for item in sample.menu] == ["Notes", "Note admin"]
     assert all(item.plugin == "sample" for item in sample.menu)
-    assert len(sample.urlpatterns) == 2 and len(sample.api_urlpatterns) == 2
+    assert len(sample.urlpatterns) == 3 and len(sample.api_urlpatterns) == 2
     assert [tab.key for tab in registry.tabs("customer") if tab.plugin == "sample"] == ["notes"]
     assert "notes" in [widget.key for widget in registry.widgets()]
     assert sample.demo is not None

@@ -124,7 +124,7 @@ def test_edit_existing_schema_and_delete_confirmation(web, tenant, admin, schema
     page = web.get("/profiles/schema/extensions/address/")
     assert page.status_code == 200 and b'value="PostCode"' in page.content
     confirm = web.get("/profiles/schema/extensions/Address/delete/")
-    assert b"<strong>1</strong> record" in confirm.content
+    assert b"<span>Extension records</span>: <strong>1</strong>" in confirm.content
     response = web.post("/profiles/schema/extensions/Address/delete/")
     assert response.status_code == 302
     assert not ExtensionSchema.objects.filter(name="Address").exists()
@@ -172,6 +172,19 @@ def test_names_with_script_show_as_text(web, tenant, admin, schemas):
     assert b"<script>a</script>" not in check.content
 
 
+def test_a_schema_a_key_uses_cannot_be_deleted_and_the_page_says_why(web, schemas):
+    web.post(
+        "/profiles/keys/",
+        {"name": "ByPost", "source": "Address", "attributes": ["PostCode", "Country"]},
+    )
+    asked = web.get("/profiles/schema/extensions/Address/delete/").content.decode()
+    assert "Identification keys using this schema: ByPost. Delete them first." in asked
+    assert 'data-testid="confirm-yes" disabled' in asked
+    refused = web.post("/profiles/schema/extensions/Address/delete/")
+    assert refused.status_code == 400 and b"Delete them first" in refused.content
+    assert ExtensionSchema.objects.filter(name="Address").exists()
+
+
 def test_keys_page_creates_and_deletes(web, schemas):
     page = web.get("/profiles/keys/?source=Address", headers={"HX-Request": "true"})
     assert b'value="PostCode"' in page.content and b"<h1>" not in page.content
@@ -185,7 +198,10 @@ def test_keys_page_creates_and_deletes(web, schemas):
         "/profiles/keys/", {"name": "1x", "source": "profile", "attributes": ["LastName"]}
     )
     assert bad.status_code == 400 and b"must start with a letter" in bad.content
-    web.post("/profiles/keys/", {"delete": "ByPost"})
+    asked = web.get("/profiles/keys/ByPost/delete/").content.decode()
+    assert "Are you sure you want to delete identification key ByPost?" in asked
+    assert IdentificationKey.objects.exists()  # asking is not deleting
+    web.post("/profiles/keys/ByPost/delete/")
     assert not IdentificationKey.objects.exists()
 
 
@@ -319,8 +335,35 @@ def test_extension_records_add_duplicate_edit_delete(web, schemas, admin):
         headers=hx,
     )
     assert ExtensionRecord.objects.get(pk=record_id).values["Address"] == "9 New St"
-    web.post(url, {"action": "delete", "record": record_id}, headers=hx)
+    delete = f"/profiles/customers/C1/extensions/Address/{record_id}/delete/"
+    assert delete in web.get(url, headers=hx).content.decode()
+    asked = web.get(delete).content.decode()
+    assert "Are you sure you want to delete this Address record of C1?" in asked
+    assert "9 New St" in asked and ExtensionRecord.objects.exists()  # asking is not deleting
+    refused = web.post(url, {"action": "delete", "record": record_id}, headers=hx)
+    assert b"is not an action of this form" in refused.content  # only the confirmation deletes
+    web.post(delete)
     assert not ExtensionRecord.objects.exists()
+
+
+def test_deleting_a_customer_asks_first_with_its_record_count(web, schemas, admin):
+    services.customer_create(
+        tenant=schemas, body={"customer_id": "C1", "LastName": "Doe"}, actor=admin
+    )
+    services.extension_record_add(
+        tenant=schemas, customer_id="C1", extension="Address", values=HOME, actor=admin
+    )
+    page = web.get("/profiles/customers/C1/").content.decode()
+    assert "confirm(" not in page and 'href="/profiles/customers/C1/delete/"' in page
+    asked = web.get("/profiles/customers/C1/delete/").content.decode()
+    assert "Are you sure you want to delete customer C1?" in asked
+    assert f'data-testid="confirm-tenant">{schemas.name}<' in asked
+    assert "<span>Extension records</span>: <strong>1</strong>" in asked
+    assert 'href="/profiles/customers/C1/" data-testid="confirm-cancel"' in asked
+    assert Customer.objects.filter(customer_id="C1").exists()  # asking is not deleting
+    response = web.post("/profiles/customers/C1/delete/", follow=True)
+    assert response.redirect_chain[-1][0] == "/profiles/customers/"
+    assert not Customer.objects.exists() and not ExtensionRecord.objects.exists()
 
 
 def test_single_valued_form(web, schemas, admin):

@@ -1,7 +1,8 @@
 from django.http import HttpResponse
+from django.urls import reverse
 from django.views import View
 
-from csadmin.pluginlib import ListPageView, TenantPageMixin
+from csadmin.pluginlib import ConfirmActionView, Confirmation, ListPageView, TenantPageMixin
 from tests.sample_plugin.models import Note
 
 
@@ -21,3 +22,22 @@ class NoteTab(TenantPageMixin, View):
     def get(self, request, key):
         notes = Note.objects.filter(tenant=request.tenant).count()
         return HttpResponse(f"{notes} notes about {key}", content_type="text/plain")
+
+
+class NotesPurgePage(ConfirmActionView):
+    """A plug-in's destructive action through the host's one confirmation page."""
+
+    privilege = "sample.notes.purge"
+
+    def confirmation(self):
+        notes = Note.objects.filter(tenant=self.request.tenant).count()
+        return Confirmation(
+            heading="Are you sure you want to delete every note?",
+            button=f"Yes, delete {notes} notes",
+            cancel_url=reverse("sample:notes"),
+            goes=[("Notes", notes)],
+        )
+
+    def perform(self, form):
+        deleted, _ = Note.objects.filter(tenant=self.request.tenant).delete()
+        return f"{deleted} notes deleted.", reverse("sample:notes")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from csadmin.audit.models import AuditEntry
 from csadmin.testing import make_user
 from plugins.services import services
-from plugins.services.models import BusinessAttributeValue, Service
+from plugins.services.models import BusinessAttribute, BusinessAttributeValue, Service
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +66,46 @@ def test_unknown_service_page_is_404(browser):
 
 def test_end_state_action_moves_it_to_completed(browser, journey):
     url = reverse("services:state-end", args=[journey.service_id, 1])
-    response = browser.post(url, follow=True)
+    response = browser.post(url, follow=True)  # the confirmation page's "Yes"
     assert response.status_code == 200
     assert 'data-state="1" data-status="completed"' in response.content.decode()
     again = browser.post(url, follow=True)
     assert "already ended" in again.content.decode()
+
+
+def test_ending_asks_first_naming_the_tenant_and_what_ends(browser, tenant, journey):
+    page = browser.get(reverse("services:state-end", args=[journey.service_id, 1]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"Are you sure you want to end state 1 of service {journey.service_id}?" in html
+    assert f'data-testid="confirm-tenant">{tenant.name}<' in html
+    assert "<span>Its active tasks</span>: <strong>1</strong>" in html
+    assert "confirm(" not in html
+    assert journey.states.get(state_id=1).completed_at is None  # asking is not ending
+    service_page = browser.get(reverse("services:service-detail", args=[journey.service_id]))
+    assert "confirm(" not in service_page.content.decode()
+
+
+def test_ending_a_state_takes_a_disposition_of_the_tenant(browser, tenant, journey):
+    attribute = BusinessAttribute.objects.create(tenant=tenant, name="Disposition")
+    BusinessAttributeValue.objects.create(attribute=attribute, name="Resolved")
+    url = reverse("services:state-end", args=[journey.service_id, 1])
+    assert '<option value="Resolved">Resolved</option>' in browser.get(url).content.decode()
+    refused = browser.post(url, {"disposition": "Lost"})
+    assert refused.status_code == 400 and "Disposition: Select a valid choice" in (
+        refused.content.decode()
+    )
+    assert journey.states.get(state_id=1).completed_at is None
+    browser.post(url, {"disposition": "Resolved", "disposition_desc": "Paid in full"})
+    state = journey.states.get(state_id=1)
+    assert state.completed_at is not None
+    assert (state.disposition, state.disposition_desc) == ("Resolved", "Paid in full")
+
+
+def test_an_unknown_state_has_no_confirmation_page(browser, journey):
+    assert (
+        browser.get(reverse("services:state-end", args=[journey.service_id, 9])).status_code == 404
+    )
 
 
 def test_end_associate_expiry_and_delete_actions(browser, journey):
@@ -85,6 +120,7 @@ def test_end_associate_expiry_and_delete_actions(browser, journey):
     assert Service.objects.get(service_id=sid).completed_at is not None
     confirm = browser.get(reverse("services:service-delete", args=[sid]))
     assert confirm.status_code == 200 and b"cannot be undone" in confirm.content
+    assert "<span>Events</span>: <strong>" in confirm.content.decode()
     assert Service.objects.filter(service_id=sid).exists()  # asking is not deleting
     browser.post(reverse("services:service-delete", args=[sid]))
     assert not Service.objects.filter(service_id=sid).exists()
@@ -169,7 +205,11 @@ def test_business_attributes_page_add_rename_remove_audited(browser, tenant):
     browser.post(edit, {"name": "Sale", "display_name": "Sale", "description": "x"})
     value.refresh_from_db()
     assert value.name == "Sale"
-    browser.post(edit, {"remove": "1"})
+    remove = reverse("services:value-remove", args=[value.pk])
+    asked = browser.get(remove).content.decode()
+    assert "Are you sure you want to remove Service.type value Sale?" in asked
+    assert BusinessAttributeValue.objects.exists()  # asking is not removing
+    browser.post(remove)
     assert not BusinessAttributeValue.objects.exists()
     assert AuditEntry.objects.filter(plugin="services").count() == 3
 

@@ -439,6 +439,10 @@ def test_the_delivery_page_lists_every_attempt(browser, subscription):
 
 def test_rotating_shows_the_new_secret_once(browser, subscription):
     old = subscription.secret
+    asked = browser.get(url("secret", subscription)).content.decode()
+    assert "Are you sure you want to rotate the secret of Orders app?" in asked
+    subscription.refresh_from_db()
+    assert subscription.secret == old  # asking is not rotating
     response = browser.post(url("secret", subscription))
     assert response.status_code == 302
     subscription.refresh_from_db()
@@ -452,7 +456,10 @@ def test_delete_asks_first_then_removes_the_subscription_and_its_log(browser, su
     log_rows(subscription, 3)
     confirm = browser.get(url("delete", subscription))
     html = confirm.content.decode()
-    assert confirm.status_code == 200 and "Delete subscription Orders app?" in html
+    assert (
+        confirm.status_code == 200
+        and "Are you sure you want to delete subscription Orders app?" in html
+    )
     assert "3 deliveries" in html
     assert Subscription.objects.exists()  # asking is not deleting
     response = browser.post(url("delete", subscription), follow=True)

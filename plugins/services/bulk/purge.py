@@ -96,11 +96,12 @@ def purge_dry_counts(tenant, operation: str, limit: dt.datetime, now=None) -> di
 
 
 def purge_preview(tenant, limit: dt.datetime, now=None) -> dict[str, int]:
-    """How many services each operation would remove (expired ones included), and how many
-    are expired: one aggregate query."""
+    """How many services of each class would go, and how many are expired, each counted once:
+    a class counts only the unexpired ones, since every operation also removes the expired
+    ones (a purge of one class removes its count plus "expired"). One aggregate query."""
     expired = expired_services(now)
     aggregates = {
-        operation: Count("id", filter=purge_class(operation, limit) | expired)
+        operation: Count("id", filter=purge_class(operation, limit) & ~expired)
         for operation in PURGE_OPERATIONS
     }
     aggregates["expired"] = Count("id", filter=expired)
