@@ -15,6 +15,7 @@ from csadmin.pluginlib.storable import echo
 from plugins.services.attributes import ATTRIBUTES
 from plugins.services.events import CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS, reject_nul
 from plugins.services.models import BusinessAttribute, BusinessAttributeValue
+from plugins.services.selectors import business_value
 from plugins.services.services.common import PLUGIN
 
 
@@ -86,17 +87,6 @@ def business_value_add(
     return value
 
 
-def _value(tenant, value_id: int) -> BusinessAttributeValue:
-    value = (
-        BusinessAttributeValue.objects.select_related("attribute")
-        .filter(attribute__tenant=tenant, pk=value_id)
-        .first()
-    )
-    if value is None:
-        raise NotFoundError(f"business attribute value {value_id} not found")
-    return value
-
-
 @transaction.atomic
 def business_value_update(
     *, tenant, value_id: int, name: str, display_name: str, description: str, actor
@@ -104,7 +94,7 @@ def business_value_update(
     """Rename or describe a value. Services keep the name they were given (as CS does)."""
     name = name.strip()
     _check_value_fields(name, display_name, description)
-    value = _value(tenant, value_id)
+    value = business_value(tenant, value_id)
     before = _snapshot(value)
     value.name, value.display_name, value.description = name, display_name, description
     try:
@@ -130,7 +120,7 @@ def business_value_update(
 
 @transaction.atomic
 def business_value_remove(*, tenant, value_id: int, actor) -> None:
-    value = _value(tenant, value_id)
+    value = business_value(tenant, value_id)
     before = _snapshot(value)
     value.delete()
     record_audit(
