@@ -76,6 +76,9 @@ NEGATIVE = CHECKS.get_one("negative_data_rejection")
 # body is optional and not read, so a malformed body cannot be refused.
 BODY_NOT_READ = {"POST /genesys/1/cs/maintenance/services/files"}
 
+# Path segments that name a list route where a service id could stand (spec §4).
+LIST_NAMES = {"anonymous", "active", "completed"}
+
 PASSWORD = "fuzz-password-1"
 CALLS: dict[str, int] = {}
 
@@ -133,12 +136,13 @@ def test_api_conforms_to_its_schema(case, fuzz_headers):
         # Cursors are opaque and only valid as given out in a Link header; any other value is
         # refused with 400 (tests/host/test_paging.py). Fuzzing them only proves that again.
         case.query.pop("cursor")
-    if (case.path_parameters or {}).get("service_id") == "anonymous":
+    if (case.path_parameters or {}).get("service_id") in LIST_NAMES:
         # The spec's paths overlap there: /services/anonymous/<contact_key> is the list of
-        # anonymous services, so /services/anonymous/end reaches that list (GET only, 405).
+        # anonymous services, so /services/anonymous/end reaches that list (GET only, 405), and
+        # POST /customers/<key>/services/completed reaches the customer's completed services.
         # Hypothesis draws string constants from the code under test, so any change of the code
-        # may bring this id up; it says nothing about the operation being fuzzed.
-        case.path_parameters["service_id"] = "anonymous-service"
+        # may bring these ids up; they say nothing about the operation being fuzzed.
+        case.path_parameters["service_id"] += "-service"
     CALLS[case.operation.label] = CALLS.get(case.operation.label, 0) + 1
     case.call_and_validate(headers=fuzz_headers, excluded_checks=excluded)
 
