@@ -21,6 +21,7 @@ from pathlib import Path
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.maintenance import readers
+from plugins.maintenance.exporting import escape_cell
 from plugins.services import bulk
 
 BATCH = 2000
@@ -55,7 +56,11 @@ class ErrorReport:
         else:
             line, index = where, ""
         for name, reason in problems:
-            self.writer.writerow([source, line, index, name, reason])
+            # names and reasons quote the file's own keys and values: escaped as the export's
+            # cells are, so a spreadsheet opening the report runs none of them as a formula
+            self.writer.writerow(
+                [escape_cell(source), line, index, escape_cell(name), escape_cell(str(reason))]
+            )
         if self.max_errors is not None and self.rows >= self.max_errors:
             raise TooManyErrors.from_errors(
                 {"max_errors": [f"the import stopped at {self.rows} bad rows"]}

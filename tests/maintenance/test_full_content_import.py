@@ -244,3 +244,37 @@ def test_the_duration_keeps_its_sub_millisecond_remainder(tenant):
     assert (values["completed_at"] - values["started_at"]).total_seconds() * 1000 < 1
     exact = import_full_service_row(tenant, {**row, "duration": 1}, {}).service
     assert exact["started_at"].microsecond == 4000
+
+
+def test_the_error_report_runs_no_formula_of_the_file(api, tenant, run_jobs):
+    row = full("svc", **{'=HYPERLINK("http://x")': 1})
+    job = import_file(api, run_jobs, "@export.ndjson", ndjson(row, full("good")))
+    assert job.counts["errors"] == 1
+    report = report_of(api, job)
+    assert report[1] == [
+        "'@export.ndjson",
+        "1",
+        "",
+        '\'=HYPERLINK("http://x")',
+        "is not a field of a service",
+    ]
+
+
+def test_unknown_columns_of_the_files_rows_are_refused_by_name(api, tenant, run_jobs):
+    good = {"service_id": "good", "service_type": "Sales", "started": T0}
+    rows = ndjson(good, {**good, "service_id": "misspelt", "contact_kye": "k-1"})
+    job = import_file(api, run_jobs, "services.ndjson", rows)
+    assert job.counts["services"] == 1 and job.counts["errors"] == 1
+    assert report_of(api, job)[1][1:5] == [
+        "2",
+        "",
+        "contact_kye",
+        "is not a column of a service row",
+    ]
+    states = (
+        b"service_id,state_id,state_type,started,colour\ngood,1,Browse,2026-03-01T10:00:00Z,red\n"
+    )
+    refused = import_file(api, run_jobs, "states.csv", states)
+    assert refused.state == "failed" and refused.counts["errors"] == 1
+    assert report_of(api, refused)[1][1:5] == ["2", "", "colour", "is not a column of a state row"]
+    assert not State.objects.filter(service__tenant=tenant).exists()

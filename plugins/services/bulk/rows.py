@@ -32,6 +32,18 @@ IMPORT_SERVICE_FIELDS = (
 )
 IMPORT_CHILD_FIELDS = ("est_duration", "disposition", "disposition_desc")
 MAX_SERVICE_ID_LENGTH = 64
+# The columns of the export files' rows: any other is refused (a misspelt column would
+# otherwise be dropped without a word).
+_ROW_TIMING = ("started", "completed", "started_data", "completed_data", "extensions")
+ROW_KEYS = {
+    "service": frozenset(("service_id", *IMPORT_SERVICE_FIELDS, *_ROW_TIMING)),
+    "state": frozenset(
+        ("service_id", "state_id", "state_type", *IMPORT_CHILD_FIELDS, *_ROW_TIMING)
+    ),
+    "task": frozenset(
+        ("service_id", "task_id", "task_type", "state_id", *IMPORT_CHILD_FIELDS, *_ROW_TIMING)
+    ),
+}
 
 
 class RowProblems(Exception):
@@ -148,6 +160,11 @@ def _timing_fields(row: dict, problems: list) -> dict:
     }
 
 
+def _unknown_columns(row: dict, kind: str, problems: list) -> None:
+    for name in sorted(set(row) - ROW_KEYS[kind], key=str):
+        problems.append((str(name)[:200], f"is not a column of a {kind} row"))
+
+
 def _checked_service_row(tenant, row, known) -> dict:
     if not isinstance(row, dict):
         raise RowProblems([("row", "must be a JSON object")])
@@ -161,6 +178,7 @@ def _checked_service_row(tenant, row, known) -> dict:
         problems.append(("service_id", "must not contain the NUL character"))
     event = _import_event(row, IMPORT_SERVICE_FIELDS, ("service_type",), known, problems)
     timing = _timing_fields(row, problems)
+    _unknown_columns(row, "service", problems)
     if problems:
         raise RowProblems(problems)
     return {
@@ -192,6 +210,7 @@ def _import_child(row, known, kind: str):
     type_field = f"{kind}_type"
     event = _import_event(row, (type_field, *IMPORT_CHILD_FIELDS), (type_field,), known, problems)
     timing = _timing_fields(row, problems)
+    _unknown_columns(row, kind, problems)
     if problems:
         raise RowProblems(problems)
     values = {
@@ -279,9 +298,12 @@ def _plain_outcome(row: dict, known: dict) -> dict | None:
     }
 
 
+SERVICE_KEYS = ROW_KEYS["service"]
+
+
 def _plain_service(tenant, row, known) -> dict | None:
     """import_service_row of a plain row, or None."""
-    if type(row) is not dict or has_nul(row):
+    if type(row) is not dict or not SERVICE_KEYS.issuperset(row) or has_nul(row):
         return None
     service_id, service_type = row.get("service_id"), row.get("service_type")
     customer_id, contact_key = row.get("customer_id"), row.get("contact_key")
@@ -316,7 +338,7 @@ def _plain_service(tenant, row, known) -> dict | None:
 
 def _plain_child(row, known, kind: str) -> tuple[str, dict] | None:
     """_import_child of a plain row, or None."""
-    if type(row) is not dict or has_nul(row):
+    if type(row) is not dict or not ROW_KEYS[kind].issuperset(row) or has_nul(row):
         return None
     number_field, type_field = f"{kind}_id", f"{kind}_type"
     service_id, number = row.get("service_id"), row.get(number_field)
@@ -367,6 +389,11 @@ FULL_KEYS = {
     "state": {"state_id", "state_type", "started", "completed", *_COMMON_KEYS},
     "task": {"task_id", "task_type", "state_id", "started", "completed", *_COMMON_KEYS},
 }
+# What a nested item's flat row takes as it is (the events are unfolded, unknown keys reported)
+FLAT_KEYS = {
+    kind: keys - {"started", "completed", "duration", *NESTED_LISTS}
+    for kind, keys in FULL_KEYS.items()
+}
 EVENT_OBJECT = "must be an object holding a timestamp (and the data attached to the event)"
 
 
@@ -397,7 +424,8 @@ def _flat(item: dict, kind: str, prefix: str, problems: list) -> dict:
     timestamp and its data; `duration` (computed from them) only refines the start
     (_keep_duration)."""
     _unknown_keys(item, kind, prefix, problems)
-    flat = {k: v for k, v in item.items() if k not in ("started", "completed")}
+    kept = FLAT_KEYS[kind]
+    flat = {k: v for k, v in item.items() if k in kept}
     for name in ("started", "completed"):
         event = item.get(name)
         if event is None:
@@ -430,7 +458,7 @@ def _keep_duration(values: dict, duration) -> dict:
     return values
 
 
-def _checked_part(check, flat: dict, prefix: str, problems: list):
+def _checked_part(check, flat: dict, duration, prefix: str, problems: list):
     """check(flat) with its problems named by their path in the full service; None if bad. A
     nested item's service_id is its service's, whose own check names what is wrong with it."""
     try:
@@ -442,7 +470,7 @@ def _checked_part(check, flat: dict, prefix: str, problems: list):
             if not (prefix and name == "service_id")
         )
         return None
-    _keep_duration(checked if type(checked) is dict else checked[1], flat.get("duration"))
+    _keep_duration(checked if type(checked) is dict else checked[1], duration)
     return checked
 
 
@@ -474,7 +502,9 @@ def _nested(row: dict, service_id, known, problems: list):
                     )
                 )
             flat["service_id"] = service_id if type(service_id) is str else ""
-            checked = _checked_part(lambda f, c=check: c(f, known), flat, prefix, problems)
+            checked = _checked_part(
+                lambda f, c=check: c(f, known), flat, item.get("duration"), prefix, problems
+            )
             if checked is None:
                 continue
             number = checked[1][f"{kind}_id"]
@@ -493,9 +523,9 @@ def import_full_service_row(tenant, row, known) -> FullService:
         raise RowProblems([("row", "must be a JSON object")])
     problems: list[tuple[str, str]] = []
     flat = _flat(row, "service", "", problems)
-    for key in NESTED_LISTS:
-        flat.pop(key, None)
-    service = _checked_part(lambda f: import_service_row(tenant, f, known), flat, "", problems)
+    service = _checked_part(
+        lambda f: import_service_row(tenant, f, known), flat, row.get("duration"), "", problems
+    )
     states, tasks = _nested(row, row.get("service_id"), known, problems)
     if problems:
         raise RowProblems(problems)
