@@ -126,12 +126,22 @@ def text_format(head: bytes) -> str | None:
         return None
     if text[0] == "[":
         return "json"
-    if text[0] in '{"':  # a line of the stream's NDJSON of ids starts with '"': refused later
+    if text[0] == "{":
         return "ndjson"
     header = text.splitlines()[0]
+    if _is_json_string(header):  # the stream's NDJSON of ids: refused, saying so, when read
+        return "ndjson"
     if "service_id" in next(csv.reader([header]), []):
         return "csv"
     return None
+
+
+def _is_json_string(line: str) -> bool:
+    """A line that is one JSON string alone (`"svc-1"`), not a CSV header (`"service_id",...`)."""
+    try:
+        return isinstance(json.loads(line), str)
+    except ValueError:
+        return False
 
 
 def sniff(path: Path) -> str:
