@@ -169,9 +169,9 @@ def run_import(
 def compare_with_manifest(manifest: dict, rows_of: dict, report: ErrorReport) -> None:
     """Each count the zip's manifest gives against the rows its file held (a file cut short,
     or one swapped for another, is reported; its rows were checked and imported as any)."""
-    for entity, expected in manifest["counts"].items():
-        held = rows_of.get(entity, 0)
-        if entity in readers.ENTITY_ORDER and expected != held:
+    for entity in readers.MANIFEST_COUNTS:
+        expected, held = manifest["counts"].get(entity), rows_of.get(entity, 0)
+        if expected is not None and expected != held:
             report.add(
                 readers.MANIFEST,
                 "",

@@ -36,6 +36,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 MEMBER_NAME = re.compile(r"^(?:[^/]+/)*(services|states|tasks)\.(json|ndjson|csv)$")
 # "full": services of the stream's full content, each with its states and tasks nested
 ENTITY_ORDER = ("services", "full", "states", "tasks")
+MANIFEST_COUNTS = ("services", "states", "tasks")
 FORMATS_TEXT = "a JSON array, NDJSON, CSV, or a zip of services/states/tasks files"
 MAX_MANIFEST_BYTES = 64 * 1024
 
@@ -215,7 +216,7 @@ def read_manifest(path: Path) -> dict | None:
         manifest = None
     counts = manifest.get("counts") if isinstance(manifest, dict) else None
     if not isinstance(counts, dict) or not all(
-        type(counts.get(name, 0)) is int and counts.get(name, 0) >= 0 for name in ENTITY_ORDER
+        type(counts.get(name, 0)) is int and counts.get(name, 0) >= 0 for name in MANIFEST_COUNTS
     ):
         raise refuse(
             f"{MANIFEST} must be a JSON object whose counts give the services, states and "
