@@ -108,11 +108,11 @@ def make_journeys(api) -> None:
     )
     ok(api.put(f"services/{bare}", {"expiration_time": "2099-01-01T00:00:00.000Z"}))
     # anonymous and completed at once
-    brief = created(
+    short = created(
         api.post("services/start", {"service_type": "Sales", "contact_key": "k-3"}),
         "service_id",
     )
-    ok(api.post(f"services/{brief}/end", {}))
+    ok(api.post(f"services/{short}/end", {}))
 
 
 @pytest.fixture
