@@ -3,23 +3,33 @@
 cursor, so memory stays flat however many services there are.
 
 The files hold one flat row per service, state or task (FIELDS below) with exact timestamps
-(microseconds), so the importer reads them back unchanged.
+(microseconds), so the importer reads them back unchanged. The zip format holds the three JSON
+files and a manifest (the query, the counts, the product's version, the time) in one file that
+imports in one job.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.metadata
 import json
+import tempfile
+import zipfile
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.services.bulk import export, parse_timestamp, service_dict, state_dict, task_dict
 
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv")  # the files' own formats
+EXPORT_FORMATS = (*FORMATS, "zip")  # what the export files job offers
+FORMAT_RULE = "must be json, csv or zip"
+MANIFEST = "manifest.json"
+ZIP_NAME = "export.zip"
 TIMING = ("started", "completed")
 DATA = ("started_data", "completed_data", "extensions")
 COMMON = ("est_duration", "disposition", "disposition_desc")
@@ -301,4 +311,47 @@ def write_export_files(*, tenant, query: ExportQuery, fmt: str, open_file, repor
             writer.close()
     reporter.set_counts(**counts)
     reporter.progress(counts["services"], max(total, counts["services"]))
+    return counts
+
+
+# -- the zip ----------------------------------------------------------------------------------
+
+
+def product_version() -> str:
+    try:
+        return importlib.metadata.version("csadmin")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout not installed
+        return "unknown"
+
+
+def export_manifest(query: ExportQuery, counts: dict, exported_at: dt.datetime) -> dict:
+    return {
+        "product": "csadmin",
+        "version": product_version(),
+        "exported_at": exact_time(exported_at),
+        "format": "json",
+        "files": {entity: f"{entity}.json" for entity in FIELDS},
+        "query": query.as_arguments(),
+        "counts": counts,
+    }
+
+
+def write_export_zip(*, tenant, query: ExportQuery, open_file, reporter) -> dict:
+    """One zip (`open_file(ZIP_NAME)` gives a binary stream) holding services.json,
+    states.json, tasks.json and manifest.json. The files are written to a temporary folder
+    first, then deflated into the zip from disk: memory stays flat."""
+    exported_at = dt.datetime.now(dt.UTC)
+    with tempfile.TemporaryDirectory() as folder:
+
+        def open_member(name):
+            return open(Path(folder) / name, "w", encoding="utf-8")
+
+        counts = write_export_files(
+            tenant=tenant, query=query, fmt="json", open_file=open_member, reporter=reporter
+        )
+        manifest = export_manifest(query, counts, exported_at)
+        with open_file(ZIP_NAME) as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for entity in FIELDS:
+                zipped.write(Path(folder) / f"{entity}.json", f"{entity}.json")
+            zipped.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return counts

@@ -44,7 +44,12 @@ class ExportForm(forms.Form):
         choices=[("any", "any"), ("active", "active"), ("inactive", "inactive")], required=False
     )
     format = forms.ChoiceField(
-        choices=[("json", "JSON"), ("ndjson", "NDJSON"), ("csv", "CSV files (job)")],
+        choices=[
+            ("json", "JSON"),
+            ("ndjson", "NDJSON"),
+            ("csv", "CSV files (job)"),
+            ("zip", "One zip of the files (job)"),
+        ],
         required=False,
     )
 

@@ -2,7 +2,12 @@
 the services plug-in's own rules (the API's); a bad row is skipped and reported (line, field,
 reason); `max_errors` stops the import; rows already present are skipped, so importing the
 same file twice adds nothing. An import none of whose rows could be taken fails, saying why: a
-file of service ids alone (the export without content) is named as such before any row."""
+file of service ids alone (the export without content) is named as such before any row.
+
+Files hold flat rows (services, states or tasks: the export files) or full services (the
+stream's content: each service with its states and tasks nested), which go in whole, a
+service with its children in the same batch's transaction. A zip's manifest (the export's)
+gives the counts its files should hold: a file that holds another count is reported."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from pathlib import Path
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.maintenance import readers
+from plugins.maintenance.exporting import escape_cell
 from plugins.services import bulk
 
 BATCH = 2000
@@ -23,6 +29,7 @@ ROW_CHECKS = {
     "services": lambda tenant, row, known: bulk.import_service_row(tenant, row, known),
     "states": lambda tenant, row, known: bulk.import_state_row(row, known),
     "tasks": lambda tenant, row, known: bulk.import_task_row(row, known),
+    "full": bulk.import_full_service_row,
 }
 # `index` is a JSON array element's place in the array (from 0); empty for NDJSON and CSV rows
 ERROR_COLUMNS = ("file", "line", "index", "field", "reason")
@@ -49,7 +56,11 @@ class ErrorReport:
         else:
             line, index = where, ""
         for name, reason in problems:
-            self.writer.writerow([source, line, index, name, reason])
+            # names and reasons quote the file's own keys and values: escaped as the export's
+            # cells are, so a spreadsheet opening the report runs none of them as a formula
+            self.writer.writerow(
+                [escape_cell(source), line, index, escape_cell(name), escape_cell(str(reason))]
+            )
         if self.max_errors is not None and self.rows >= self.max_errors:
             raise TooManyErrors.from_errors(
                 {"max_errors": [f"the import stopped at {self.rows} bad rows"]}
@@ -85,6 +96,8 @@ def sources_of(path: Path, name: str = "") -> list[Source]:
         return [Source(name or path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)]
     found = []
     for info in readers.check_zip(path):
+        if readers.is_manifest(info.filename):
+            continue
         with zipfile.ZipFile(path) as archive, archive.open(info) as member:
             member_fmt = readers.text_format(member.read(readers.CHUNK))
         if member_fmt is None:
@@ -123,6 +136,7 @@ def run_import(
     """Import every row of the upload at `path` (uploaded as `name`); bad rows go to
     `errors_out` (CSV)."""
     sources = sources_of(Path(path), name)
+    manifest = readers.read_manifest(Path(path)) if zipfile.is_zipfile(path) else None
     ordered = sorted(
         (readers.ENTITY_ORDER.index(source.entity()), n, source) for n, source in enumerate(sources)
     )
@@ -140,14 +154,29 @@ def run_import(
             for _, _, source in ordered:
                 with ExitStack() as stack:
                     run.load(source.name, source.rows(stack, run.on_bytes))
-                if source.entity() == "services":
+                if source.entity() in ("services", "full"):
                     bulk.refresh_service_statistics()
+            if manifest is not None:
+                compare_with_manifest(manifest, run.rows_of, run.report)
     finally:
         run.counts["errors"] = run.report.rows
         reporter.set_counts(**run.counts)
     refuse_if_nothing_taken(run.counts)
     reporter.progress(run.total, run.total)
     return run.counts
+
+
+def compare_with_manifest(manifest: dict, rows_of: dict, report: ErrorReport) -> None:
+    """Each count the zip's manifest gives against the rows its file held (a file cut short,
+    or one swapped for another, is reported; its rows were checked and imported as any)."""
+    for entity in readers.MANIFEST_COUNTS:
+        expected, held = manifest["counts"].get(entity), rows_of.get(entity, 0)
+        if expected is not None and expected != held:
+            report.add(
+                readers.MANIFEST,
+                "",
+                [(f"counts.{entity}", f"the manifest counts {expected}; the zip holds {held}")],
+            )
 
 
 def refuse_if_nothing_taken(counts: dict) -> None:
@@ -200,6 +229,8 @@ class _ImportRun:
     batch_size: int
     known: dict
     bytes_read: int = 0
+    analyzed_at: int = 0  # services inserted when the planner's statistics were last refreshed
+    rows_of: dict = field(default_factory=dict)  # rows read per entity (full: per part)
     counts: dict = field(
         default_factory=lambda: dict.fromkeys(
             ("rows", "services", "states", "tasks", "skipped", "errors"), 0
@@ -222,6 +253,8 @@ class _ImportRun:
                     refuse_ids_only(name, next((row for _, row in batch if _readable(row)), None))
                     first = next((row for _, row in batch if isinstance(row, dict)), None)
                     entity = readers.entity_of(first)
+                if entity != "full":
+                    self.rows_of[entity] = self.rows_of.get(entity, 0) + len(batch)
                 self.load_batch(name, entity, batch)
                 self.reporter.set_counts(**{**self.counts, "errors": self.report.rows})
                 self.reporter.progress(min(self.bytes_read, self.total), self.total)
@@ -245,6 +278,9 @@ class _ImportRun:
                 good.append((line, check(self.tenant, row, self.known)))
             except bulk.RowProblems as bad:
                 report.add(name, line, bad.problems)
+        if entity == "full":
+            self.load_full(name, good)
+            return
         if entity == "services":
             inserted = bulk.import_services_batch(self.tenant, [s for _, s in good])
             counts["services"] += inserted
@@ -255,5 +291,36 @@ class _ImportRun:
         inserted, unknown = loader(self.tenant, rows)
         counts[entity] += inserted
         counts["skipped"] += len(good) - inserted - len(unknown)
+        self.report_unknown(name, unknown)
+
+    def load_full(self, name: str, good: list) -> None:
+        """Checked full services with their states and tasks: one transaction per batch."""
+        counts = self.counts
+        inserted, unknown = bulk.import_full_services_batch(self.tenant, good)
+        given = (
+            len(good),
+            sum(len(full.states) for _, full in good),
+            sum(len(full.tasks) for _, full in good),
+        )
+        parts = zip(("services", "states", "tasks"), inserted, given, strict=True)
+        for entity, taken, held in parts:
+            counts[entity] += taken
+            counts["skipped"] += held - taken
+            self.rows_of[entity] = self.rows_of.get(entity, 0) + held
+        counts["skipped"] -= len(unknown)
+        self.report_unknown(name, unknown)
+        self.refresh_statistics_as_services_grow()
+
+    def refresh_statistics_as_services_grow(self) -> None:
+        """Full services and their children go in batch after batch: the children's lookups
+        need the planner to know the tenant's services (refresh_service_statistics), so the
+        statistics are refreshed each time the inserted services have doubled."""
+        if self.counts["services"] >= max(2 * self.analyzed_at, self.batch_size):
+            bulk.refresh_service_statistics()
+            self.analyzed_at = self.counts["services"]
+
+    def report_unknown(self, name: str, unknown) -> None:
         for line, service_id in unknown:
-            report.add(name, line, [("service_id", f"this tenant has no service {service_id}")])
+            self.report.add(
+                name, line, [("service_id", f"this tenant has no service {service_id}")]
+            )

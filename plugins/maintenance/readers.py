@@ -22,14 +22,23 @@ from django.conf import settings
 
 from csadmin.pluginlib import ValidationFailed
 from csadmin.pluginlib.storable import TOO_DEEP, first_unstorable, too_deep
-from plugins.maintenance.exporting import FORMULA_STARTS, INTEGER_COLUMNS, JSON_COLUMNS
+from plugins.maintenance.exporting import (
+    FORMULA_STARTS,
+    INTEGER_COLUMNS,
+    JSON_COLUMNS,
+    MANIFEST,
+)
+from plugins.services.bulk import is_full_service
 
 CHUNK = 1 << 16
 MAX_ROW_CHARS = 16 * 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 MEMBER_NAME = re.compile(r"^(?:[^/]+/)*(services|states|tasks)\.(json|ndjson|csv)$")
-ENTITY_ORDER = ("services", "states", "tasks")
+# "full": services of the stream's full content, each with its states and tasks nested
+ENTITY_ORDER = ("services", "full", "states", "tasks")
+MANIFEST_COUNTS = ("services", "states", "tasks")
 FORMATS_TEXT = "a JSON array, NDJSON, CSV, or a zip of services/states/tasks files"
+MAX_MANIFEST_BYTES = 64 * 1024
 
 
 def max_upload_bytes() -> int:
@@ -121,9 +130,19 @@ def text_format(head: bytes) -> str | None:
     if text[0] == "{":
         return "ndjson"
     header = text.splitlines()[0]
+    if _is_json_string(header):  # the stream's NDJSON of ids: refused, saying so, when read
+        return "ndjson"
     if "service_id" in next(csv.reader([header]), []):
         return "csv"
     return None
+
+
+def _is_json_string(line: str) -> bool:
+    """A line that is one JSON string alone (`"svc-1"`), not a CSV header (`"service_id",...`)."""
+    try:
+        return isinstance(json.loads(line), str)
+    except ValueError:
+        return False
 
 
 def sniff(path: Path) -> str:
@@ -147,8 +166,17 @@ def check_zip(path: Path) -> list[zipfile.ZipInfo]:
         raise refuse("is not a readable zip file") from None
     with archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
+    manifests = [info for info in members if is_manifest(info.filename)]
+    members = [info for info in members if not is_manifest(info.filename)]
     if not members or len(members) > 3:
-        raise refuse("a zip must hold one to three files: services, states and tasks")
+        raise refuse(
+            "a zip must hold one to three files: services, states and tasks "
+            f"(and the export's {MANIFEST})"
+        )
+    if len(manifests) > 1:
+        raise refuse(f"a zip holds at most one {MANIFEST}")
+    if manifests and manifests[0].file_size > MAX_MANIFEST_BYTES:
+        raise refuse(f"{MANIFEST} must be at most {MAX_MANIFEST_BYTES} bytes")
     total = 0
     for info in members:
         if not MEMBER_NAME.match(info.filename):
@@ -168,11 +196,41 @@ def check_zip(path: Path) -> list[zipfile.ZipInfo]:
     return members
 
 
+def is_manifest(name: str) -> bool:
+    return name == MANIFEST or name.endswith("/" + MANIFEST)
+
+
+def read_manifest(path: Path) -> dict | None:
+    """The export's manifest.json in a zip (checked by check_zip first), or None when it holds
+    none. Only its counts are used (compared with the rows read); a manifest that is not a JSON
+    object of counts is refused, as any other unreadable member is."""
+    with zipfile.ZipFile(path) as archive:
+        found = [info for info in archive.infolist() if is_manifest(info.filename)]
+        if not found:
+            return None
+        with archive.open(found[0]) as member:
+            text = member.read(MAX_MANIFEST_BYTES + 1)
+    try:
+        manifest = json_loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        manifest = None
+    counts = manifest.get("counts") if isinstance(manifest, dict) else None
+    if not isinstance(counts, dict) or not all(
+        type(counts.get(name, 0)) is int and counts.get(name, 0) >= 0 for name in MANIFEST_COUNTS
+    ):
+        raise refuse(
+            f"{MANIFEST} must be a JSON object whose counts give the services, states and "
+            "tasks as whole numbers"
+        )
+    return manifest
+
+
 def check_upload(path: Path) -> str:
     """Everything checked before a job is queued: answers the upload's format."""
     found = sniff(path)
     if found == "zip":
         check_zip(path)
+        read_manifest(path)
     return found
 
 
@@ -362,7 +420,10 @@ READERS = {"json": iter_json_array, "ndjson": iter_ndjson, "csv": iter_csv}
 
 
 def entity_of(row) -> str:
-    """What a file holds, judged by its first row: tasks, states or services."""
+    """What a file holds, judged by its first row: full services (the stream's content, states
+    and tasks nested), tasks, states or services."""
+    if is_full_service(row):
+        return "full"
     if isinstance(row, dict) and "task_id" in row:
         return "tasks"
     if isinstance(row, dict) and "state_id" in row and "service_type" not in row:

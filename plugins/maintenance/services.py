@@ -11,7 +11,12 @@ from django.utils import timezone
 from csadmin.pluginlib import ValidationFailed, record_audit
 from csadmin.pluginlib.jobs import enqueue_job
 from plugins.maintenance import purge
-from plugins.maintenance.exporting import FORMATS, ExportQuery, parse_export_query
+from plugins.maintenance.exporting import (
+    EXPORT_FORMATS,
+    FORMAT_RULE,
+    ExportQuery,
+    parse_export_query,
+)
 from plugins.maintenance.models import OPERATIONS, RetentionPolicy
 from plugins.maintenance.selectors import enabled_policies, upload_tokens_in_use
 from plugins.maintenance.uploads import discard_upload, remove_uploads_older_than
@@ -34,13 +39,13 @@ def check_export_parameters_given(params) -> None:
     """An import takes none of the export's parameters, but one it is given must still be well
     formed: a client that sends a bad one is told so rather than ignored."""
     parse_export_query(params, for_files=True, require_time_from=False)
-    if params.get("format", "") not in ("", *FORMATS):
-        raise ValidationFailed.from_errors({"format": ["must be json or csv"]})
+    if params.get("format", "") not in ("", *EXPORT_FORMATS):
+        raise ValidationFailed.from_errors({"format": [FORMAT_RULE]})
 
 
 def start_export_files(*, tenant, query: ExportQuery, fmt: str, actor):
-    if fmt not in FORMATS:
-        raise ValidationFailed.from_errors({"format": ["must be json or csv"]})
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationFailed.from_errors({"format": [FORMAT_RULE]})
     arguments = {**query.as_arguments(), "format": fmt}
     return enqueue_job(tenant=tenant, kind=EXPORT, arguments=arguments, actor=actor)
 

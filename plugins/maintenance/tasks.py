@@ -17,7 +17,7 @@ from msgspec import Meta
 from csadmin.pluginlib import ValidationFailed
 from csadmin.pluginlib.jobs import JobInputs, job, task
 from plugins.maintenance import services
-from plugins.maintenance.exporting import ExportQuery, write_export_files
+from plugins.maintenance.exporting import ExportQuery, write_export_files, write_export_zip
 from plugins.maintenance.importing import run_import
 from plugins.maintenance.models import OPERATIONS
 from plugins.maintenance.purge import audit_purge, run_purge
@@ -44,7 +44,7 @@ class ExportFilesInputs(JobInputs):
     filter_events: Literal["any", "started", "completed"] = "any"
     filter_state: Literal["any", "active", "inactive"] = "any"
     export_content: bool = False
-    format: Literal["json", "csv"] = "json"
+    format: Literal["json", "csv", "zip"] = "json"  # zip: the json files and a manifest
 
 
 class ImportInputs(JobInputs):
@@ -88,6 +88,12 @@ def export_files_job(handle):
         filter_state=inputs.filter_state,
         export_content=inputs.export_content,
     )
+
+    if inputs.format == "zip":
+        write_export_zip(
+            tenant=handle.tenant, query=query, open_file=handle.open_file, reporter=handle
+        )
+        return
 
     def open_file(name):
         return handle.open_file(name, "w", encoding="utf-8")

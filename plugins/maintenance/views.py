@@ -249,7 +249,7 @@ class ExportFilesAction(TenantPageMixin, View):
     def post(self, request):
         try:
             query, fmt = _export_query(request.POST)
-            fmt = "csv" if fmt == "csv" else "json"
+            fmt = fmt if fmt in ("csv", "zip") else "json"
             run = services.start_export_files(
                 tenant=request.tenant, query=query, fmt=fmt, actor=request.user
             )

@@ -38,6 +38,18 @@ def test_export_then_import_commands_round_trip(tenant, other_tenant, tmp_path):
     assert "services=0" in out and "skipped=2" in out
 
 
+def test_the_export_command_writes_one_zip_that_the_import_command_reads_whole(
+    tenant, other_tenant, tmp_path
+):
+    make_service(tenant, "a", started=OLD, states=2, tasks=1)
+    make_service(tenant, "b", started=RECENT, completed=RECENT, states=1, tasks=0)
+    out, _ = run("cs_export", "--tenant", "Acme", "--format", "zip", "--out", str(tmp_path))
+    assert "services=2" in out and [p.name for p in tmp_path.iterdir()] == ["export.zip"]
+    out, _ = run("cs_import", str(tmp_path / "export.zip"), "--tenant", "Globex")
+    assert "services=2" in out and "states=3" in out and "tasks=1" in out and "errors=0" in out
+    assert State.objects.filter(service__tenant=other_tenant).count() == 3
+
+
 def test_import_command_writes_the_error_report(tenant, tmp_path):
     source = tmp_path / "rows.ndjson"
     source.write_text(

@@ -192,3 +192,23 @@ def test_export_files_from_the_page_opens_the_job(page, services_mix, run_jobs):
         "states.csv",
         "tasks.csv",
     }
+
+
+def test_the_page_exports_one_zip_as_a_job(page, services_mix, run_jobs):
+    run_jobs(
+        lambda: page.post(
+            "/maintenance/export/files/",
+            {"time_from": "2000-01-01T00:00", "filter_events": "any", "format": "zip"},
+            headers={"HX-Request": "true"},
+        )
+    )
+    job = JobRun.objects.get()
+    assert job.state == "succeeded" and job.arguments["format"] == "zip"
+    assert list(job.files.values_list("name", flat=True)) == ["export.zip"]
+
+
+def test_the_import_form_says_what_it_reads(page):
+    text = page.get("/maintenance/").content.decode()
+    assert "The download above with full content (JSON array or NDJSON" in text
+    assert "A download of ids only cannot be imported" in text
+    assert 'value="zip"' in text

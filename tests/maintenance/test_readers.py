@@ -104,3 +104,15 @@ def test_other_content_is_refused(tmp_path, head):
     path.write_bytes(head)
     with pytest.raises(readers.ValidationFailed):
         readers.sniff(path)
+
+
+@pytest.mark.parametrize(
+    "head, found",
+    [
+        (b'"svc-1"\n"svc-2"\n', "ndjson"),  # the stream's ids: read, then refused saying so
+        (b'"service_id","state_id","state_type"\n"a",1,"Browse"\n', "csv"),  # quoted header
+        (b'"nothing to import"x\n', None),
+    ],
+)
+def test_a_leading_quote_is_an_ndjson_id_or_a_quoted_csv_header(head, found):
+    assert readers.text_format(head) == found

@@ -115,8 +115,10 @@ class FormatIsOurs(DefaultContentNegotiation):
 
 class ServiceFilesView(TenantAPIView):
     """Without an upload: an export job writing services, states and tasks files (format json
-    or csv). With a multipart `file` (JSON array, NDJSON, CSV or a zip of the export's files):
-    an import job; bad rows are skipped and reported, max_errors stops it. 202 either way."""
+    or csv), or one zip of the json files and a manifest (format zip). With a multipart `file`
+    (the stream's JSON array or NDJSON, with full content; the export's files as JSON, NDJSON
+    or CSV; or a zip of them): an import job; bad rows are skipped and reported, max_errors
+    stops it. 202 either way."""
 
     privileges = {"POST": RUN}
     content_negotiation_class = FormatIsOurs
@@ -126,7 +128,14 @@ class ServiceFilesView(TenantAPIView):
         operation_id="maintenance_services_files",
         parameters=[
             *EXPORT_PARAMETERS,
-            OpenApiParameter("format", str, enum=["", "json", "csv"], description="export only"),
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["", "json", "csv", "zip"],
+                description="export only: json or csv files, or zip (the json files and a "
+                "manifest.json with the query, the counts, the version and the time, in one "
+                "export.zip that imports in one job)",
+            ),
             OpenApiParameter("max_errors", int, description="import only"),
         ],
         request={"multipart/form-data": FilesUploadSerializer},

@@ -2,8 +2,10 @@
 takes. Maintenance imports services through this module (and `services`, `selectors`) only.
 
 - the import: each row checked by the API's own rules (`import_*_row`, RowProblems; rows.py
-  holds the full checks and the fast one-pass check of a plain row side by side), then loaded a
-  batch at a time (`import_*_batch`: COPY on PostgreSQL, loading.py);
+  holds the full checks and the fast one-pass check of a plain row side by side; a full
+  service of the stream, with its states and tasks nested, is put back into those rows and
+  checked by them), then loaded a batch at a time (`import_*_batch`: COPY on PostgreSQL, a
+  full service with its children in one transaction; loading.py);
 - the purge: what an operation selects, counted or read by batches of ids, and one batch
   deleted per short transaction (purge.py);
 - the export: `bulk.export`, its selection, ids, chunks of rows and the full JSON text rendered
@@ -13,6 +15,7 @@ takes. Maintenance imports services through this module (and `services`, `select
 
 from plugins.services.bulk import export
 from plugins.services.bulk.loading import (
+    import_full_services_batch,
     import_services_batch,
     import_states_batch,
     import_tasks_batch,
@@ -27,19 +30,25 @@ from plugins.services.bulk.purge import (
     purge_selection,
 )
 from plugins.services.bulk.rows import (
+    FullService,
     RowProblems,
+    import_full_service_row,
     import_known_values,
     import_service_row,
     import_state_row,
     import_task_row,
+    is_full_service,
 )
 from plugins.services.events import parse_timestamp
 from plugins.services.representation import service_dict, state_dict, task_dict
 
 __all__ = [
     "PURGE_OPERATIONS",
+    "FullService",
     "RowProblems",
     "export",
+    "import_full_service_row",
+    "import_full_services_batch",
     "import_known_values",
     "import_service_row",
     "import_services_batch",
@@ -47,6 +56,7 @@ __all__ = [
     "import_states_batch",
     "import_task_row",
     "import_tasks_batch",
+    "is_full_service",
     "parse_timestamp",
     "purge_batch",
     "purge_dry_counts",

@@ -196,3 +196,20 @@ def import_states_batch(tenant, rows: list[tuple[int, str, dict]]):
 def import_tasks_batch(tenant, rows: list[tuple[int, str, dict]]):
     """rows: (line, service_id, values from import_task_row) -> (inserted, unknown services)."""
     return _import_children(tenant, Task, "task", rows)
+
+
+def import_full_services_batch(tenant, rows: list[tuple[int, object]]):
+    """rows: (line, FullService from import_full_service_row). The services, then their states
+    and tasks, in one transaction: a batch is in whole or not at all, so an import stopped
+    anywhere (kill -9) and run again leaves every service with all its states and tasks once.
+    Answers (services, states, tasks) inserted and the children whose service is unknown (none
+    but a race with a delete)."""
+    with transaction.atomic():
+        services = import_services_batch(tenant, [full.service for _, full in rows])
+        states, unknown = import_states_batch(
+            tenant, [(line, sid, values) for line, full in rows for sid, values in full.states]
+        )
+        tasks, unknown_of_tasks = import_tasks_batch(
+            tenant, [(line, sid, values) for line, full in rows for sid, values in full.tasks]
+        )
+    return (services, states, tasks), unknown + unknown_of_tasks

@@ -5,6 +5,8 @@ take goes through the full checks."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from csadmin.pluginlib import ValidationFailed
 from plugins.services.attributes import known_values, resolve
 from plugins.services.events import (
@@ -30,6 +32,18 @@ IMPORT_SERVICE_FIELDS = (
 )
 IMPORT_CHILD_FIELDS = ("est_duration", "disposition", "disposition_desc")
 MAX_SERVICE_ID_LENGTH = 64
+# The columns of the export files' rows: any other is refused (a misspelt column would
+# otherwise be dropped without a word).
+_ROW_TIMING = ("started", "completed", "started_data", "completed_data", "extensions")
+ROW_KEYS = {
+    "service": frozenset(("service_id", *IMPORT_SERVICE_FIELDS, *_ROW_TIMING)),
+    "state": frozenset(
+        ("service_id", "state_id", "state_type", *IMPORT_CHILD_FIELDS, *_ROW_TIMING)
+    ),
+    "task": frozenset(
+        ("service_id", "task_id", "task_type", "state_id", *IMPORT_CHILD_FIELDS, *_ROW_TIMING)
+    ),
+}
 
 
 class RowProblems(Exception):
@@ -146,6 +160,11 @@ def _timing_fields(row: dict, problems: list) -> dict:
     }
 
 
+def _unknown_columns(row: dict, kind: str, problems: list) -> None:
+    for name in sorted(set(row) - ROW_KEYS[kind], key=str):
+        problems.append((str(name)[:200], f"is not a column of a {kind} row"))
+
+
 def _checked_service_row(tenant, row, known) -> dict:
     if not isinstance(row, dict):
         raise RowProblems([("row", "must be a JSON object")])
@@ -159,6 +178,7 @@ def _checked_service_row(tenant, row, known) -> dict:
         problems.append(("service_id", "must not contain the NUL character"))
     event = _import_event(row, IMPORT_SERVICE_FIELDS, ("service_type",), known, problems)
     timing = _timing_fields(row, problems)
+    _unknown_columns(row, "service", problems)
     if problems:
         raise RowProblems(problems)
     return {
@@ -190,6 +210,7 @@ def _import_child(row, known, kind: str):
     type_field = f"{kind}_type"
     event = _import_event(row, (type_field, *IMPORT_CHILD_FIELDS), (type_field,), known, problems)
     timing = _timing_fields(row, problems)
+    _unknown_columns(row, kind, problems)
     if problems:
         raise RowProblems(problems)
     values = {
@@ -277,9 +298,12 @@ def _plain_outcome(row: dict, known: dict) -> dict | None:
     }
 
 
+SERVICE_KEYS = ROW_KEYS["service"]
+
+
 def _plain_service(tenant, row, known) -> dict | None:
     """import_service_row of a plain row, or None."""
-    if type(row) is not dict or has_nul(row):
+    if type(row) is not dict or not SERVICE_KEYS.issuperset(row) or has_nul(row):
         return None
     service_id, service_type = row.get("service_id"), row.get("service_type")
     customer_id, contact_key = row.get("customer_id"), row.get("contact_key")
@@ -314,7 +338,7 @@ def _plain_service(tenant, row, known) -> dict | None:
 
 def _plain_child(row, known, kind: str) -> tuple[str, dict] | None:
     """_import_child of a plain row, or None."""
-    if type(row) is not dict or has_nul(row):
+    if type(row) is not dict or not ROW_KEYS[kind].issuperset(row) or has_nul(row):
         return None
     number_field, type_field = f"{kind}_id", f"{kind}_type"
     service_id, number = row.get("service_id"), row.get(number_field)
@@ -335,3 +359,174 @@ def _plain_child(row, known, kind: str) -> tuple[str, dict] | None:
     if kind == "task":
         values["state_id"] = state_id
     return service_id, values
+
+
+# -- a full service: the stream's own shape, with its states and tasks nested ---------------
+# The stream with content (and the API's service resource) nests each event as an object,
+# {"timestamp": ..., **attached data}, and a service's states and tasks as four lists. Each part
+# is put back into the flat row the files hold and checked by the checks above, so a full
+# service obeys exactly the rules of the services, states and tasks files (one validator).
+
+NESTED_LISTS = {
+    "active_states": "state",
+    "completed_states": "state",
+    "active_tasks": "task",
+    "completed_tasks": "task",
+}
+_COMMON_KEYS = {"est_duration", "duration", "disposition", "disposition_desc", "extensions"}
+FULL_KEYS = {
+    "service": {
+        "service_id",
+        "service_type",
+        "customer_id",
+        "contact_key",
+        "expiration_time",
+        "started",
+        "completed",
+        *_COMMON_KEYS,
+        *NESTED_LISTS,
+    },
+    "state": {"state_id", "state_type", "started", "completed", *_COMMON_KEYS},
+    "task": {"task_id", "task_type", "state_id", "started", "completed", *_COMMON_KEYS},
+}
+# What a nested item's flat row takes as it is (the events are unfolded, unknown keys reported)
+FLAT_KEYS = {
+    kind: keys - {"started", "completed", "duration", *NESTED_LISTS}
+    for kind, keys in FULL_KEYS.items()
+}
+EVENT_OBJECT = "must be an object holding a timestamp (and the data attached to the event)"
+
+
+class FullService:
+    """A full service's checked parts: the Service values and, as import_*_row answers them,
+    its states and tasks."""
+
+    __slots__ = ("service", "states", "tasks")
+
+    def __init__(self, service: dict, states: list, tasks: list) -> None:
+        self.service, self.states, self.tasks = service, states, tasks
+
+
+def is_full_service(row) -> bool:
+    """The stream's shape (nested lists, or events as objects) rather than a file's flat row."""
+    if type(row) is not dict:
+        return False
+    return any(name in row for name in NESTED_LISTS) or type(row.get("started")) is dict
+
+
+def _unknown_keys(item: dict, kind: str, prefix: str, problems: list) -> None:
+    for name in sorted(set(item) - FULL_KEYS[kind]):
+        problems.append((f"{prefix}{name}"[:200], f"is not a field of a {kind}"))
+
+
+def _flat(item: dict, kind: str, prefix: str, problems: list) -> dict:
+    """The file's flat row of one nested item: `started` and `completed` objects become a
+    timestamp and its data; `duration` (computed from them) only refines the start
+    (_keep_duration)."""
+    _unknown_keys(item, kind, prefix, problems)
+    kept = FLAT_KEYS[kind]
+    flat = {k: v for k, v in item.items() if k in kept}
+    for name in ("started", "completed"):
+        event = item.get(name)
+        if event is None:
+            continue
+        if type(event) is not dict:
+            problems.append((prefix + name, EVENT_OBJECT))
+            continue
+        data = dict(event)
+        flat[name] = data.pop("timestamp", None)
+        if flat[name] is None:
+            problems.append((f"{prefix}{name}.timestamp", "is required"))
+        flat[f"{name}_data"] = data
+    return flat
+
+
+ONE_MS = dt.timedelta(milliseconds=1)
+JUST_UNDER_ONE_MS = dt.timedelta(microseconds=999)
+
+
+def _keep_duration(values: dict, duration) -> dict:
+    """The stream gives times to the millisecond and `duration` from the exact times: a span
+    of 4.5 ms shows as timestamps 5 ms apart and a duration of 4. When the duration is one
+    less than the timestamps' difference, the start moves to the end of its millisecond (its
+    timestamp unchanged), so the service streams out again with the same duration."""
+    started, completed = values["started_at"], values["completed_at"]
+    if type(duration) is not int or completed is None or started.microsecond % 1000:
+        return values
+    if duration == (completed - started) // ONE_MS - 1 and duration >= 0:
+        values["started_at"] = started + JUST_UNDER_ONE_MS
+    return values
+
+
+def _checked_part(check, flat: dict, duration, prefix: str, problems: list):
+    """check(flat) with its problems named by their path in the full service; None if bad. A
+    nested item's service_id is its service's, whose own check names what is wrong with it."""
+    try:
+        checked = check(flat)
+    except RowProblems as bad:
+        problems.extend(
+            (prefix + name, reason)
+            for name, reason in bad.problems
+            if not (prefix and name == "service_id")
+        )
+        return None
+    _keep_duration(checked if type(checked) is dict else checked[1], duration)
+    return checked
+
+
+def _nested(row: dict, service_id, known, problems: list):
+    """The checked states and tasks of a full service: each list must be a list of objects,
+    each item in the list its completion says, each number once in the service."""
+    found: dict[str, list] = {"state": [], "task": []}
+    numbers: dict[str, set] = {"state": set(), "task": set()}
+    for key, kind in NESTED_LISTS.items():
+        items = row.get(key)
+        if items is None:
+            continue
+        if type(items) is not list:
+            problems.append((key, f"must be a list of {kind}s"))
+            continue
+        check = import_state_row if kind == "state" else import_task_row
+        completed = key.startswith("completed")
+        for index, item in enumerate(items):
+            prefix = f"{key}[{index}]."
+            if type(item) is not dict:
+                problems.append((f"{key}[{index}]", "must be a JSON object"))
+                continue
+            flat = _flat(item, kind, prefix, problems)
+            if completed != (item.get("completed") is not None):
+                problems.append(
+                    (
+                        prefix + "completed",
+                        f"is required in {key}" if completed else f"must be absent in {key}",
+                    )
+                )
+            flat["service_id"] = service_id if type(service_id) is str else ""
+            checked = _checked_part(
+                lambda f, c=check: c(f, known), flat, item.get("duration"), prefix, problems
+            )
+            if checked is None:
+                continue
+            number = checked[1][f"{kind}_id"]
+            if number in numbers[kind]:
+                problems.append((f"{prefix}{kind}_id", f"repeats {kind} {number} of this service"))
+            numbers[kind].add(number)
+            found[kind].append(checked)
+    return found["state"], found["task"]
+
+
+def import_full_service_row(tenant, row, known) -> FullService:
+    """A service of the stream's full content, with its states and tasks, checked by the
+    rules of the files' rows; RowProblems names every broken rule by its path in the service
+    (`completed_states[2].state_type`). A service is taken whole or not at all."""
+    if type(row) is not dict:
+        raise RowProblems([("row", "must be a JSON object")])
+    problems: list[tuple[str, str]] = []
+    flat = _flat(row, "service", "", problems)
+    service = _checked_part(
+        lambda f: import_service_row(tenant, f, known), flat, row.get("duration"), "", problems
+    )
+    states, tasks = _nested(row, row.get("service_id"), known, problems)
+    if problems:
+        raise RowProblems(problems)
+    return FullService(service, states, tasks)
