@@ -69,6 +69,8 @@ def profile_for(args) -> Profile:
     if args.smoke:
         return Profile(generate.SCALES["tiny"], 3, 2, 5_000, rounds=1)
     scale = generate.scale_from_env(args.scale)
+    if args.short:
+        return Profile(scale, 3, 2, 5_000, rounds=1)
     return Profile(scale, 30, 15, 2_000_000, rounds=3)
 
 
@@ -94,15 +96,29 @@ def bench_database_url(raw: str | None, smoke: bool) -> str:
     return urlunparse(url._replace(path="/" + name))
 
 
-def recreate_database(url: str) -> None:
+def recreate_database(url: str, *, create: bool = True) -> None:
     import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
+    if not owned_database(name):
+        raise SystemExit(f"the harness drops only its own databases, not {name!r}")
     admin = urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    recreate_database(url, create=False)
+
+
+def disk_use(url: str, folder: Path) -> dict:
+    """Bytes of the database and of the generated files it was loaded from."""
+    database = sql(url, "SELECT pg_database_size(current_database())")[0][0]
+    files = sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
+    return {"database_bytes": database, "data_bytes": files}
 
 
 def setup_django(url: str) -> None:
@@ -551,6 +567,7 @@ def run(args) -> tuple[list[Row], dict]:
         rows += maintenance_scenarios(ctx, server, driver, profile, folder, only)
     rows.sort(key=lambda row: row.scenario[:1])
     info["load_average_end"] = os.getloadavg()[0]
+    info.update(disk_use(url, folder))
     return rows, info
 
 
@@ -589,6 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="csadmin benchmarks")
     parser.add_argument("--smoke", action="store_true", help="tiny scale, short measurements")
     parser.add_argument("--scale", help="tiny, small, medium, full or a number (BENCH_SCALE)")
+    parser.add_argument("--short", action="store_true", help="short measurements at any scale")
     parser.add_argument("--database-url", help="PostgreSQL URL (DATABASE_URL)")
     parser.add_argument("--results", default=str(RESULTS), help="where to write results.json")
     parser.add_argument(
