@@ -57,7 +57,7 @@ def run_size(url: str, scale: int, smoke: bool) -> dict:
     results = DATA_DIR / f"results-{scale}.json"
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "bench.run", "--scale", str(scale), "--only", ONLY]
-    command += ["--database-url", url, "--results", str(results)]
+    command += ["--database-url", url, "--results", str(results), "--skip-bulk-create"]
     if smoke:
         command.append("--short")
     began = time.perf_counter()
