@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # Re-install whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint format bench migrate demo worker
+.PHONY: install run test lint format bench bench-scale migrate demo worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ format: install
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# How the cost grows: the read, conversation, deep page, purge and export scenarios at two sizes
+# (BENCH_SCALES, default 40000,1000000), each figure's ratio between them (bench/README.md).
+bench-scale: install
+	$(BIN)/python -m bench.scale $(BENCH_ARGS)

@@ -15,6 +15,9 @@ worker_class = "gthread"
 # Two threads: one more request served while another streams or waits on the database; more
 # threads measured no faster here (the GIL) and hold more database connections.
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# With psycopg's pool (CSADMIN_DB_POOL=1, off by default: see the README's production section),
+# a worker's threads share one pool of one connection per thread.
+os.environ.setdefault("CSADMIN_DB_POOL_SIZE", str(threads))
 
 # gunicorn's control socket (gunicornc) defaults to one path per user ($XDG_RUNTIME_DIR or
 # ~/.gunicorn/gunicorn.ctl), which two instances on one host would share: off, unless

@@ -17,7 +17,8 @@ API = "/genesys/1/cs/"
 
 @dataclass
 class Row:
-    """One line of the table. `status`: pass, fail, not available, error."""
+    """One line of the table. `status`: pass, fail, information (no target), not available,
+    error."""
 
     scenario: str
     unit: str = ""
@@ -116,6 +117,14 @@ def ratio_row(row: Row, csadmin: float, baseline: float, minimum: float) -> Row:
     row.csadmin, row.baseline = csadmin, baseline
     row.ratio = round(csadmin / baseline, 3) if baseline else None
     row.status = "pass" if row.ratio is not None and row.ratio >= minimum else "fail"
+    return row
+
+
+def informative(row: Row, csadmin: float, baseline: float) -> Row:
+    """A figure shown beside the judged ones, with no target: its status is "information"."""
+    row.csadmin, row.baseline = csadmin, baseline
+    row.ratio = round(csadmin / baseline, 3) if baseline else None
+    row.status = "information"
     return row
 
 

@@ -98,17 +98,17 @@ def attached(rng: random.Random) -> dict:
     return {key: ATTACHED[key](rng) for key in keys}
 
 
-def conversation(client: Client, rng: random.Random, customers: int) -> None:
+def conversation(client: Client, rng: random.Random, customers: int, api: str = API) -> None:
     started = client.call(
         "POST",
-        API + "services/start",
+        api + "services/start",
         {
             "service_type": "Support",
             "customer_id": f"c{rng.randrange(1, customers)}",
             **attached(rng),
         },
     )
-    service = API + f"services/{started['service_id']}"
+    service = api + f"services/{started['service_id']}"
     for number in range(5):
         state = client.call(
             "POST", service + "/states/start", {"state_type": f"Step{number}", **attached(rng)}
@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--paths", help="file of paths for `get`")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--api", default=API, help="the conversation's path prefix (the raw baseline's)"
+    )
     args = parser.parse_args(argv)
 
     headers = {"Authorization": f"Token {args.token}", "ContactCenterId": args.tenant}
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         while time.perf_counter() < deadline and not stats.full():
             try:
                 if args.mode == "conversation":
-                    conversation(client, rng, args.customers)
+                    conversation(client, rng, args.customers, args.api)
                     with stats.lock:
                         stats.conversations += 1
                 else:

@@ -66,20 +66,23 @@ def import_scenario(ctx, folder: Path) -> list[Row]:
     copy_s = time.perf_counter() - began
 
     bulk = new_tenant("Bulk")
-    began = time.perf_counter()
-    bulk_counts = bulk_create_files(bulk, folder)
-    bulk_s = time.perf_counter() - began
+    details = {
+        "csadmin": {**counts, "seconds": round(csadmin_s, 2)},
+        "copy": {**copy_counts, "seconds": round(copy_s, 2)},
+    }
+    if ctx.get("skip_bulk_create"):
+        # The growth run: the purge's third copy only, by COPY (bulk_create of a million
+        # services takes a quarter of an hour and says nothing about growth).
+        with psycopg.connect(ctx["url"]) as conn:
+            copy_files(conn, bulk, folder)
+    else:
+        began = time.perf_counter()
+        bulk_counts = bulk_create_files(bulk, folder)
+        details["bulk_create"] = {**bulk_counts, "seconds": round(time.perf_counter() - began, 2)}
     connection.close()
     ctx["purge_tenants"] = (imported.pk, copied, bulk)
 
     csadmin_rps = round(rows / csadmin_s)
-    copy_rps = round(sum(copy_counts.values()) / copy_s)
-    bulk_rps = round(sum(bulk_counts.values()) / bulk_s)
-    details = {
-        "csadmin": {**counts, "seconds": round(csadmin_s, 2)},
-        "copy": {**copy_counts, "seconds": round(copy_s, 2)},
-        "bulk_create": {**bulk_counts, "seconds": round(bulk_s, 2)},
-    }
     vs_copy = Row(
         "1 Import (validated)",
         "rows/s",
@@ -87,17 +90,19 @@ def import_scenario(ctx, folder: Path) -> list[Row]:
         target=">= 0.25",
         details=details,
     )
-    vs_bulk = Row(
-        "1 Import (validated)",
-        "rows/s",
-        baseline_name="plain bulk_create",
-        target=">= 3",
-        details=details,
-    )
-    return [
-        ratio_row(vs_copy, csadmin_rps, copy_rps, 0.25),
-        ratio_row(vs_bulk, csadmin_rps, bulk_rps, 3.0),
-    ]
+    result = [ratio_row(vs_copy, csadmin_rps, round(sum(copy_counts.values()) / copy_s), 0.25)]
+    if "bulk_create" in details:
+        made = details["bulk_create"]
+        vs_bulk = Row(
+            "1 Import (validated)",
+            "rows/s",
+            baseline_name="plain bulk_create",
+            target=">= 3",
+            details=details,
+        )
+        bulk_rps = round((made["services"] + made["states"] + made["tasks"]) / made["seconds"])
+        result.append(ratio_row(vs_bulk, csadmin_rps, bulk_rps, 3.0))
+    return result
 
 
 # -- 2 export stream --------------------------------------------------------------------------

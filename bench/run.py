@@ -9,8 +9,9 @@ prints one table and writes bench/results.json.
     python -m bench.run --only 1   # only the import scenario (a comma list: --only 1,3)
 
 The database is the one of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/csadmin_bench)
-unless its name does not start with csadmin_bench: then the server is kept and the database is
-csadmin_bench, so the harness never drops a database it does not own.
+unless its name is not one of the harness's own (csadmin_bench, or a `bench` word after csadmin_,
+e.g. csadmin_ci_bench): then the server is kept and the database is csadmin_bench, so the
+harness never drops a database it does not own.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bench.common import (
     Profile,
     Row,
     checked,
+    informative,
     interleaved,
     ratio_row,
     sql,
@@ -67,10 +69,19 @@ def profile_for(args) -> Profile:
     if args.smoke:
         return Profile(generate.SCALES["tiny"], 3, 2, 5_000, rounds=1)
     scale = generate.scale_from_env(args.scale)
+    if args.short:
+        return Profile(scale, 3, 2, 5_000, rounds=1)
     return Profile(scale, 30, 15, 2_000_000, rounds=3)
 
 
 # -- database ---------------------------------------------------------------------------------
+
+
+def owned_database(name: str) -> bool:
+    """A database the harness may drop: csadmin_bench, or a name with a `bench` word after
+    csadmin_ (csadmin_bench_smoke, csadmin_ci_bench, ...)."""
+    words = name.split("_")
+    return words[0] == "csadmin" and "bench" in words[1:]
 
 
 def bench_database_url(raw: str | None, smoke: bool) -> str:
@@ -78,22 +89,36 @@ def bench_database_url(raw: str | None, smoke: bool) -> str:
     if url.scheme not in ("postgres", "postgresql"):
         raise SystemExit("the benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
     name = url.path.lstrip("/")
-    if not name.startswith("csadmin_bench"):
+    if not owned_database(name):
         name = "csadmin_bench"
     if smoke and not name.endswith("_smoke"):
         name += "_smoke"
     return urlunparse(url._replace(path="/" + name))
 
 
-def recreate_database(url: str) -> None:
+def recreate_database(url: str, *, create: bool = True) -> None:
     import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
+    if not owned_database(name):
+        raise SystemExit(f"the harness drops only its own databases, not {name!r}")
     admin = urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    recreate_database(url, create=False)
+
+
+def disk_use(url: str, folder: Path) -> dict:
+    """Bytes of the database and of the generated files it was loaded from."""
+    database = sql(url, "SELECT pg_database_size(current_database())")[0][0]
+    files = sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
+    return {"database_bytes": database, "data_bytes": files}
 
 
 def setup_django(url: str) -> None:
@@ -157,43 +182,73 @@ def load(url: str, tenant_id: int, folder: Path) -> dict:
 # -- driving the server -----------------------------------------------------------------------
 
 
-def conversation_scenario(driver: Driver, profile: Profile, workers: int, customers: int):
-    # Warm every worker (imports, URL resolver, connections) before measuring.
-    driver.run("conversation", "--duration", "1", "--customers", str(customers), "--seed", "7")
+RAW_API = "/bench/raw/cs/"
 
-    def measure(seconds: float) -> dict:
-        arguments = ("conversation", "--duration", str(seconds), "--customers", str(customers))
-        return checked(driver.run(*arguments), "conversation load")
 
-    # Compared with a published figure, not a same-run baseline: the same total time in slices,
-    # keeping the median one, so a few seconds of a busy machine do not decide the figure.
+def conversation_scenario(driver: Driver, profile: Profile, workers: int, customers: int, url):
+    """csadmin's conversation against the same calls on the raw DRF endpoint set, in alternating
+    slices; the storage its own slices added is kept apart for scenario 7 (the raw endpoints
+    store no events)."""
+    base = ("conversation", "--customers", str(customers))
+    for api in (API, RAW_API):  # warm every worker (imports, URL resolver, connections)
+        driver.run(*base, "--duration", "1", "--seed", "7", "--api", api)
+    stored = {"bytes": 0, "events": 0}
+
+    def measure(api: str):
+        def one_slice(seconds: float) -> dict:
+            return checked(
+                driver.run(*base, "--duration", str(seconds), "--api", api), f"conversation {api}"
+            )
+
+        return one_slice
+
+    def measure_csadmin(seconds: float) -> dict:
+        before = storage(url)
+        result = measure(API)(seconds)
+        after = storage(url)
+        stored["bytes"] += after[0] - before[0]
+        stored["events"] += after[1] - before[1]
+        return result
+
     slices = replace(profile, read_seconds=profile.load_seconds, rounds=max(profile.rounds, 6))
-    result = interleaved({"conversation": measure}, slices)["conversation"]
-    per_core = round(result["rps"] / workers, 1)
-    row = Row(
+    passes = interleaved({"csadmin": measure_csadmin, "raw": measure(RAW_API)}, slices)
+    result, raw = passes["csadmin"], passes["raw"]
+    details = {**result, "cores": workers, "calls_per_conversation": 33}
+    same_run = Row(
+        "4 API conversation load",
+        "req/s",
+        baseline_name="bare DRF views, same writes, same server",
+        target=">= 0.8",
+        details={**details, "raw": raw},
+    )
+    published = Row(
         "4 API conversation load",
         "req/s per core",
-        baseline_name="Genesys published (~1,000 req/s / 16 cores)",
+        baseline_name="Genesys published (~1,000 req/s / 16 cores), reference",
         target=">= 4",
-        details={**result, "cores": workers, "calls_per_conversation": 33},
+        details=details,
     )
-    return ratio_row(row, per_core, round(GENESYS_RPS_PER_CORE, 1), 4.0)
+    per_core = round(result["rps"] / workers, 1)
+    return [
+        ratio_row(same_run, result["rps"], raw["rps"], 0.8),
+        ratio_row(published, per_core, round(GENESYS_RPS_PER_CORE, 1), 4.0),
+    ], stored
 
 
-def storage_scenario(before: tuple[int, int], after: tuple[int, int]) -> Row:
-    added_bytes, added_events = after[0] - before[0], after[1] - before[1]
+def storage_scenario(stored: dict | None) -> Row:
+    """Bytes the services tables grew by during csadmin's conversation slices, per event."""
     row = Row(
         "7 Storage per event",
         "bytes/event",
         baseline_name="Genesys published 0.54 KB",
         target="< 1 (below)",
-        details={"bytes_added": added_bytes, "events_added": added_events},
     )
-    if added_events <= 0:
+    if not stored or stored["events"] <= 0:
         row.status = "error"
         row.details["reason"] = "the conversation load stored no events"
         return row
-    row.csadmin = round(added_bytes / added_events, 1)
+    row.details = {"bytes_added": stored["bytes"], "events_added": stored["events"]}
+    row.csadmin = round(stored["bytes"] / stored["events"], 1)
     row.baseline = round(GENESYS_BYTES_PER_EVENT, 1)
     row.ratio = round(row.csadmin / row.baseline, 3)
     row.status = "pass" if row.ratio < 1 else "fail"
@@ -256,15 +311,16 @@ def read_scenarios(ctx, driver: Driver, profile: Profile, clients: int) -> list[
             "queries_constant": len(set(query_counts)) == 1,
             "sql": captured[0],
         }
+        # Information only: no Python view reaches pgbench's rate; the raw view below is judged.
         pg_row = Row(
             f"5 Reads: {name}",
             "req/s",
             baseline_name="pgbench, same SQL",
-            target=">= 0.15",
+            target="information",
             details=details,
         )
         if script:
-            rows.append(ratio_row(pg_row, csadmin["rps"], passes["pgbench"]["rps"], 0.15))
+            rows.append(informative(pg_row, csadmin["rps"], passes["pgbench"]["rps"]))
         else:
             pg_row.details["reason"] = "pgbench is not installed"
             rows.append(pg_row)
@@ -272,10 +328,10 @@ def read_scenarios(ctx, driver: Driver, profile: Profile, clients: int) -> list[
             f"5 Reads: {name}",
             "req/s",
             baseline_name="raw-SQL view, same server",
-            target=">= 0.33",
+            target=">= 0.5",
             details={"csadmin": csadmin, "raw_view": raw},
         )
-        rows.append(ratio_row(raw_row, csadmin["rps"], raw["rps"], 0.33))
+        rows.append(ratio_row(raw_row, csadmin["rps"], raw["rps"], 0.5))
     return rows
 
 
@@ -372,7 +428,7 @@ def notes(rows: list[Row]) -> str:
             out.append(
                 f"1: import of {c['services']} services, {c['states']} states, {c['tasks']} tasks "
                 f"in {c['seconds']} s; COPY {b['seconds']} s; bulk_create "
-                f"{d['bulk_create']['seconds']} s"
+                f"{d.get('bulk_create', {}).get('seconds', '-')} s"
             )
         if row.scenario.startswith("2 Export stream (") and "csadmin" in d:
             out.append(
@@ -386,12 +442,14 @@ def notes(rows: list[Row]) -> str:
                 f"slowest batch {d['csadmin_slowest_batch_s']} s; raw loop {d['raw']['seconds']} s,"
                 f" slowest batch {d['raw_slowest_batch_s']} s"
             )
-        if row.scenario.startswith("4") and "p50_ms" in d:
+        if row.scenario.startswith("4") and "raw" in d:
+            r = d["raw"]
             out.append(
                 f"4: {d['rps']:,} req/s on {d['cores']} cores, {d['conversations']} conversations, "
                 f"p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms, p99 {d['p99_ms']} ms; the load "
                 f"driver itself used {d.get('driver_cpu_s')} CPU-s of {d['elapsed_s']} s "
-                f"(the median of passes at {d.get('rps_passes')} req/s)"
+                f"(the median of passes at {d.get('rps_passes')} req/s); bare DRF views "
+                f"p50 {r['p50_ms']} ms, passes at {r['rps_passes']} req/s"
             )
         if row.scenario.startswith("5") and "pgbench" in d:
             c, p = d["csadmin"], d["pgbench"]
@@ -472,6 +530,7 @@ def run(args) -> tuple[list[Row], dict]:
         "token": token,
         "services": profile.scale,
         "customers": generate.customer_count(profile.scale),
+        "skip_bulk_create": args.skip_bulk_create,
     }
 
     rows: list[Row] = []
@@ -480,23 +539,24 @@ def run(args) -> tuple[list[Row], dict]:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     with Server(env, workers) as server:
         driver = Driver(server.port, token, tenant_id, clients, profile.max_requests)
-        before = storage(url)
+        stored = None
         if "4" in only:
-            rows.append(
-                attempt(
-                    "4 API conversation load",
-                    lambda: conversation_scenario(driver, profile, workers, ctx["customers"]),
-                )
+            result = attempt(
+                "4 API conversation load",
+                lambda: conversation_scenario(driver, profile, workers, ctx["customers"], url),
             )
+            if isinstance(result, Row):
+                rows.append(result)
+            else:
+                rows += result[0]
+                stored = result[1]
         if "5" in only:
             rows_5 = attempt("5 Reads", lambda: read_scenarios(ctx, driver, profile, clients))
             rows += rows_5 if isinstance(rows_5, list) else [rows_5]
         if "6" in only:
             rows.append(attempt("6 Deep page", lambda: deep_page_scenario(ctx, driver, profile)))
         if "7" in only:
-            rows.append(
-                attempt("7 Storage per event", lambda: storage_scenario(before, storage(url)))
-            )
+            rows.append(attempt("7 Storage per event", lambda: storage_scenario(stored)))
         if "8" in only and webhooks_missing is None:
             result = attempt(
                 "8 Events",
@@ -508,6 +568,7 @@ def run(args) -> tuple[list[Row], dict]:
         rows += maintenance_scenarios(ctx, server, driver, profile, folder, only)
     rows.sort(key=lambda row: row.scenario[:1])
     info["load_average_end"] = os.getloadavg()[0]
+    info.update(disk_use(url, folder))
     return rows, info
 
 
@@ -546,6 +607,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="csadmin benchmarks")
     parser.add_argument("--smoke", action="store_true", help="tiny scale, short measurements")
     parser.add_argument("--scale", help="tiny, small, medium, full or a number (BENCH_SCALE)")
+    parser.add_argument("--short", action="store_true", help="short measurements at any scale")
+    parser.add_argument(
+        "--skip-bulk-create",
+        action="store_true",
+        help="leave out the import's bulk_create yardstick (the purge's third copy is COPY'd)",
+    )
     parser.add_argument("--database-url", help="PostgreSQL URL (DATABASE_URL)")
     parser.add_argument("--results", default=str(RESULTS), help="where to write results.json")
     parser.add_argument(

@@ -107,6 +107,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("CSADMIN_DB_POOL", False):
+    # psycopg's pool in each process, off by default: taking a pooled connection and giving
+    # it back cost each request more CPU than a persistent connection (README, production).
+    # The threads of a web worker share at most CSADMIN_DB_POOL_SIZE connections
+    # (gunicorn.conf.py: one per thread); one goes back to the pool at the end of each
+    # request. The pool keeps connections itself, so Django's persistence is off; the health
+    # check stays on (one round trip when a connection is taken). While the database cannot
+    # be reached, a request waits up to CSADMIN_DB_POOL_TIMEOUT for its 503.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "pool": {
+            "min_size": 1,
+            "max_size": int(os.environ.get("CSADMIN_DB_POOL_SIZE", "2")),
+            "timeout": float(os.environ.get("CSADMIN_DB_POOL_TIMEOUT", "3")),
+        },
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -29,7 +29,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 WHITENOISE_USE_FINDERS = False
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))  # noqa: F405
+if "pool" not in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    # Persistent connections, unless psycopg's pool keeps them (it refuses CONN_MAX_AGE).
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # Submitting a domain to the browsers' HSTS preload list is the operator's decision.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # noqa: F405

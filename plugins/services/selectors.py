@@ -4,6 +4,7 @@ are invisible to every read here; only the purge's selection (bulk.purge) sees t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -138,10 +139,24 @@ def get_service(tenant, service_id: str, nested: Nested = NO_NESTED) -> Service:
     return service
 
 
+@functools.cache
+def _numbered_sql(model) -> str:
+    """The lookup of a state or task by its number, written once: nearly every state and task
+    write starts with it, and building it through the ORM cost three times running it (about
+    0.4 ms of CPU per call). At most one row: (service, number) is unique."""
+    name = model._meta.model_name
+    columns = ", ".join(f.column for f in model._meta.concrete_fields)
+    table = model._meta.db_table  # S608: the names come from the model; values are parameters
+    return f"SELECT {columns} FROM {table} WHERE service_id = %s AND {name}_id = %s"  # noqa: S608
+
+
 def _numbered(model, service, number: int):
     """A state or task of the service by its number; 404 when it has none."""
     name = model._meta.model_name  # state or task
-    row = model.objects.filter(service=service, **{f"{name}_id": number}).first()
+    low, high = connection.ops.integer_field_range("IntegerField")
+    row = None
+    if low <= number <= high:  # a number no column can hold names no row (as the ORM's lookup)
+        row = next(iter(model.objects.raw(_numbered_sql(model), [service.pk, number])), None)
     if row is None:
         raise NotFoundError(f"{name} {number} not found in service {service.service_id}")
     return row

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
@@ -23,13 +24,17 @@ SCENARIOS = ("1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 ")
 
 
 def server_url() -> str:
-    """The test database's server, for the harness's own csadmin_bench_smoke database."""
+    """The test database's server, for the harness's own smoke database: named after the
+    configured database (csadmin_x gives csadmin_x_bench_smoke), so two checkouts sharing one
+    server do not drop each other's."""
     db = settings.DATABASES["default"]
+    configured = urlparse(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
+    prefix = configured if configured.startswith("csadmin") else "csadmin"
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host = db.get("HOST") or "127.0.0.1"
     port = db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/csadmin_bench_smoke"
+    return f"postgres://{user}{password}@{host}:{port}/{prefix}_bench_smoke"
 
 
 def test_harness_runs_every_scenario_at_tiny_scale(tmp_path):

@@ -32,9 +32,19 @@ def database_unreachable_now():
     """This thread's connection is gone and a new one cannot be opened."""
     if connection.vendor == "postgresql":
         connection.close()
+        # With psycopg's pool (CSADMIN_DB_POOL), connections come from a pool built with the
+        # settings: a new one is built from the unreachable ones, and dropped after.
+        pooled = connection.pool is not None
+        if pooled:
+            connection.close_pool()
         unreachable = {"HOST": "127.0.0.1", "PORT": str(closed_port())}
-        with mock.patch.dict(connection.settings_dict, unreachable):
-            yield
+        try:
+            with mock.patch.dict(connection.settings_dict, unreachable):
+                yield
+        finally:
+            if pooled:
+                connection.close()
+                connection.close_pool()
     else:
         kept, connection.connection = (
             connection.connection,
