@@ -20,13 +20,20 @@ from plugins.profiles.bulk.loading import (
 )
 from plugins.profiles.bulk.rows import NO_PROFILE_SCHEMA, RowProblems
 from plugins.profiles.models import ExtensionSchema
-from plugins.profiles.selectors import profile_schema, requested_extensions
+from plugins.profiles.selectors import extension_schemas, profile_schema, requested_extensions
 
 
 def core_attribute_names(tenant) -> list[str]:
     """The profile schema's attribute names, in its order (the CSV's columns)."""
     schema = profile_schema(tenant)
     return [attribute["name"] for attribute in (schema.attributes if schema else [])]
+
+
+def column_names(tenant) -> set[str]:
+    """The lower-case names a customer body may use besides customer_id: the profile
+    schema's attributes and the extension schemas."""
+    names = {name.lower() for name in core_attribute_names(tenant)}
+    return names | set(extension_schemas(tenant).values_list("name_lower", flat=True))
 
 
 def is_multi_valued(schema: ExtensionSchema) -> bool:
@@ -41,6 +48,7 @@ __all__ = [
     "BatchResult",
     "RowProblems",
     "check_match",
+    "column_names",
     "core_attribute_names",
     "customer_count",
     "customer_document_chunks",

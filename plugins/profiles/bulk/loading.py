@@ -42,6 +42,7 @@ class BatchResult:
 
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     problems: list = field(default_factory=list)  # (position, [(field, reason)])
+    stopped: bool = False  # it reached stop_at bad rows: nothing of it was written
 
     def add(self, other: BatchResult, offset: int = 0) -> None:
         for key, value in other.counts.items():
@@ -66,15 +67,24 @@ def import_key_names(tenant):
 
 
 def import_customers_batch(
-    tenant, rows: list, *, mode: str, match: str = MATCH_BY_ID, dry_run=False, from_text=False
+    tenant,
+    rows: list,
+    *,
+    mode: str,
+    match: str = MATCH_BY_ID,
+    dry_run: bool = False,
+    from_text: bool = False,
+    stop_at: int | None = None,
 ) -> BatchResult:
-    """Check and load one batch of rows (dicts as read from a file) in one transaction;
-    `dry_run` checks everything the same way, then rolls the batch back."""
+    """Check and load one batch of rows (dicts as read from a file) in one transaction.
+    `dry_run` checks everything the same way, then rolls the batch back; so does a batch with
+    `stop_at` bad rows or more (an import stopping at its max_errors writes none of it).
+    `from_text`: core values are text (CSV)."""
     if mode not in MODES:
         raise ValidationFailed.from_errors({"mode": ["must be create, merge or replace"]})
     load = _Batch(tenant, mode, match, from_text)
     try:
-        return _in_transaction(lambda: load.rows(rows), dry_run)
+        return _in_transaction(lambda: load.rows(rows), dry_run, stop_at)
     except IntegrityError:
         pass  # another writer took a key first: the database decides, row by row
     result = BatchResult()
@@ -86,11 +96,13 @@ def import_customers_batch(
     return result
 
 
-def _in_transaction(work, dry_run: bool) -> BatchResult:
+def _in_transaction(work, dry_run: bool, stop_at: int | None = None) -> BatchResult:
     with transaction.atomic():
         result = work()
-        if dry_run:
+        stopped = stop_at is not None and len(result.problems) >= stop_at
+        if dry_run or stopped:
             transaction.set_rollback(True)
+        result.stopped = stopped
     return result
 
 
