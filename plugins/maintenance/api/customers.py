@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from csadmin.pluginlib import TenantAPIView
+from csadmin.pluginlib import TenantAPIView, ValidationFailed
 from csadmin.pluginlib.api import StorableJSONParser
 from csadmin.pluginlib.jobs import JobAcceptedSerializer, job_accepted
 from plugins.maintenance.api.serializers import CustomersUploadSerializer
@@ -18,12 +19,11 @@ from plugins.maintenance.api.views import (
     NDJSON,
     RUN,
     FormatIsOurs,
-    LimitedMultiPartParser,
     NdjsonRenderer,
 )
 from plugins.maintenance.customers import exporting, services
 from plugins.maintenance.customers.files import CUSTOMER_FILES
-from plugins.maintenance.uploads import UploadTooLarge, keep_upload
+from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge, keep_upload
 from plugins.profiles import bulk
 
 EXTENSIONS = OpenApiParameter(
@@ -60,6 +60,22 @@ class ProfilesStreamView(TenantAPIView):
         return response
 
 
+class _NotesFileParts(LimitedUploadHandler):
+    """The upload handler of the services import, noting each file part, even an empty one
+    (Django drops an empty file, which would turn an import into an export)."""
+
+    def new_file(self, field_name, *args, **kwargs):
+        self.request.file_parts = {*getattr(self.request, "file_parts", ()), field_name}
+        return super().new_file(field_name, *args, **kwargs)
+
+
+class CustomersMultiPartParser(MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]
+        request.upload_handlers = [_NotesFileParts(request._request)]
+        return super().parse(stream, media_type, parser_context)
+
+
 class ProfileFilesView(TenantAPIView):
     """Without an upload: an export job writing a `customers` file (format json or csv, the
     named extensions). With a multipart `file` (JSON array, NDJSON, CSV or a zip of one): an
@@ -68,7 +84,7 @@ class ProfileFilesView(TenantAPIView):
 
     privileges = {"POST": RUN}
     content_negotiation_class = FormatIsOurs
-    parser_classes = [LimitedMultiPartParser, StorableJSONParser]
+    parser_classes = [CustomersMultiPartParser, StorableJSONParser]
 
     @extend_schema(
         operation_id="maintenance_profiles_files",
@@ -95,7 +111,11 @@ class ProfileFilesView(TenantAPIView):
                 },
                 status=413,
             )
+        if upload is None and "file" in getattr(request._request, "file_parts", ()):
+            raise ValidationFailed.from_errors({"file": ["is empty"]})
         params = _parameters(request)
+        # every parameter given is checked, whichever job it is for: none is silently ignored
+        options = services.parse_import_options(request.tenant, params)
         if upload is None:
             run = services.start_customers_export(
                 tenant=request.tenant,
@@ -104,8 +124,8 @@ class ProfileFilesView(TenantAPIView):
                 actor=request.user,
             )
             return job_accepted(request, run)
-        options = services.parse_import_options(request.tenant, params)
         services.parse_format(params.get("format"))
+        services.parse_extensions(request.tenant, params.get("extensions"))
         token = keep_upload(upload, CUSTOMER_FILES)
         services.check_customers_upload(request.tenant, token)
         run = services.start_customers_import(

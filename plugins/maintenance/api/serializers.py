@@ -19,9 +19,11 @@ class FilesUploadSerializer(serializers.Serializer):
 
 class CustomersUploadSerializer(serializers.Serializer):
     file = serializers.FileField(required=False)
-    format = serializers.ChoiceField(choices=["json", "csv"], required=False)
-    extensions = serializers.CharField(required=False)
-    mode = serializers.ChoiceField(choices=["create", "merge", "replace"], required=False)
-    match = serializers.CharField(required=False)
+    format = serializers.ChoiceField(choices=["json", "csv"], required=False, allow_blank=True)
+    extensions = serializers.CharField(required=False, allow_blank=True)
+    mode = serializers.ChoiceField(
+        choices=["create", "merge", "replace"], required=False, allow_blank=True
+    )
+    match = serializers.CharField(required=False, allow_blank=True)
     dry_run = serializers.BooleanField(required=False)
     max_errors = serializers.IntegerField(required=False, min_value=1)
