@@ -20,13 +20,23 @@ from plugins.profiles.bulk.loading import (
 )
 from plugins.profiles.bulk.rows import NO_PROFILE_SCHEMA, RowProblems
 from plugins.profiles.models import ExtensionSchema
-from plugins.profiles.selectors import extension_schemas, profile_schema, requested_extensions
+from plugins.profiles.selectors import (
+    extension_schemas,
+    identification_keys,
+    profile_schema,
+    requested_extensions,
+)
 
 
 def core_attribute_names(tenant) -> list[str]:
     """The profile schema's attribute names, in its order (the CSV's columns)."""
     schema = profile_schema(tenant)
     return [attribute["name"] for attribute in (schema.attributes if schema else [])]
+
+
+def identification_key_names(tenant):
+    """The tenant's identification keys (a row may be matched by one), oldest first."""
+    return identification_keys(tenant)
 
 
 def column_names(tenant) -> set[str]:
@@ -52,6 +62,7 @@ __all__ = [
     "core_attribute_names",
     "customer_count",
     "customer_document_chunks",
+    "identification_key_names",
     "import_customers_batch",
     "is_multi_valued",
     "requested_extensions",
