@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.profiles import selectors, services
+from plugins.profiles.bulk import copying
 from plugins.profiles.bulk.rows import (
     ImportSchemas,
     RowProblems,
@@ -28,7 +29,7 @@ from plugins.profiles.bulk.rows import (
     key_hashes,
     row_customer_id,
 )
-from plugins.profiles.keys import identity_rows, record_key_rows
+from plugins.profiles.keys import identity_rows, record_key_hashes
 from plugins.profiles.models import Customer, ExtensionRecord, IdentityKey, RecordKey
 
 MODES = ("create", "merge", "replace")
@@ -328,38 +329,47 @@ def _identity_clashes(tenant, rows: list[_Row], identities: dict, keys: list) ->
 
 
 def _write(tenant, rows: list[_Row], identities: dict) -> None:
+    """New rows go in as plain dicts of column values (model objects would cost more than
+    the insert itself): COPY on PostgreSQL."""
     if not rows:
         return
     now = timezone.now()
     fresh = [row for row in rows if row.target is None]
     known = [row for row in rows if row.target is not None]
-    created = Customer.objects.bulk_create(
-        [
-            Customer(
-                tenant=tenant,
-                customer_id=row.customer_id or uuid.uuid4().hex,
-                attributes=row.core,
-            )
-            for row in fresh
-        ],
-        batch_size=1000,
-    )
-    for row, customer in zip(fresh, created, strict=True):
-        row.target = customer
+    created = [
+        {
+            "tenant_id": tenant.pk,
+            "customer_id": row.customer_id or uuid.uuid4().hex,
+            "attributes": row.core,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in fresh
+    ]
+    _insert(Customer, created)
+    pks = {id(row): customer["id"] for row, customer in zip(fresh, created, strict=True)}
     for row in known:
         row.target.attributes, row.target.updated_at = row.core, now
+        pks[id(row)] = row.target.pk
     if known:
         updated = [row.target for row in known]
         Customer.objects.bulk_update(updated, ["attributes", "updated_at"], batch_size=1000)
         _drop_replaced_records(known)
         IdentityKey.objects.filter(customer__in=[c.pk for c in updated]).delete()
-    _insert_records(tenant, rows)
-    identity = []
-    for row in rows:
-        for item in identities[id(row)]:
-            item.customer_id = row.target.pk
-            identity.append(item)
-    IdentityKey.objects.bulk_create(identity, batch_size=2000)
+    _insert_records(tenant, rows, pks)
+    identity = [
+        {
+            "tenant_id": tenant.pk,
+            "key_id": item.key_id,
+            "customer_id": pks[id(row)],
+            "depth": item.depth,
+            "value_hash": item.value_hash,
+            "unique_scope": item.unique_scope,
+        }
+        for row in rows
+        for item in identities[id(row)]
+    ]
+    _insert(IdentityKey, identity, with_ids=False)
 
 
 def _drop_replaced_records(rows: list[_Row]) -> None:
@@ -373,23 +383,49 @@ def _drop_replaced_records(rows: list[_Row]) -> None:
         ExtensionRecord.objects.filter(schema_id=schema_pk, customer_id__in=customers).delete()
 
 
-def _insert_records(tenant, rows: list[_Row]) -> None:
+def _insert_records(tenant, rows: list[_Row], pks: dict) -> None:
+    """The rows' extension records, then their unique-item key rows (RecordKey)."""
     records, schemas = [], []
     for row in rows:
         for schema, values_list in row.extensions:
             for values in values_list:
                 records.append(
-                    ExtensionRecord(
-                        tenant=tenant, customer=row.target, schema=schema, values=values
-                    )
+                    {
+                        "tenant_id": tenant.pk,
+                        "customer_id": pks[id(row)],
+                        "schema_id": schema.pk,
+                        "values": values,
+                    }
                 )
                 schemas.append(schema)
-    if not records:
-        return
-    records = ExtensionRecord.objects.bulk_create(records, batch_size=2000)
+    _insert(ExtensionRecord, records)
     keys = [
-        key
+        {
+            "tenant_id": tenant.pk,
+            "schema_id": schema.pk,
+            "customer_id": record["customer_id"],
+            "record_id": record["id"],
+            "item": item,
+            "key_hash": key_hash,
+        }
         for schema, record in zip(schemas, records, strict=True)
-        for key in record_key_rows(schema, record)
+        for item, key_hash in record_key_hashes(schema, record["values"])
     ]
-    RecordKey.objects.bulk_create(keys, batch_size=2000)
+    _insert(RecordKey, keys, with_ids=False)
+
+
+def _insert(model, rows: list[dict], *, with_ids: bool = True) -> None:
+    """Insert rows (column values by attribute name); with `with_ids` each row gets its
+    "id" (other rows refer to it)."""
+    if not rows:
+        return
+    if copying.copies():
+        if with_ids:
+            for row, pk in zip(rows, copying.next_ids(model, len(rows)), strict=True):
+                row["id"] = pk
+        copying.copy_rows(model, rows, with_ids=with_ids)
+        return
+    objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
+    if with_ids:
+        for row, item in zip(rows, objects, strict=True):
+            row["id"] = item.pk
