@@ -5,11 +5,20 @@ exactly as `GET /profiles/{id}?extensions=...` answers it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from plugins.profiles import selectors
 from plugins.profiles.models import Customer
 
 CHUNK = 1000
+
+
+class CustomerRow(NamedTuple):
+    """What a customer's document is made of (no model instance: cheaper by far)."""
+
+    pk: int
+    customer_id: str
+    attributes: dict
 
 
 def customer_count(tenant) -> int:
@@ -22,7 +31,7 @@ def customer_document_chunks(tenant, schemas: list, *, chunk: int = CHUNK) -> It
     last = None
     while True:
         page = customers if last is None else customers.filter(customer_id__gt=last)
-        rows = list(page[:chunk])
+        rows = [CustomerRow(*row) for row in page[:chunk].values_list(*CustomerRow._fields)]
         if not rows:
             return
         last = rows[-1].customer_id
