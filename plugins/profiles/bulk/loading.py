@@ -55,16 +55,12 @@ def check_match(tenant, match: str) -> None:
     """400 naming `match` unless it is customer_id or an identification key of the tenant."""
     if match == MATCH_BY_ID:
         return
-    names = [key.name for key in import_key_names(tenant)]
+    names = [key.name for key in selectors.identification_keys(tenant)]
     if not any(name.lower() == str(match).lower() for name in names):
         known = ", ".join(["customer_id", *names])
         raise ValidationFailed.from_errors(
             {"match": [f"must be customer_id or an identification key ({known})"]}
         )
-
-
-def import_key_names(tenant):
-    return selectors.identification_keys(tenant)
 
 
 def import_customers_batch(
@@ -146,9 +142,10 @@ class _Batch:
     def conflict_problems(self, raw) -> list:
         """Why a row lost to another writer: its customer id or a unique key's values."""
         customer_id = raw.get("customer_id") if isinstance(raw, dict) else None
-        if customer_id and Customer.objects.filter(tenant=self.tenant, customer_id=customer_id):
+        there = Customer.objects.filter(tenant=self.tenant, customer_id=customer_id)
+        if customer_id and there.exists():
             return [("customer_id", f"a customer {customer_id} exists")]
-        names = ", ".join(k.name for k in import_key_names(self.tenant) if k.unique)
+        names = ", ".join(k.name for k in selectors.identification_keys(self.tenant) if k.unique)
         _message, errors = services.identity_conflict_rule(names)
         return [(f, reason) for f, reasons in errors.items() for reason in reasons]
 
