@@ -28,7 +28,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from urllib.parse import urlencode, urlparse, urlunparse
 
-from bench import generate, maintenance, pgbench, webhooks
+from bench import customers, generate, maintenance, pgbench, webhooks
 from bench.common import (
     API,
     DATA_DIR,
@@ -48,7 +48,7 @@ RESULTS = ROOT / "bench" / "results.json"
 GENESYS_RPS_PER_CORE = 1000 / 16  # ~1,000 req/s on four quad-core nodes
 GENESYS_BYTES_PER_EVENT = 0.54 * 1024
 SERVICE_TABLES = ("services_service", "services_state", "services_task", "services_event")
-SCENARIOS = frozenset("12345678")
+SCENARIOS = frozenset("123456789")
 # A scenario that measures what another one left behind brings that one along.
 NEEDS = {"3": "1", "7": "4"}
 
@@ -61,7 +61,7 @@ def chosen_scenarios(raw: str | None) -> frozenset[str]:
     chosen = {part.strip() for part in raw.split(",") if part.strip()}
     unknown = chosen - SCENARIOS
     if unknown or not chosen:
-        raise SystemExit(f"--only takes scenario numbers 1-8, e.g. --only 1,3 (not {raw!r})")
+        raise SystemExit(f"--only takes scenario numbers 1-9, e.g. --only 1,3 (not {raw!r})")
     return frozenset(chosen | {NEEDS[n] for n in chosen if n in NEEDS})
 
 
@@ -566,6 +566,9 @@ def run(args) -> tuple[list[Row], dict]:
         elif "8" in only:
             rows += webhooks.unavailable_rows(webhooks_missing)
         rows += maintenance_scenarios(ctx, server, driver, profile, folder, only)
+        if "9" in only:
+            result = attempt("9 Customers", lambda: customers.scenarios(ctx, server, args.smoke))
+            rows += result if isinstance(result, list) else [result]
     rows.sort(key=lambda row: row.scenario[:1])
     info["load_average_end"] = os.getloadavg()[0]
     info.update(disk_use(url, folder))

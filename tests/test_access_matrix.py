@@ -99,6 +99,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("maintenance-api:stream", "GET"): Row(frozenset({ADMIN, MAINT}), 401),
     ("maintenance-api:files", "POST"): Row(frozenset({ADMIN, MAINT}), 401),
+    ("maintenance-api:profiles-stream", "GET"): Row(frozenset({ADMIN, MAINT}), 401),
+    ("maintenance-api:profiles-files", "POST"): Row(frozenset({ADMIN, MAINT}), 401),
     # services plug-in
     ("services-api:service-start", "POST"): DATA_WRITE,
     ("services-api:composite-start", "POST"): DATA_WRITE,

@@ -1,6 +1,7 @@
 """Maintenance: purge old services, export them (stream and files), import files back, and a
-nightly retention policy per tenant (Context Services API §6). Every long operation runs as a
-job of csadmin.jobs; the management commands call the same functions."""
+nightly retention policy per tenant (Context Services API §6); customer profiles in bulk, out
+and in (§8). Every long operation runs as a job of csadmin.jobs; the management commands call
+the same functions."""
 
 from csadmin.pluginlib import PluginConfig, Privilege, Schedule
 
@@ -12,10 +13,12 @@ class MaintenanceConfig(PluginConfig):
     label = "maintenance"
     verbose_name = "Maintenance"
     version = "1.0.0"
-    description = "Purge, export, import and the retention policy of services."
+    description = (
+        "Purge, export, import and the retention policy of services; customer profiles in bulk."
+    )
     base_url = "maintenance"
     menu_heading = "Operations"
-    requires = ("services",)
+    requires = ("services", "profiles")
     privileges = (
         Privilege(
             "maintenance.run",

@@ -70,13 +70,14 @@ class ErrorReport:
 class Source:
     """One file to import: its name, format and how to open it as text (counting bytes)."""
 
-    def __init__(self, name: str, fmt: str, open_raw, size: int, limit=None) -> None:
+    def __init__(self, name: str, fmt: str, open_raw, size: int, limit=None, files=None) -> None:
         self.name, self.fmt, self.open_raw, self.size, self.limit = name, fmt, open_raw, size, limit
+        self.files = files or readers.SERVICE_FILES
 
     def rows(self, stack: ExitStack, on_bytes):
         raw = stack.enter_context(self.open_raw())
         stream = readers.text_stream(raw, on_bytes, self.limit)
-        return readers.READERS[self.fmt](stream)
+        return self.files.reader(self.fmt)(stream)
 
     def entity(self) -> str:
         with ExitStack() as stack:
@@ -88,25 +89,30 @@ class Source:
         return "services"
 
 
-def sources_of(path: Path, name: str = "") -> list[Source]:
+def sources_of(path: Path, name: str = "", files=None) -> list[Source]:
     """The files in an upload, services first (states and tasks need their service). `name`
-    is the file's name as uploaded (the errors name it), else the path's."""
-    fmt = readers.check_upload(path)
+    is the file's name as uploaded (the errors name it), else the path's; `files` what the
+    upload holds (readers.SERVICE_FILES by default)."""
+    files = files or readers.SERVICE_FILES
+    fmt = readers.check_upload(path, files)
     if fmt != "zip":
-        return [Source(name or path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)]
+        size = path.stat().st_size
+        return [Source(name or path.name, fmt, lambda: open(path, "rb"), size, files=files)]
     found = []
-    for info in readers.check_zip(path):
+    for info in readers.check_zip(path, files):
         if readers.is_manifest(info.filename):
             continue
         with zipfile.ZipFile(path) as archive, archive.open(info) as member:
-            member_fmt = readers.text_format(member.read(readers.CHUNK))
+            member_fmt = readers.text_format(member.read(readers.CHUNK), files.csv_key)
         if member_fmt is None:
             raise readers.refuse(f"zip member {info.filename} is not JSON, NDJSON or CSV")
 
         def opener(info=info):
             return _zip_member(path, info)
 
-        found.append(Source(info.filename, member_fmt, opener, info.file_size, info.file_size))
+        found.append(
+            Source(info.filename, member_fmt, opener, info.file_size, info.file_size, files)
+        )
     return found
 
 

@@ -14,7 +14,9 @@ import itertools
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -114,8 +116,9 @@ def refuse(reason: str) -> ValidationFailed:
 # -- type by content --------------------------------------------------------------------------
 
 
-def text_format(head: bytes) -> str | None:
-    """json, ndjson or csv from the first bytes of a text file; None when it is none of them."""
+def text_format(head: bytes, csv_key: str = "service_id") -> str | None:
+    """json, ndjson or csv from the first bytes of a text file; None when it is none of them
+    (a CSV's header names `csv_key`)."""
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -132,7 +135,7 @@ def text_format(head: bytes) -> str | None:
     header = text.splitlines()[0]
     if _is_json_string(header):  # the stream's NDJSON of ids: refused, saying so, when read
         return "ndjson"
-    if "service_id" in next(csv.reader([header]), []):
+    if csv_key in next(csv.reader([header]), []):
         return "csv"
     return None
 
@@ -145,21 +148,23 @@ def _is_json_string(line: str) -> bool:
         return False
 
 
-def sniff(path: Path) -> str:
+def sniff(path: Path, files: FileSet | None = None) -> str:
     """zip, json, ndjson or csv, by content; refuses anything else (400 naming `file`)."""
+    files = files or SERVICE_FILES
     with open(path, "rb") as given:
         head = given.read(CHUNK)
     if head.startswith(ZIP_MAGIC):
         return "zip"
-    found = text_format(head)
+    found = text_format(head, files.csv_key)
     if found is None:
-        raise refuse(f"must be {FORMATS_TEXT} (judged by its content)")
+        raise refuse(f"must be {files.described} (judged by its content)")
     return found
 
 
-def check_zip(path: Path) -> list[zipfile.ZipInfo]:
+def check_zip(path: Path, files: FileSet | None = None) -> list[zipfile.ZipInfo]:
     """The members to import, after checking, before inflating anything, their names, their
     total size and each one's compression ratio (a zip bomb is refused here)."""
+    files = files or SERVICE_FILES
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -168,20 +173,17 @@ def check_zip(path: Path) -> list[zipfile.ZipInfo]:
         members = [info for info in archive.infolist() if not info.is_dir()]
     manifests = [info for info in members if is_manifest(info.filename)]
     members = [info for info in members if not is_manifest(info.filename)]
-    if not members or len(members) > 3:
-        raise refuse(
-            "a zip must hold one to three files: services, states and tasks "
-            f"(and the export's {MANIFEST})"
-        )
+    if not members or len(members) > len(files.members):
+        raise refuse(f"a zip must hold {files.zip_holds} (and the export's {MANIFEST})")
     if len(manifests) > 1:
         raise refuse(f"a zip holds at most one {MANIFEST}")
     if manifests and manifests[0].file_size > MAX_MANIFEST_BYTES:
         raise refuse(f"{MANIFEST} must be at most {MAX_MANIFEST_BYTES} bytes")
     total = 0
     for info in members:
-        if not MEMBER_NAME.match(info.filename):
+        if not files.member_name.match(info.filename):
             raise refuse(
-                f"zip member {info.filename[:100]} is not services, states or tasks "
+                f"zip member {info.filename[:100]} is not {files.member_names} "
                 "(.json, .ndjson or .csv)"
             )
         total += info.file_size
@@ -225,11 +227,11 @@ def read_manifest(path: Path) -> dict | None:
     return manifest
 
 
-def check_upload(path: Path) -> str:
+def check_upload(path: Path, files: FileSet | None = None) -> str:
     """Everything checked before a job is queued: answers the upload's format."""
-    found = sniff(path)
+    found = sniff(path, files)
     if found == "zip":
-        check_zip(path)
+        check_zip(path, files)
         read_manifest(path)
     return found
 
@@ -383,7 +385,8 @@ def csv_value(name: str, text: str):
     return text
 
 
-def iter_csv(stream):
+def iter_csv(stream, key: str = "service_id", value=csv_value):
+    """(line, row) of a CSV whose header names `key`; `value(name, text)` reads a cell."""
     csv.field_size_limit(MAX_ROW_CHARS)
     reader = csv.reader(stream)
     try:
@@ -391,8 +394,8 @@ def iter_csv(stream):
     except StopIteration:
         return
     header = [unescape_cell(name.strip()) for name in header]
-    if "service_id" not in header:
-        raise FileProblem(1, "the CSV header must name service_id")
+    if key not in header:
+        raise FileProblem(1, f"the CSV header must name {key}")
     line = reader.line_num
     while True:
         start = line + 1
@@ -409,7 +412,7 @@ def iter_csv(stream):
             yield start, BadRow("row", f"has {len(cells)} cells; the header names {len(header)}")
             continue
         try:
-            row = {name: csv_value(name, text) for name, text in zip(header, cells, strict=True)}
+            row = {name: value(name, text) for name, text in zip(header, cells, strict=True)}
         except Unstorable as bad:
             yield start, bad.bad_row()
             continue
@@ -417,6 +420,44 @@ def iter_csv(stream):
 
 
 READERS = {"json": iter_json_array, "ndjson": iter_ndjson, "csv": iter_csv}
+
+
+@dataclass(frozen=True)
+class FileSet:
+    """What the uploads of one import hold: the names of a zip's members (one file each), the
+    column a CSV's header names, and how a CSV cell is read."""
+
+    members: tuple[str, ...]
+    csv_key: str
+    csv_value: Callable[[str, str], object]
+    described: str
+    zip_holds: str
+
+    @property
+    def member_name(self) -> re.Pattern:
+        names = "|".join(map(re.escape, self.members))
+        return re.compile(rf"^(?:[^/]+/)*({names})\.(json|ndjson|csv)$")
+
+    @property
+    def member_names(self) -> str:
+        """ "services, states or tasks"."""
+        *rest, last = self.members
+        return f"{', '.join(rest)} or {last}" if rest else last
+
+    def reader(self, fmt: str):
+        """The reader of one file of this set in format `fmt`."""
+        if fmt == "csv":
+            return partial(iter_csv, key=self.csv_key, value=self.csv_value)
+        return READERS[fmt]
+
+
+SERVICE_FILES = FileSet(
+    ENTITY_ORDER,
+    "service_id",
+    csv_value,
+    FORMATS_TEXT,
+    "one to three files: services, states and tasks",
+)
 
 
 def entity_of(row) -> str:

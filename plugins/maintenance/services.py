@@ -25,6 +25,7 @@ PLUGIN = "maintenance"
 PURGE = "maintenance.purge"
 EXPORT = "maintenance.export_files"
 IMPORT = "maintenance.import"
+CUSTOMERS_IMPORT = "maintenance.customers_import"  # customers.services.IMPORT
 MAX_AGE_DAYS = 36500
 UPLOAD_KEEP = dt.timedelta(days=1)  # an upload no job reads is removed after this
 
@@ -76,7 +77,9 @@ def sweep_orphan_uploads(now: dt.datetime | None = None) -> int:
     how many went. Catches uploads whose request failed after they were kept."""
     now = now or timezone.now()
     cutoff = now - UPLOAD_KEEP
-    return remove_uploads_older_than(cutoff, keep=upload_tokens_in_use(IMPORT, since=cutoff))
+    keep = upload_tokens_in_use(IMPORT, since=cutoff)
+    keep |= upload_tokens_in_use(CUSTOMERS_IMPORT, since=cutoff)
+    return remove_uploads_older_than(cutoff, keep=keep)
 
 
 def _policy_snapshot(policy: RetentionPolicy) -> dict:

@@ -17,6 +17,8 @@ from msgspec import Meta
 from csadmin.pluginlib import ValidationFailed
 from csadmin.pluginlib.jobs import JobInputs, job, task
 from plugins.maintenance import services
+from plugins.maintenance.customers.exporting import write_customers_file
+from plugins.maintenance.customers.importing import run_customer_import
 from plugins.maintenance.exporting import ExportQuery, write_export_files, write_export_zip
 from plugins.maintenance.importing import run_import
 from plugins.maintenance.models import OPERATIONS
@@ -53,6 +55,22 @@ class ImportInputs(JobInputs):
     name: Annotated[str, Meta(max_length=200, title="file name")] = ""  # as uploaded
     max_errors: Annotated[int, Meta(ge=1)] | None = None  # stop after this many bad rows
     batch: Batch = 2000  # rows per batch
+
+
+class CustomersExportInputs(JobInputs):
+    format: Literal["json", "csv"] = "json"
+    extensions: Annotated[str, Meta(max_length=2000)] = ""  # "*" or names; none: core only
+
+
+class CustomersImportInputs(JobInputs):
+    # the kept upload's token: no use to a reader of the job's page
+    upload: Annotated[str, Meta(min_length=1, extra={"shown": False})]
+    name: Annotated[str, Meta(max_length=200, title="file name")] = ""  # as uploaded
+    mode: Literal["create", "merge", "replace"] = "create"
+    match: Annotated[str, Meta(min_length=1, max_length=64)] = "customer_id"
+    dry_run: bool = False  # every row checked, nothing written
+    max_errors: Annotated[int, Meta(ge=1)] | None = None  # stop after this many bad rows
+    batch: Batch = 1000  # rows per batch
 
 
 @job("maintenance.purge", inputs=PurgeInputs)
@@ -138,6 +156,60 @@ def import_job(handle):
             f"Imported {counts.get('services', 0)} services, {counts.get('states', 0)} states, "
             f"{counts.get('tasks', 0)} tasks; {counts.get('skipped', 0)} already present, "
             f"{counts.get('errors', 0)} bad rows.",
+        )
+
+
+@job("maintenance.customers_export", inputs=CustomersExportInputs)
+def customers_export_job(handle):
+    inputs = handle.inputs
+
+    def open_file(name):
+        return handle.open_file(name, "w", encoding="utf-8")
+
+    write_customers_file(
+        tenant=handle.tenant,
+        extensions=inputs.extensions,
+        fmt=inputs.format,
+        open_file=open_file,
+        reporter=handle,
+    )
+
+
+@job("maintenance.customers_import", inputs=CustomersImportInputs)
+def customers_import_job(handle):
+    inputs = handle.inputs
+    path = upload_path(inputs.upload)
+    if not path.is_file():
+        raise ValidationFailed.from_errors(
+            {"file": ["the uploaded file is no longer kept (it was imported); upload it again"]}
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "errors.csv"
+        counts = {}
+        try:
+            with open(report, "w", encoding="utf-8", newline="") as errors_out:
+                counts = run_customer_import(
+                    tenant=handle.tenant,
+                    path=path,
+                    reporter=handle,
+                    errors_out=errors_out,
+                    mode=inputs.mode,
+                    match=inputs.match,
+                    dry_run=inputs.dry_run,
+                    max_errors=inputs.max_errors,
+                    batch=inputs.batch,
+                    name=inputs.name,
+                )
+        finally:
+            if handle.counts.get("errors"):
+                handle.add_file("errors.csv", report)
+        discard_upload(inputs.upload)  # imported: a retry needs a new upload
+        checked = "Checked (dry run, nothing written)" if inputs.dry_run else "Imported"
+        handle.log(
+            "info",
+            f"{checked}: {counts.get('rows', 0)} rows; {counts.get('created', 0)} created, "
+            f"{counts.get('updated', 0)} updated, {counts.get('unchanged', 0)} unchanged, "
+            f"{counts.get('skipped', 0)} already present, {counts.get('errors', 0)} bad rows.",
         )
 
 

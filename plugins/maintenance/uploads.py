@@ -54,9 +54,10 @@ def upload_path(token: str) -> Path:
     return uploads_root() / token / "upload"
 
 
-def keep_upload(uploaded) -> str:
-    """Move the uploaded file under MEDIA_ROOT, check its type (and a zip's sizes) by content;
-    answer its token. A refused file is removed at once."""
+def keep_upload(uploaded, files=None) -> str:
+    """Move the uploaded file under MEDIA_ROOT, check its type (and a zip's sizes) by content,
+    as one of `files` (readers.FileSet; services' by default); answer its token. A refused
+    file is removed at once."""
     token = secrets.token_urlsafe(24)
     target = upload_path(token)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +72,7 @@ def keep_upload(uploaded) -> str:
             for chunk in uploaded.chunks():
                 out.write(chunk)
     try:
-        check_upload(target)
+        check_upload(target, files)
     except Exception:
         discard_upload(token)
         raise

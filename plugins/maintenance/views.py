@@ -24,6 +24,7 @@ from csadmin.pluginlib import (
     htmx_partial,
 )
 from plugins.maintenance import selectors, services
+from plugins.maintenance.customers.views import page_context as customers_context
 from plugins.maintenance.exporting import parse_export_query, stream_json_array, stream_ndjson
 from plugins.maintenance.forms import (
     ExportForm,
@@ -85,6 +86,7 @@ class MaintenancePage(TenantPageMixin, TemplateView):
             import_form=ImportForm(),
             max_upload=max_upload_bytes(),
             can_run=self.can(RUN),
+            **customers_context(self.request),
         )
         return context
 

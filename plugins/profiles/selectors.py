@@ -158,8 +158,8 @@ def customer_documents(customers: list, schemas: list, *, include_profile: bool 
         rows = ExtensionRecord.objects.filter(
             customer__in=[c.pk for c in customers], schema__in=[s.pk for s in schemas]
         ).order_by("pk")
-        for record in rows:
-            records[(record.customer_id, record.schema_id)].append(record.values)
+        for customer, schema, values in rows.values_list("customer_id", "schema_id", "values"):
+            records[(customer, schema)].append(values)
     documents = []
     for item in customers:
         document = {"customer_id": item.customer_id}

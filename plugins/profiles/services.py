@@ -383,10 +383,17 @@ def _insert_identity(rows: list[IdentityKey]) -> None:
         names = ", ".join(
             IdentificationKey.objects.filter(pk__in=keys).values_list("name", flat=True)
         )
-        raise ConflictError(
-            f"identification key {names} is unique: another customer holds the same values",
-            errors={"unique": [f"identification key {names}: values held by another customer"]},
-        ) from None
+        message, errors = identity_conflict_rule(names)
+        raise ConflictError(message, errors=errors) from None
+
+
+def identity_conflict_rule(names: str):
+    """(message, errors) of a customer whose values of unique identification key(s) `names`
+    another customer holds (the API's answer; the bulk import reports the same)."""
+    return (
+        f"identification key {names} is unique: another customer holds the same values",
+        {"unique": [f"identification key {names}: values held by another customer"]},
+    )
 
 
 # -- customers ------------------------------------------------------------------------------
@@ -453,7 +460,13 @@ def extension_records_set(
         customer = selectors.customer(tenant, customer_id, for_update=True)
         errors = Errors()
         parsed = [
-            _parse_extension(tenant, name, value, errors, from_text=from_text)
+            _parse_extension(
+                selectors.find_extension_schema(tenant, name, for_records=True),
+                name,
+                value,
+                errors,
+                from_text=from_text,
+            )
             for name, value in body.items()
         ]
         errors.raise_if_any()
@@ -587,10 +600,11 @@ def _record_by_unique(customer, schema, body) -> ExtensionRecord:
     )
 
 
-def _customer_id(body) -> str:
+def checked_customer_id(body) -> str | None:
+    """The body's customer_id as the API takes it; None when absent (one is generated)."""
     raw = body.get("customer_id") if isinstance(body, dict) else None
     if raw is None:
-        return uuid.uuid4().hex
+        return None
     if not isinstance(raw, str) or not raw.strip() or len(raw) > CUSTOMER_ID_MAX:
         raise ValidationFailed.from_errors(
             {"customer_id": [f"must be a text of 1 to {CUSTOMER_ID_MAX} characters"]}
@@ -606,10 +620,31 @@ def _customer_id(body) -> str:
     return raw
 
 
+def _customer_id(body) -> str:
+    return checked_customer_id(body) or uuid.uuid4().hex
+
+
 def _split_body(tenant, body, core_attributes: list, from_text: bool = False):
     """Core values and (extension, [values]) pairs of a customer body, checked together."""
+
+    def find_schema(name):
+        return selectors.find_extension_schema(tenant, name, for_records=True)
+
+    return check_customer_body(body, core_attributes, find_schema, from_text=from_text)
+
+
+def check_customer_body(
+    body, core_attributes: list, find_schema, *, from_text: bool = False, records_from_text=None
+):
+    """The one check of a customer body (POST and PUT /profiles, the pages, the bulk import):
+    its checked core values and (extension schema, [record values]) pairs, or ValidationFailed
+    naming every broken rule. `find_schema(name)` answers the extension schema of that name
+    (any case) or None; `records_from_text` (default `from_text`) reads record values from
+    their text forms too (a CSV's core cells are text, its records JSON)."""
     if not isinstance(body, dict):
         raise ValidationFailed.from_errors({"body": ["must be a JSON object"]})
+    if records_from_text is None:
+        records_from_text = from_text
     core_names = {attribute["name"].lower() for attribute in core_attributes}
     core_raw, extensions, errors = {}, [], Errors()
     for name, value in body.items():
@@ -619,7 +654,12 @@ def _split_body(tenant, body, core_attributes: list, from_text: bool = False):
             core_raw[name] = value
         else:
             parsed = _parse_extension(
-                tenant, name, value, errors, unknown_is_attribute=True, from_text=from_text
+                find_schema(name),
+                name,
+                value,
+                errors,
+                unknown_is_attribute=True,
+                from_text=records_from_text,
             )
             if parsed is not None:
                 extensions.append(parsed)
@@ -629,9 +669,10 @@ def _split_body(tenant, body, core_attributes: list, from_text: bool = False):
 
 
 def _parse_extension(
-    tenant, name, value, errors: Errors, unknown_is_attribute=False, from_text=False
+    schema, name, value, errors: Errors, unknown_is_attribute=False, from_text=False
 ):
-    schema = selectors.find_extension_schema(tenant, name, for_records=True)
+    """(schema, [checked record values]) of one extension of a body; None when `schema` (the
+    extension schema `name` names) is None or the records break its type."""
     if schema is None:
         errors.add(
             str(name),
@@ -705,6 +746,12 @@ def _colliding_item(rows) -> int:
         ):
             return row.item
     return rows[0].item if rows else RecordKey.SINGLE_ITEM
+
+
+def duplicate_record_rule(schema, item: int):
+    """(message, errors) of two records of a customer equal on unique item `item` (the rule
+    the API answers with; the bulk import reports the same)."""
+    return _duplicate_message(schema, unique_items(schema.unique, schema.attributes), item)
 
 
 def _duplicate_message(schema, items, item):

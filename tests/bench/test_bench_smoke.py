@@ -20,7 +20,7 @@ from csadmin.testing import require_service, uses_postgresql
 pytestmark = pytest.mark.services
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ("1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 ")
+SCENARIOS = ("1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 ", "9 ")
 
 
 def server_url() -> str:
@@ -63,7 +63,7 @@ def test_harness_runs_every_scenario_at_tiny_scale(tmp_path):
     # The services scenarios are always measured; import, export and purge with their plug-in.
     expected = {"4", "5", "6", "7"}
     if importlib.util.find_spec("plugins.maintenance") is not None:
-        expected |= {"1", "2", "3"}
+        expected |= {"1", "2", "3", "9"}
     # Event delivery with its plug-in and Redis (CI has both).
     if importlib.util.find_spec("plugins.webhooks") is not None and os.environ.get("REDIS_URL"):
         expected |= {"8"}

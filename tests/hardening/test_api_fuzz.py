@@ -64,6 +64,10 @@ STATE_DEPENDENT = {
     "POST /genesys/1/cs/maintenance/services/files",
     # filter_state and filter_event need export_content=true (a rule between parameters)
     "GET /genesys/1/cs/maintenance/services/stream",
+    # `match` must name an identification key of the tenant, `extensions` its extension
+    # schemas; an upload is judged by its content and a CSV's columns by the tenant's schemas
+    "POST /genesys/1/cs/maintenance/profiles/files",
+    "GET /genesys/1/cs/maintenance/profiles/stream",
     # a target URL must resolve to a public address (or an allowed host); names must be new
     "POST /genesys/1/cs/metadata/subscriptions",
     "PATCH /genesys/1/cs/metadata/subscriptions/{subscription_id}",

@@ -15,3 +15,15 @@ class PurgeSerializer(serializers.Serializer):
 class FilesUploadSerializer(serializers.Serializer):
     file = serializers.FileField(required=False)
     max_errors = serializers.IntegerField(required=False, min_value=1)
+
+
+class CustomersUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False)
+    format = serializers.ChoiceField(choices=["json", "csv"], required=False, allow_blank=True)
+    extensions = serializers.CharField(required=False, allow_blank=True)
+    mode = serializers.ChoiceField(
+        choices=["create", "merge", "replace"], required=False, allow_blank=True
+    )
+    match = serializers.CharField(required=False, allow_blank=True)
+    dry_run = serializers.BooleanField(required=False)
+    max_errors = serializers.IntegerField(required=False, min_value=1)

@@ -1,0 +1,428 @@
+"""Loading checked customer rows, a batch per short transaction, set-based: a few queries per
+batch whatever its size. Modes (spec §8): `create` skips a customer that is there, `merge`
+lays the given core attributes over the stored ones, `replace` is `PUT /profiles/{id}`; the
+given extensions replace the customer's records in both. Rows are matched by customer_id or
+by an identification key's values.
+
+Uniqueness is the API's: a customer id, the records of one customer (rows.checked_row) and
+unique identification keys, checked between the rows of a batch and against the database; on
+PostgreSQL the database's constraints decide when another writer gets there first (the batch
+is then loaded again row by row, and the losing rows are reported)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from csadmin.pluginlib import ValidationFailed
+from plugins.profiles import selectors, services
+from plugins.profiles.bulk import copying
+from plugins.profiles.bulk.rows import (
+    ImportSchemas,
+    RowProblems,
+    checked_row,
+    import_schemas,
+    key_hashes,
+    row_customer_id,
+)
+from plugins.profiles.keys import identity_rows, record_key_hashes
+from plugins.profiles.models import Customer, ExtensionRecord, IdentityKey, RecordKey
+
+MODES = ("create", "merge", "replace")
+MATCH_BY_ID = "customer_id"
+COUNTS = ("created", "updated", "unchanged", "skipped")
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: counts, and the problems of its bad rows by position in the batch."""
+
+    counts: dict = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    problems: list = field(default_factory=list)  # (position, [(field, reason)])
+    stopped: bool = False  # it reached stop_at bad rows: nothing of it was written
+
+    def add(self, other: BatchResult, offset: int = 0) -> None:
+        for key, value in other.counts.items():
+            self.counts[key] += value
+        self.problems += [(position + offset, found) for position, found in other.problems]
+
+
+def check_match(tenant, match: str) -> None:
+    """400 naming `match` unless it is customer_id or an identification key of the tenant."""
+    if match == MATCH_BY_ID:
+        return
+    names = [key.name for key in selectors.identification_keys(tenant)]
+    if not any(name.lower() == str(match).lower() for name in names):
+        known = ", ".join(["customer_id", *names])
+        raise ValidationFailed.from_errors(
+            {"match": [f"must be customer_id or an identification key ({known})"]}
+        )
+
+
+def import_customers_batch(
+    tenant,
+    rows: list,
+    *,
+    mode: str,
+    match: str = MATCH_BY_ID,
+    dry_run: bool = False,
+    from_text: bool = False,
+    stop_at: int | None = None,
+) -> BatchResult:
+    """Check and load one batch of rows (dicts as read from a file) in one transaction.
+    `dry_run` checks everything the same way, then rolls the batch back; so does a batch with
+    `stop_at` bad rows or more (an import stopping at its max_errors writes none of it).
+    `from_text`: core values are text (CSV)."""
+    if mode not in MODES:
+        raise ValidationFailed.from_errors({"mode": ["must be create, merge or replace"]})
+    load = _Batch(tenant, mode, match, from_text)
+    try:
+        return _in_transaction(lambda: load.rows(rows), dry_run, stop_at)
+    except IntegrityError:
+        pass  # another writer took a key first: the database decides, row by row
+    result = BatchResult()
+    for position, row in enumerate(rows):
+        try:
+            result.add(_in_transaction(lambda row=row: load.rows([row]), dry_run), position)
+        except IntegrityError:
+            result.problems.append((position, load.conflict_problems(row)))
+    return result
+
+
+def _in_transaction(work, dry_run: bool, stop_at: int | None = None) -> BatchResult:
+    with transaction.atomic():
+        result = work()
+        stopped = stop_at is not None and len(result.problems) >= stop_at
+        if dry_run or stopped:
+            transaction.set_rollback(True)
+        result.stopped = stopped
+    return result
+
+
+@dataclass(eq=False)
+class _Row:
+    position: int
+    raw: dict
+    customer_id: str | None
+    hashes: list
+    target: Customer | None = None
+    core: dict | None = None
+    extensions: list | None = None
+
+
+class _Batch:
+    def __init__(self, tenant, mode: str, match: str, from_text: bool) -> None:
+        self.tenant, self.mode, self.match, self.from_text = tenant, mode, match, from_text
+
+    def rows(self, rows: list) -> BatchResult:
+        """Rows naming a customer an earlier row of the batch names wait for the next wave,
+        so each sees what the earlier one wrote (as one API call after another would)."""
+        schemas = import_schemas(self.tenant)
+        key = None if self.match == MATCH_BY_ID else schemas.key(self.match)
+        if self.match != MATCH_BY_ID and key is None:
+            check_match(self.tenant, self.match)
+        result, pending = BatchResult(), []
+        for position, raw in enumerate(rows):
+            try:
+                customer_id = row_customer_id(raw, schemas, from_text=self.from_text)
+                hashes = key_hashes(key, raw, schemas, from_text=self.from_text) if key else []
+            except RowProblems as bad:
+                result.problems.append((position, bad.problems))
+                continue
+            pending.append(_Row(position, raw, customer_id, hashes))
+        while pending:
+            wave, pending = _one_wave(pending)
+            self.load_wave(wave, schemas, key, result)
+        return result
+
+    def conflict_problems(self, raw) -> list:
+        """Why a row lost to another writer: its customer id or a unique key's values."""
+        customer_id = raw.get("customer_id") if isinstance(raw, dict) else None
+        there = Customer.objects.filter(tenant=self.tenant, customer_id=customer_id)
+        if customer_id and there.exists():
+            return [("customer_id", f"a customer {customer_id} exists")]
+        names = ", ".join(k.name for k in selectors.identification_keys(self.tenant) if k.unique)
+        _message, errors = services.identity_conflict_rule(names)
+        return [(f, reason) for f, reasons in errors.items() for reason in reasons]
+
+    # -- one wave: no two rows name the same customer ----------------------------------------
+
+    def load_wave(self, wave: list[_Row], schemas: ImportSchemas, key, result: BatchResult):
+        by_id, by_hash = _existing(self.tenant, wave, key)
+        writes = []
+        for row in wave:
+            try:
+                row.target = _target(row, by_id, by_hash, key)
+                if row.target is not None and self.mode == "create":
+                    result.counts["skipped"] += 1
+                    continue
+                body = row.raw
+                if row.target is not None and self.mode == "merge":
+                    body = {**row.target.attributes, **row.raw}
+                row.core, row.extensions = checked_row(body, schemas, from_text=self.from_text)
+            except RowProblems as bad:
+                result.problems.append((row.position, bad.problems))
+                continue
+            writes.append(row)
+        stored = _stored_records([row.target for row in writes if row.target is not None])
+        changed = []
+        for row in writes:
+            if row.target is not None and _unchanged(row, stored):
+                result.counts["unchanged"] += 1
+            else:
+                changed.append(row)
+        identities = {id(row): _identity_rows(self.tenant, row, schemas, stored) for row in changed}
+        clashes = _identity_clashes(self.tenant, changed, identities, schemas.keys)
+        for row in [row for row in changed if id(row) in clashes]:
+            result.problems.append((row.position, clashes[id(row)]))
+        changed = [row for row in changed if id(row) not in clashes]
+        fresh = sum(1 for row in changed if row.target is None)
+        _write(self.tenant, changed, identities)
+        result.counts["created"] += fresh
+        result.counts["updated"] += len(changed) - fresh
+
+
+def _one_wave(rows: list[_Row]):
+    """The rows that name no customer (id or key values) an earlier one names; the rest."""
+    wave, later, seen = [], [], set()
+    for row in rows:
+        names = {("id", row.customer_id)} if row.customer_id else set()
+        names |= {("key", digest) for digest in row.hashes}
+        if names & seen:
+            later.append(row)
+        else:
+            seen |= names
+            wave.append(row)
+    return wave, later
+
+
+def _existing(tenant, wave: list[_Row], key):
+    """The stored customers the wave's rows name: by customer id, and by key hash (customer
+    lists); locked as the API's writers lock a customer."""
+    customers = Customer.objects.filter(tenant=tenant)
+    if connection.vendor == "postgresql":
+        customers = customers.select_for_update(no_key=True)
+    ids = [row.customer_id for row in wave if row.customer_id]
+    by_id = {c.customer_id: c for c in customers.filter(customer_id__in=ids)} if ids else {}
+    by_hash: dict[str, list] = {}
+    hashes = [digest for row in wave for digest in row.hashes]
+    if key is not None and hashes:
+        found = IdentityKey.objects.filter(
+            key=key, depth=len(key.attributes), value_hash__in=hashes
+        ).values_list("value_hash", "customer_id")
+        pks = {pk for _, pk in found}
+        by_pk = {c.pk: c for c in customers.filter(pk__in=pks)} if pks else {}
+        for digest, pk in found:
+            by_hash.setdefault(digest, []).append(by_pk[pk])
+    return by_id, by_hash
+
+
+def _target(row: _Row, by_id: dict, by_hash: dict, key) -> Customer | None:
+    """The stored customer the row is about, or None (the row creates one)."""
+    if key is None:
+        return by_id.get(row.customer_id) if row.customer_id else None
+    matched = {c.pk: c for digest in row.hashes for c in by_hash.get(digest, [])}
+    if len(matched) > 1:
+        raise RowProblems(
+            [("match", f"matches {len(matched)} customers through identification key {key.name}")]
+        )
+    target = next(iter(matched.values()), None)
+    if target is not None and row.customer_id and row.customer_id != target.customer_id:
+        raise RowProblems(
+            [
+                (
+                    "customer_id",
+                    f"the row matches customer {target.customer_id} "
+                    f"through identification key {key.name}",
+                )
+            ]
+        )
+    if target is None and row.customer_id in by_id:
+        raise RowProblems([("customer_id", f"a customer {row.customer_id} exists")])
+    return target
+
+
+def _stored_records(customers: list) -> dict:
+    """(customer pk, schema pk) -> [record values] in record order, for these customers."""
+    stored: dict = {}
+    if customers:
+        rows = ExtensionRecord.objects.filter(customer__in=[c.pk for c in customers])
+        for customer_pk, schema_pk, values in rows.order_by("pk").values_list(
+            "customer_id", "schema_id", "values"
+        ):
+            stored.setdefault((customer_pk, schema_pk), []).append(values)
+    return stored
+
+
+def _unchanged(row: _Row, stored: dict) -> bool:
+    if row.core != row.target.attributes:
+        return False
+    return all(
+        stored.get((row.target.pk, schema.pk), []) == values for schema, values in row.extensions
+    )
+
+
+def _identity_rows(tenant, row: _Row, schemas: ImportSchemas, stored: dict) -> list:
+    """The row's customer's identity rows once written (customer pk set at the write)."""
+    if not schemas.keys:
+        return []
+    given = {schema.pk: values for schema, values in row.extensions}
+    records = {}
+    for schema in schemas.extensions.values():
+        if schema.pk in given:
+            values = given[schema.pk]
+        elif row.target is not None:
+            values = stored.get((row.target.pk, schema.pk), [])
+        else:
+            values = []
+        records[schema.pk] = [SimpleNamespace(values=v) for v in values]
+    customer = SimpleNamespace(tenant_id=tenant.pk, pk=None, attributes=row.core)
+    return identity_rows(schemas.keys, customer, records)
+
+
+def _identity_clashes(tenant, rows: list[_Row], identities: dict, keys: list) -> dict:
+    """id(row) -> problems, for rows whose unique key values an earlier row of the wave or
+    another stored customer holds (the API's message)."""
+    names = {key.pk: key.name for key in keys}
+    wanted = {
+        (item.key_id, item.value_hash): row
+        for row in reversed(rows)
+        for item in identities[id(row)]
+        if item.unique_scope
+    }
+    held = {}
+    if wanted:
+        found = IdentityKey.objects.filter(
+            tenant=tenant,
+            unique_scope=True,
+            key_id__in={k for k, _ in wanted},
+            value_hash__in={h for _, h in wanted},
+        ).values_list("key_id", "value_hash", "customer_id")
+        held = {(k, h): pk for k, h, pk in found}
+    clashes, taken = {}, {}
+    for row in rows:
+        own = row.target.pk if row.target is not None else None
+        for item in identities[id(row)]:
+            if not item.unique_scope:
+                continue
+            slot = (item.key_id, item.value_hash)
+            holder = held.get(slot)
+            if slot in taken or (holder is not None and holder != own):
+                _message, errors = services.identity_conflict_rule(names[item.key_id])
+                clashes[id(row)] = [(f, r) for f, reasons in errors.items() for r in reasons]
+                break
+        else:
+            for item in identities[id(row)]:
+                if item.unique_scope:
+                    taken[(item.key_id, item.value_hash)] = row
+    return clashes
+
+
+# -- the writes: a few statements per wave ---------------------------------------------------
+
+
+def _write(tenant, rows: list[_Row], identities: dict) -> None:
+    """New rows go in as plain dicts of column values (model objects would cost more than
+    the insert itself): COPY on PostgreSQL."""
+    if not rows:
+        return
+    now = timezone.now()
+    fresh = [row for row in rows if row.target is None]
+    known = [row for row in rows if row.target is not None]
+    created = [
+        {
+            "tenant_id": tenant.pk,
+            "customer_id": row.customer_id or uuid.uuid4().hex,
+            "attributes": row.core,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in fresh
+    ]
+    _insert(Customer, created)
+    pks = {id(row): customer["id"] for row, customer in zip(fresh, created, strict=True)}
+    for row in known:
+        row.target.attributes, row.target.updated_at = row.core, now
+        pks[id(row)] = row.target.pk
+    if known:
+        updated = [row.target for row in known]
+        Customer.objects.bulk_update(updated, ["attributes", "updated_at"], batch_size=1000)
+        _drop_replaced_records(known)
+        IdentityKey.objects.filter(customer__in=[c.pk for c in updated]).delete()
+    _insert_records(tenant, rows, pks)
+    identity = [
+        {
+            "tenant_id": tenant.pk,
+            "key_id": item.key_id,
+            "customer_id": pks[id(row)],
+            "depth": item.depth,
+            "value_hash": item.value_hash,
+            "unique_scope": item.unique_scope,
+        }
+        for row in rows
+        for item in identities[id(row)]
+    ]
+    _insert(IdentityKey, identity, with_ids=False)
+
+
+def _drop_replaced_records(rows: list[_Row]) -> None:
+    """The stored records of the extensions each row gives: one delete per extension."""
+    by_schema: dict = {}
+    for row in rows:
+        for schema, _values in row.extensions:
+            by_schema.setdefault(schema.pk, []).append(row.target.pk)
+    for schema_pk, customers in by_schema.items():
+        RecordKey.objects.filter(schema_id=schema_pk, customer_id__in=customers).delete()
+        ExtensionRecord.objects.filter(schema_id=schema_pk, customer_id__in=customers).delete()
+
+
+def _insert_records(tenant, rows: list[_Row], pks: dict) -> None:
+    """The rows' extension records, then their unique-item key rows (RecordKey)."""
+    records, schemas = [], []
+    for row in rows:
+        for schema, values_list in row.extensions:
+            for values in values_list:
+                records.append(
+                    {
+                        "tenant_id": tenant.pk,
+                        "customer_id": pks[id(row)],
+                        "schema_id": schema.pk,
+                        "values": values,
+                    }
+                )
+                schemas.append(schema)
+    _insert(ExtensionRecord, records)
+    keys = [
+        {
+            "tenant_id": tenant.pk,
+            "schema_id": schema.pk,
+            "customer_id": record["customer_id"],
+            "record_id": record["id"],
+            "item": item,
+            "key_hash": key_hash,
+        }
+        for schema, record in zip(schemas, records, strict=True)
+        for item, key_hash in record_key_hashes(schema, record["values"])
+    ]
+    _insert(RecordKey, keys, with_ids=False)
+
+
+def _insert(model, rows: list[dict], *, with_ids: bool = True) -> None:
+    """Insert rows (column values by attribute name); with `with_ids` each row gets its
+    "id" (other rows refer to it)."""
+    if not rows:
+        return
+    if copying.copies():
+        if with_ids:
+            for row, pk in zip(rows, copying.next_ids(model, len(rows)), strict=True):
+                row["id"] = pk
+        copying.copy_rows(model, rows, with_ids=with_ids)
+        return
+    objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
+    if with_ids:
+        for row, item in zip(rows, objects, strict=True):
+            row["id"] = item.pk
