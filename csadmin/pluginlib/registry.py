@@ -8,7 +8,13 @@ from types import MappingProxyType
 
 from django.apps import apps
 
-from csadmin.pluginlib.config import DEFAULT_HEADING, HEADINGS, PluginConfig, Privilege
+from csadmin.pluginlib.config import (
+    DEFAULT_HEADING,
+    HEADINGS,
+    CustomerData,
+    PluginConfig,
+    Privilege,
+)
 from csadmin.pluginlib.loader import import_optional
 from csadmin.pluginlib.navigation import Extensions, MenuGroup, MenuItem, Tab, Widget
 
@@ -24,6 +30,7 @@ class Plugin:
     tabs: tuple[Tab, ...] = ()
     widgets: tuple[Widget, ...] = ()
     jobs: tuple[str, ...] = field(default=())
+    customer_data: tuple[CustomerData, ...] = ()
     demo: object = None
 
     @property
@@ -67,6 +74,7 @@ class Registry:
         extensions = import_optional(package, config.extensions_module, label, whole_module=True)
         contributed = getattr(extensions, "contributions", None) or Extensions()
         demo = import_optional(package, config.demo_module, label)
+        customer_data = import_optional(package, config.customer_data_module, label) or ()
         return Plugin(
             config=config,
             menu=tuple(replace(item, plugin=label) for item in menu),
@@ -75,6 +83,7 @@ class Registry:
             tabs=tuple(replace(tab, plugin=label) for tab in contributed.tabs),
             widgets=tuple(replace(widget, plugin=label) for widget in contributed.widgets),
             demo=demo,
+            customer_data=tuple(customer_data),
         )
 
     def reset(self) -> None:
@@ -152,6 +161,12 @@ class Registry:
     def tabs(self, slot: str) -> list[Tab]:
         found = [tab for plugin in self.plugins() for tab in plugin.tabs if tab.slot == slot]
         return sorted(found, key=lambda tab: (tab.order, tab.title))
+
+    def customer_data(self) -> list[tuple[str, CustomerData]]:
+        """Every installed plug-in's parts of a customer's data, with the plug-in's label, in
+        the order they are exported and erased."""
+        found = [(p.label, part) for p in self.plugins() for part in p.customer_data]
+        return sorted(found, key=lambda entry: (entry[1].order, entry[1].name))
 
     def widgets(self) -> list[Widget]:
         found = [widget for plugin in self.plugins() for widget in plugin.widgets]

@@ -20,6 +20,7 @@ from plugins.services.bulk.loading import (
 )
 from plugins.services.bulk.purge import (
     PURGE_OPERATIONS,
+    id_batches,
     purge_batch,
     purge_dry_counts,
     purge_id_batches,
@@ -34,12 +35,14 @@ from plugins.services.bulk.rows import (
     import_task_row,
 )
 from plugins.services.events import parse_timestamp
-from plugins.services.representation import service_dict, state_dict, task_dict
+from plugins.services.representation import full_service_dict, service_dict, state_dict, task_dict
 
 __all__ = [
     "PURGE_OPERATIONS",
     "RowProblems",
     "export",
+    "full_service_dict",
+    "id_batches",
     "import_known_values",
     "import_service_row",
     "import_services_batch",
