@@ -27,6 +27,8 @@ def write_data_export(handle, customer_id: str) -> dict[str, int]:
             for key, value in part.export(tenant, customer_id, archive).items():
                 counts[key] = counts.get(key, 0) + value
             handle.progress(done, len(parts))
+        # Erased while this export ran: the unfinished file is dropped, never kept.
+        selectors.customer(tenant, customer_id)
     handle.set_counts(**counts)
     audit(handle, "data-export", customer_id, counts)
     return counts
