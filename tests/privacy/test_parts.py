@@ -140,3 +140,26 @@ def test_check_refuses_a_part_declared_twice_or_not_a_part(monkeypatch):
     monkeypatch.setattr(registry, "_plugins", MappingProxyType({**plugins, "services": wrong}))
     errors = [e for e in check_plugins() if e.id == "csadmin.E009"]
     assert len(errors) == 1 and "must be CustomerData" in errors[0].msg
+
+
+def test_an_earlier_failed_export_names_the_customer_by_reference_after_the_erase(
+    world, api, run_jobs, tenant
+):
+    from csadmin.jobs.models import JobLog
+
+    failed = JobRun.objects.create(
+        tenant=tenant,
+        kind="profiles.data_export",
+        arguments={"customer_id": CUSTOMER},
+        state=JobRun.State.FAILED,
+        error=f"There is no customer {CUSTOMER}",
+    )
+    JobLog.objects.create(job=failed, level="error", message=f"There is no customer {CUSTOMER}")
+    response = run_jobs(lambda: api.post(f"profiles/{CUSTOMER}/erase", {"confirm": CUSTOMER}))
+    assert response.status_code == 202
+    failed.refresh_from_db()
+    assert CUSTOMER not in failed.error and "erased:" in failed.error
+    assert failed.arguments["customer_id"].startswith("erased:")
+    messages = list(JobLog.objects.filter(job=failed).values_list("message", flat=True))
+    assert not any(CUSTOMER in message for message in messages)
+    assert CUSTOMER not in api.get(f"maintenance/jobs/{failed.pk}").content.decode()

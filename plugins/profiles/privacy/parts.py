@@ -36,10 +36,12 @@ def earlier_data_exports(tenant, customer_id: str):
 
 
 def _withdraw_data_exports(tenant, customer_id: str) -> None:
-    """Their files go, and their arguments name the customer by reference only."""
-    arguments = {"customer_id": customer_reference(tenant, customer_id)}
+    """Their files go, and their arguments, error and log name the customer by reference."""
+    reference = customer_reference(tenant, customer_id)
     for run in earlier_data_exports(tenant, customer_id):
-        withdraw_job_files(run, WITHDRAWN, arguments=arguments)
+        withdraw_job_files(
+            run, WITHDRAWN, arguments={"customer_id": reference}, forget=(customer_id, reference)
+        )
 
 
 def _erase_profile(tenant, customer_id: str) -> dict[str, int]:
