@@ -92,10 +92,7 @@ class ErasePage(ConfirmActionView):
     def get_form_kwargs(self) -> dict:
         return {"customer_id": self.customer.customer_id}
 
-    def dispatch(self, request, *args, **kwargs):
-        self.customer = None
-        return super().dispatch(request, *args, **kwargs)
-
+    # The customer is read once the privilege check passed (an unknown one is 404).
     def get(self, request, **kwargs):
         self.customer = selectors.customer(request.tenant, kwargs["customer_id"])
         return super().get(request, **kwargs)
