@@ -48,6 +48,7 @@ class Registry:
         self._lock = threading.Lock()
         self._jobs: dict[str, str] = {}  # task name -> module defining it
         self._job_inputs: dict[str, type] = {}  # task name -> its declared inputs
+        self._job_files_privileges: dict[str, str] = {}  # task name -> to download its files
 
     # -- filling ---------------------------------------------------------------------------
     def _ensure_loaded(self) -> MappingProxyType[str, Plugin]:
@@ -92,11 +93,25 @@ class Registry:
             self._plugins = None
 
     # -- jobs ------------------------------------------------------------------------------
-    def register_job(self, task_name: str, module: str, inputs: type | None = None) -> None:
+    def register_job(
+        self,
+        task_name: str,
+        module: str,
+        inputs: type | None = None,
+        *,
+        files_privilege: str | None = None,
+    ) -> None:
         """Called by the @job decorator (often while plug-ins load, so nothing is resolved here)."""
         self._jobs[task_name] = module
         if inputs is not None:
             self._job_inputs[task_name] = inputs
+        if files_privilege:
+            self._job_files_privileges[task_name] = files_privilege
+
+    def job_files_privilege(self, task_name: str) -> str | None:
+        """The privilege a job's files need beyond seeing jobs (None: none more)."""
+        self._ensure_loaded()
+        return self._job_files_privileges.get(task_name)
 
     def jobs(self) -> dict[str, str]:
         """Every registered job's task name with the label of the plug-in defining it."""

@@ -108,3 +108,21 @@ def test_privilege_is_administrative(world, api_as):
         response = api_as(role).post(EXPORT)
         assert response.status_code == 401, role
         assert "profiles.customers.privacy" in response.json()["message"]
+
+
+def test_only_holders_of_the_privilege_download_the_zip(
+    world, api, run_jobs, api_as, client, tenant
+):
+    from csadmin.testing import make_user
+
+    run, _archive = exported(api, run_jobs)
+    name = f"customer-{CUSTOMER}.zip"
+    assert api.get(f"maintenance/jobs/{run.pk}/files/{name}").status_code == 200
+    for role in ("Maintenance Operator", "Supervisor"):
+        reader = api_as(role)
+        assert reader.get(f"maintenance/jobs/{run.pk}").status_code == 200  # sees the job
+        refused = reader.get(f"maintenance/jobs/{run.pk}/files/{name}")
+        assert refused.status_code == 403, role
+        assert "profiles.customers.privacy" in refused.json()["message"]
+    client.force_login(make_user("operator", tenant, ["Maintenance Operator"]))
+    assert client.get(f"/jobs/{run.pk}/files/{name}").status_code == 403

@@ -10,6 +10,7 @@ from csadmin.pluginlib.jobs import JobInputs, job
 from plugins.profiles.privacy import running
 from plugins.profiles.privacy.naming import DATA_EXPORT, ERASE
 
+PRIVACY = "profiles.customers.privacy"
 CustomerId = Annotated[str, Meta(min_length=1, max_length=64, title="customer")]
 
 
@@ -22,7 +23,8 @@ class EraseInputs(JobInputs):
     batch: Annotated[int, Meta(ge=1, le=10_000)] = 1000  # services per batch (one transaction)
 
 
-@job(DATA_EXPORT, inputs=DataExportInputs)
+# The zip holds everything about the customer: only who may ask for it may download it.
+@job(DATA_EXPORT, inputs=DataExportInputs, files_privilege=PRIVACY)
 def data_export_job(handle):
     running.write_data_export(handle, handle.inputs.customer_id)
 
