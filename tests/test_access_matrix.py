@@ -54,6 +54,7 @@ SCHEMA_READ = Row(frozenset({ADMIN, SUP, SCHEMA, AGENT}), 403)
 SCHEMA_CHANGE = Row(frozenset({ADMIN, SCHEMA}), 401, body={})  # administrative: 401 as CS
 CUSTOMERS_READ = Row(frozenset({ADMIN, SUP, AGENT}), 403)
 CUSTOMERS_CHANGE = Row(frozenset({ADMIN, AGENT}), 403, body={})
+CUSTOMER_PRIVACY = Row(frozenset({ADMIN}), 401, body={})  # administrative: 401 as CS
 SUBSCRIPTIONS_READ = Row(frozenset({ADMIN, SUP, SCHEMA}), 403)
 SUBSCRIPTIONS_MANAGE = Row(frozenset({ADMIN, SCHEMA}), 401, body={})  # administrative
 
@@ -89,6 +90,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("profiles-api:customer", "PUT"): CUSTOMERS_CHANGE,
     ("profiles-api:customer", "DELETE"): CUSTOMERS_CHANGE,
     ("profiles-api:customer-extensions", "POST"): CUSTOMERS_CHANGE,
+    ("profiles-api:customer-data-export", "POST"): CUSTOMER_PRIVACY,
+    ("profiles-api:customer-erase", "POST"): CUSTOMER_PRIVACY,
     ("profiles-api:record-by-unique", "PUT"): CUSTOMERS_CHANGE,
     ("profiles-api:record-delete-by-unique", "PUT"): CUSTOMERS_CHANGE,
     # maintenance plug-in: running maintenance is administrative (401, as CS)

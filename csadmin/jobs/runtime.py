@@ -74,9 +74,12 @@ def job(
     inputs: type[JobInputs] = NoInputs,
     time_limit: int | None = None,
     soft_time_limit: int | None = None,
+    files_privilege: str | None = None,
 ):
     """Make `func(handle)` a job. `name` is its kind (the Celery task name); it defaults to
-    "<module>.<function>". Use as @job, @job() or @job("plugin.kind", inputs=KindInputs)."""
+    "<module>.<function>". Use as @job, @job() or @job("plugin.kind", inputs=KindInputs).
+    `files_privilege`: downloading the run's files needs this privilege too, beyond seeing
+    jobs (a file that holds what only that privilege may read, such as a customer's data)."""
     if callable(name):
         return job()(name)
     if not (isinstance(inputs, type) and issubclass(inputs, JobInputs)):
@@ -106,7 +109,7 @@ def job(
         )(run)
         task.job_body = func
         task.job_inputs = inputs
-        registry.register_job(task_name, func.__module__, inputs)
+        registry.register_job(task_name, func.__module__, inputs, files_privilege=files_privilege)
         return task
 
     return decorate

@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from csadmin.access.checks import has_privilege
 from csadmin.jobs.files import is_valid_file_name
 from csadmin.jobs.models import JobFile, JobRun
-from csadmin.pluginlib.errors import NotFoundError
+from csadmin.pluginlib.errors import NotFoundError, Refused
+from csadmin.pluginlib.registry import registry
 
 
 def jobs_of(tenant, filters: dict | None = None):
@@ -53,11 +55,15 @@ def job_log(run: JobRun, limit: int = 500):
     return list(reversed(run.log_lines.order_by("-id")[:limit]))
 
 
-def get_job_file(*, tenant, job_id, name: str) -> JobFile:
-    """An output file of a run of this tenant, present on disk; else not found."""
+def get_job_file(*, tenant, job_id, name: str, actor) -> JobFile:
+    """An output file of a run of this tenant, present on disk; else not found. A job that
+    declared a files privilege (@job(files_privilege=...)) hands its files only to holders."""
     if not is_valid_file_name(name):
         raise NotFoundError("No such file.")
     run = get_job(tenant=tenant, job_id=job_id)
+    needed = registry.job_files_privilege(run.kind)
+    if needed and not has_privilege(actor, tenant, needed):
+        raise Refused(f"The files of {run.kind} jobs need the privilege {needed}.")
     stored = JobFile.objects.filter(job=run, name=name).first()
     if stored is None or not stored.path.is_file():
         raise NotFoundError(f"Job {run.pk} has no file {name}.")

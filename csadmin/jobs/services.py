@@ -10,15 +10,17 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from csadmin import circuit as circuits
 from csadmin.access.checks import has_privilege
 from csadmin.celery import app
+from csadmin.jobs import files
 from csadmin.jobs.inputs import NoInputs, read_inputs
-from csadmin.jobs.models import JobLog, JobRun
+from csadmin.jobs.models import JobFile, JobLog, JobRun
 from csadmin.jobs.runtime import MAX_DELIVERIES
 from csadmin.pluginlib.errors import (
     ConflictError,
@@ -332,3 +334,29 @@ def _fail(job_id: int, still_due, message: str, now) -> int:
 
 def _name(actor) -> str:
     return actor.get_username() if getattr(actor, "is_authenticated", False) else "system"
+
+
+def withdraw_job_files(
+    run: JobRun, reason: str, *, arguments: dict | None = None, forget: tuple[str, str] = ()
+) -> int:
+    """Remove a run's output files because what they hold may no longer be kept (a customer's
+    data was erased), and say so on the run: a log line with `reason`, and `arguments`, when
+    given, replacing the stored arguments (which may name what was erased). `forget` is a
+    (text, replacement) pair: the text (an erased id) is replaced in the run's error and log
+    lines. Answers how many files went. The rows go with the caller's transaction; the folder
+    goes once it commits, so a rollback never leaves rows pointing at missing files."""
+    names = list(run.files.values_list("name", flat=True))
+    JobFile.objects.filter(job=run).delete()
+    if arguments is not None:
+        JobRun.objects.filter(pk=run.pk).update(arguments=_json_object(arguments))
+    if forget:
+        text, replacement = forget
+        JobRun.objects.filter(pk=run.pk).update(
+            error=Replace("error", Value(text), Value(replacement))
+        )
+        JobLog.objects.filter(job=run, message__contains=text).update(
+            message=Replace("message", Value(text), Value(replacement))
+        )
+    JobLog.objects.create(job=run, level=JobLog.Level.WARNING, message=reason[:2000])
+    transaction.on_commit(partial(files.remove_job_files, run.pk))
+    return len(names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
@@ -16,7 +16,8 @@ from csadmin.jobs.models import JobRun
 from csadmin.jobs.presenters import is_dry_run, job_arguments
 from csadmin.jobs.selectors import get_job, get_job_file, job_filter_choices, job_log, jobs_of
 from csadmin.jobs.services import cancel_job, may_manage, retry_job
-from csadmin.pluginlib.errors import DomainError, NotFoundError
+from csadmin.pluginlib.errors import DomainError, NotFoundError, Refused
+from csadmin.pluginlib.registry import registry
 from csadmin.ui.lists import ListPageView
 from csadmin.ui.views import TenantPageMixin
 
@@ -128,7 +129,16 @@ class JobFileDownload(TenantPageMixin, View):
     privilege = VIEW
 
     def get(self, request, job_id: int, name: str):
-        return download(get_job_file(tenant=request.tenant, job_id=job_id, name=name))
+        try:
+            stored = get_job_file(
+                tenant=request.tenant, job_id=job_id, name=name, actor=request.user
+            )
+        except Refused:  # the job's files need a privilege more (@job(files_privilege=...))
+            needed = registry.job_files_privilege(
+                get_job(tenant=request.tenant, job_id=job_id).kind
+            )
+            return render(request, "ui/forbidden.html", {"privilege": needed}, status=403)
+        return download(stored)
 
 
 def _job_or_404(request, job_id: int) -> JobRun:

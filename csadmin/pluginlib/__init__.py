@@ -6,7 +6,14 @@ import PluginConfig while settings load.
 
 from importlib import import_module
 
-from csadmin.pluginlib.config import BUILTIN_ROLES, HEADINGS, PluginConfig, Privilege, Schedule
+from csadmin.pluginlib.config import (
+    BUILTIN_ROLES,
+    HEADINGS,
+    CustomerData,
+    PluginConfig,
+    Privilege,
+    Schedule,
+)
 from csadmin.pluginlib.errors import (
     ConflictError,
     DomainError,
@@ -59,6 +66,8 @@ __all__ = [
     "Refused",
     "ServiceUnavailable",
     "ValidationFailed",
+    "CustomerData",
+    "customer_data_parts",
     "Extensions",
     "MenuItem",
     "PluginConfig",
@@ -78,6 +87,12 @@ __all__ = [
     "name_problems",
     *_LAZY,
 ]
+
+
+def customer_data_parts() -> list[CustomerData]:
+    """Every installed plug-in's parts of a customer's data (CustomerData), in the order they
+    are exported and erased: what a data-protection request goes through."""
+    return [part for _label, part in registry.customer_data()]
 
 
 def __getattr__(name: str):

@@ -8,7 +8,7 @@ from django.core.checks import Error, register
 from django.urls import URLPattern, URLResolver
 
 from csadmin.celery import app
-from csadmin.pluginlib.config import HEADINGS, PRIVILEGE_CODE
+from csadmin.pluginlib.config import HEADINGS, PRIVILEGE_CODE, CustomerData
 from csadmin.pluginlib.registry import registry
 
 RESERVED_BASE_URLS = {"static", "genesys", "api", "login", "logout", "media"}
@@ -23,6 +23,7 @@ def check_plugins(app_configs=None, **kwargs) -> list[Error]:
     errors += _url_errors(plugins)
     errors += _requirement_errors(plugins)
     errors += _schedule_errors(plugins)
+    errors += _customer_data_errors(plugins)
     return errors
 
 
@@ -157,3 +158,30 @@ def _schedule_errors(plugins) -> list[Error]:
         for declared in plugin.config.schedules
         if declared.task not in app.tasks
     ]
+
+
+def _customer_data_errors(plugins) -> list[Error]:
+    """A customer's data parts: CustomerData values, each name declared once (a data export's
+    members and an erase's counts must not be two plug-ins' at once)."""
+    errors, owners = [], defaultdict(list)
+    for plugin in plugins:
+        for part in plugin.customer_data:
+            if not isinstance(part, CustomerData):
+                errors.append(
+                    Error(
+                        f"plug-in {plugin.label!r}: customer_data parts must be CustomerData "
+                        f"values, not {type(part).__name__}",
+                        id="csadmin.E009",
+                    )
+                )
+                continue
+            owners[part.name].append(plugin.label)
+    errors += [
+        Error(
+            f"customer data part {name!r} is declared by several plug-ins: {', '.join(labels)}",
+            id="csadmin.E009",
+        )
+        for name, labels in owners.items()
+        if len(labels) > 1
+    ]
+    return errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.apps import AppConfig
@@ -55,6 +56,35 @@ class Schedule:
     expires: float | None = None
 
 
+@dataclass(frozen=True)
+class CustomerData:
+    """One plug-in's part of what is stored about one customer, for data-protection requests
+    (access and erasure). A plug-in lists its parts in `customer_data.py` as `parts`; the
+    profiles plug-in's data-export and erase jobs call every installed plug-in's parts, so no
+    plug-in needs to import another to answer for the whole customer.
+
+    name: unique across plug-ins ("services", "deliveries").
+    order: parts are exported and erased in ascending order: a part that finds its rows
+      through another's (deliveries through the customer's services) comes before it, and
+      the profile itself comes last, so a request can be made again until nothing is left.
+    export(tenant, customer_id, archive) -> counts: writes its files into the archive
+      (`with archive.member("services.ndjson") as out: out.write(...)`); None: nothing to add.
+    erase(tenant, customer_id, batch) -> iterator of works: each work is a callable that
+      removes one batch (at most `batch` of its rows) in the caller's transaction and answers
+      counts ({"services": 1000, "states": 2300}); the job commits each batch with its
+      counts. It finds what is left each time, so a run that starts over finishes the work.
+    remaining(tenant, customer_id) -> how many rows of `unit` are left (the job's progress).
+    unit: the count that measures progress ("services").
+    """
+
+    name: str
+    order: int
+    erase: Callable[..., Iterator[Callable[[], dict[str, int]]]]
+    remaining: Callable[..., int]
+    unit: str
+    export: Callable[..., dict[str, int]] | None = None
+
+
 class PluginConfig(AppConfig):
     """An AppConfig that is also a csadmin plug-in.
 
@@ -80,6 +110,7 @@ class PluginConfig(AppConfig):
     api_urls_module: str = "api.urls.urlpatterns"
     tasks_module: str = "tasks"
     extensions_module: str = "extensions"
+    customer_data_module: str = "customer_data.parts"
     demo_module: str = "demo.load_demo"
 
     def privilege_codes(self) -> set[str]:

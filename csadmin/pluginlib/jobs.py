@@ -8,6 +8,7 @@
     runs_inline             True when tasks run in the calling process (tests, embedded)
     job_accepted            the API's 202 answer for a job call; JobAcceptedSerializer its schema
     JobRun                  the run model, for reads
+    withdraw_job_files      remove a run's files that hold data which may no longer be kept
 
 Schedules are declared on the plug-in's config (csadmin.pluginlib.Schedule). Import this module
 from modules Django loads after its apps (tasks, services, selectors, views), not from a
@@ -19,7 +20,7 @@ from csadmin.jobs.inputs import JobInputs, NoInputs
 from csadmin.jobs.models import JobRun
 from csadmin.jobs.presenters import job_accepted
 from csadmin.jobs.runtime import JobCancelled, JobHandle, job, runs_inline, send_task, task
-from csadmin.jobs.services import enqueue_job
+from csadmin.jobs.services import enqueue_job, withdraw_job_files
 
 __all__ = [
     "JobAcceptedSerializer",
@@ -34,4 +35,5 @@ __all__ = [
     "runs_inline",
     "send_task",
     "task",
+    "withdraw_job_files",
 ]

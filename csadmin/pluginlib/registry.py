@@ -8,7 +8,13 @@ from types import MappingProxyType
 
 from django.apps import apps
 
-from csadmin.pluginlib.config import DEFAULT_HEADING, HEADINGS, PluginConfig, Privilege
+from csadmin.pluginlib.config import (
+    DEFAULT_HEADING,
+    HEADINGS,
+    CustomerData,
+    PluginConfig,
+    Privilege,
+)
 from csadmin.pluginlib.loader import import_optional
 from csadmin.pluginlib.navigation import Extensions, MenuGroup, MenuItem, Tab, Widget
 
@@ -24,6 +30,7 @@ class Plugin:
     tabs: tuple[Tab, ...] = ()
     widgets: tuple[Widget, ...] = ()
     jobs: tuple[str, ...] = field(default=())
+    customer_data: tuple[CustomerData, ...] = ()
     demo: object = None
 
     @property
@@ -41,6 +48,7 @@ class Registry:
         self._lock = threading.Lock()
         self._jobs: dict[str, str] = {}  # task name -> module defining it
         self._job_inputs: dict[str, type] = {}  # task name -> its declared inputs
+        self._job_files_privileges: dict[str, str] = {}  # task name -> to download its files
 
     # -- filling ---------------------------------------------------------------------------
     def _ensure_loaded(self) -> MappingProxyType[str, Plugin]:
@@ -67,6 +75,7 @@ class Registry:
         extensions = import_optional(package, config.extensions_module, label, whole_module=True)
         contributed = getattr(extensions, "contributions", None) or Extensions()
         demo = import_optional(package, config.demo_module, label)
+        customer_data = import_optional(package, config.customer_data_module, label) or ()
         return Plugin(
             config=config,
             menu=tuple(replace(item, plugin=label) for item in menu),
@@ -75,6 +84,7 @@ class Registry:
             tabs=tuple(replace(tab, plugin=label) for tab in contributed.tabs),
             widgets=tuple(replace(widget, plugin=label) for widget in contributed.widgets),
             demo=demo,
+            customer_data=tuple(customer_data),
         )
 
     def reset(self) -> None:
@@ -83,11 +93,25 @@ class Registry:
             self._plugins = None
 
     # -- jobs ------------------------------------------------------------------------------
-    def register_job(self, task_name: str, module: str, inputs: type | None = None) -> None:
+    def register_job(
+        self,
+        task_name: str,
+        module: str,
+        inputs: type | None = None,
+        *,
+        files_privilege: str | None = None,
+    ) -> None:
         """Called by the @job decorator (often while plug-ins load, so nothing is resolved here)."""
         self._jobs[task_name] = module
         if inputs is not None:
             self._job_inputs[task_name] = inputs
+        if files_privilege:
+            self._job_files_privileges[task_name] = files_privilege
+
+    def job_files_privilege(self, task_name: str) -> str | None:
+        """The privilege a job's files need beyond seeing jobs (None: none more)."""
+        self._ensure_loaded()
+        return self._job_files_privileges.get(task_name)
 
     def jobs(self) -> dict[str, str]:
         """Every registered job's task name with the label of the plug-in defining it."""
@@ -152,6 +176,12 @@ class Registry:
     def tabs(self, slot: str) -> list[Tab]:
         found = [tab for plugin in self.plugins() for tab in plugin.tabs if tab.slot == slot]
         return sorted(found, key=lambda tab: (tab.order, tab.title))
+
+    def customer_data(self) -> list[tuple[str, CustomerData]]:
+        """Every installed plug-in's parts of a customer's data, with the plug-in's label, in
+        the order they are exported and erased."""
+        found = [(p.label, part) for p in self.plugins() for part in p.customer_data]
+        return sorted(found, key=lambda entry: (entry[1].order, entry[1].name))
 
     def widgets(self) -> list[Widget]:
         found = [widget for plugin in self.plugins() for widget in plugin.widgets]

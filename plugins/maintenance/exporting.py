@@ -23,7 +23,11 @@ from pathlib import Path
 from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed
-from plugins.services.bulk import export, parse_timestamp, service_dict, state_dict, task_dict
+from plugins.services.bulk import (
+    export,
+    full_service_dict,
+    parse_timestamp,
+)
 
 FORMATS = ("json", "csv")  # the files' own formats
 EXPORT_FORMATS = (*FORMATS, "zip")  # what the export files job offers
@@ -124,14 +128,9 @@ def parse_export_query(
 # -- the stream -------------------------------------------------------------------------------
 
 
-def full_service(service, states, tasks) -> dict:
-    """A service with all its states and tasks, in the API's representation (spec §4)."""
-    body = service_dict(service)
-    body["active_states"] = [state_dict(s) for s in states if s.completed_at is None]
-    body["completed_states"] = [state_dict(s) for s in states if s.completed_at is not None]
-    body["active_tasks"] = [task_dict(t) for t in tasks if t.completed_at is None]
-    body["completed_tasks"] = [task_dict(t) for t in tasks if t.completed_at is not None]
-    return body
+# The stream's full content is the services plug-in's to render (a customer's data export
+# writes the same text); the name stays for the readers of this module.
+full_service = full_service_dict
 
 
 def _compact(item) -> str:
@@ -145,13 +144,7 @@ def json_items(tenant, query: ExportQuery):
     if not query.export_content:
         yield from map(_compact, export.export_service_ids(selection))
         return
-    rendered = export.export_full_json(selection)
-    if rendered is not None:
-        yield from rendered
-        return
-    for chunk in export.export_service_chunks(selection):
-        for service, states, tasks in chunk:
-            yield _compact(full_service(service, states, tasks))
+    yield from export.full_service_texts(selection)
 
 
 def stream_json_array(tenant, query: ExportQuery, *, lines_per_chunk: int = 200):

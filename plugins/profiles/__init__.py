@@ -32,6 +32,11 @@ class ProfilesConfig(PluginConfig):
         ),
         Privilege("profiles.customers.read", "Read customers", read_only=True, roles=AGENT_ROLES),
         Privilege("profiles.customers.change", "Write customers", roles=AGENT_ROLES),
+        Privilege(
+            "profiles.customers.privacy",
+            "Export all of a customer's data, or erase it, on a data-protection request",
+            administrative=True,
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from plugins.profiles import views
+from plugins.profiles.privacy import pages as privacy
 
 urlpatterns = [
     path("schema/", views.SchemaListPage.as_view(), name="schemas"),
@@ -24,6 +25,12 @@ urlpatterns = [
         views.CustomerDeletePage.as_view(),
         name="customer-delete",
     ),
+    path(
+        "customers/<str:customer_id>/data-export/",
+        privacy.DataExportAction.as_view(),
+        name="customer-data-export",
+    ),
+    path("customers/<str:customer_id>/erase/", privacy.ErasePage.as_view(), name="customer-erase"),
     path(
         "customers/<str:customer_id>/edit/", views.CustomerFormPage.as_view(), name="customer-edit"
     ),

@@ -516,6 +516,7 @@ class CustomerPage(TenantPageMixin, View):
             "tabs": tabs,
             "profile": _profile_rows(request.tenant, customer),
             "can_change": self.can(CUSTOMERS_CHANGE),
+            "can_ask_data": self.can("profiles.customers.privacy"),
             "breadcrumbs": [
                 ("Customers", reverse("profiles:customers")),
                 (customer.customer_id, None),

@@ -32,6 +32,17 @@ def state_dict(state) -> dict:
     return {"state_id": state.state_id, "state_type": state.state_type, **_common(state)}
 
 
+def full_service_dict(service, states, tasks) -> dict:
+    """A service with all its states and tasks, as the maintenance stream's full content
+    writes it (spec §6): the service's representation and its four nested lists."""
+    body = service_dict(service)
+    body["active_states"] = [state_dict(s) for s in states if s.completed_at is None]
+    body["completed_states"] = [state_dict(s) for s in states if s.completed_at is not None]
+    body["active_tasks"] = [task_dict(t) for t in tasks if t.completed_at is None]
+    body["completed_tasks"] = [task_dict(t) for t in tasks if t.completed_at is not None]
+    return body
+
+
 def task_dict(task) -> dict:
     return {
         "task_id": task.task_id,

@@ -44,6 +44,12 @@ def live_services(tenant):
     return Service.objects.filter(not_expired(), tenant=tenant)
 
 
+def customer_services(tenant, customer_id: str):
+    """Every stored service of one customer, expired ones too (a data-protection request is
+    about everything kept, not what the lists show): by the (tenant, customer_id, id) index."""
+    return Service.objects.filter(tenant=tenant, customer_id=customer_id)
+
+
 def by_status(queryset, status: str):
     if status == "active":
         return queryset.filter(ACTIVE)

@@ -75,10 +75,10 @@ class JobFileView(TenantAPIView):
 
     @extend_schema(
         operation_id="jobs_file",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR},
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: ERROR, 404: ERROR},
     )
     def get(self, request, job_id: int, name: str):
-        stored = get_job_file(tenant=request.tenant, job_id=job_id, name=name)
+        stored = get_job_file(tenant=request.tenant, job_id=job_id, name=name, actor=request.user)
         return download(stored)
 
 

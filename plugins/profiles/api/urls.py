@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plugins.profiles.api import views
+from plugins.profiles.api import privacy, views
 
 urlpatterns = [
     path("metadata/profiles", views.ProfileSchemaView.as_view(), name="profile-schema"),
@@ -31,6 +31,12 @@ urlpatterns = [
         views.CustomerExtensionsView.as_view(),
         name="customer-extensions",
     ),
+    path(
+        "profiles/<str:customer_id>/data-export",
+        privacy.DataExportView.as_view(),
+        name="customer-data-export",
+    ),
+    path("profiles/<str:customer_id>/erase", privacy.EraseView.as_view(), name="customer-erase"),
     path(
         "profiles/<str:customer_id>/extensions/<str:extension>/by/unique",
         views.RecordByUniqueView.as_view(),

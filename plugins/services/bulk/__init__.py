@@ -23,6 +23,7 @@ from plugins.services.bulk.loading import (
 )
 from plugins.services.bulk.purge import (
     PURGE_OPERATIONS,
+    id_batches,
     purge_batch,
     purge_dry_counts,
     purge_id_batches,
@@ -40,13 +41,15 @@ from plugins.services.bulk.rows import (
     is_full_service,
 )
 from plugins.services.events import parse_timestamp
-from plugins.services.representation import service_dict, state_dict, task_dict
+from plugins.services.representation import full_service_dict, service_dict, state_dict, task_dict
 
 __all__ = [
     "PURGE_OPERATIONS",
     "FullService",
     "RowProblems",
     "export",
+    "full_service_dict",
+    "id_batches",
     "import_full_service_row",
     "import_full_services_batch",
     "import_known_values",

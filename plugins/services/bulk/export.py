@@ -5,6 +5,7 @@ of each service built by the database itself, rendered on several connections at
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from itertools import islice
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from django.db.models.expressions import RawSQL
 
 from plugins.services.bulk import rendering
 from plugins.services.models import ACTIVE, Event, State, Task
+from plugins.services.representation import full_service_dict
 from plugins.services.selectors import live_services
 
 EXPORT_EVENT_FILTERS = ("any", "started", "completed")
@@ -292,3 +294,16 @@ def export_full_json(queryset, *, chunk: int = 2000) -> Iterator[str] | None:
                 yield from serially(chunks)
 
     return rows()
+
+
+def full_service_texts(queryset) -> Iterator[str]:
+    """The compact JSON text of each selected service with all its states and tasks, in row
+    id order: the stream's full content (spec §6), rendered by PostgreSQL there and by the
+    representation functions elsewhere. Every writer of full services goes through here."""
+    rendered = export_full_json(queryset)
+    if rendered is not None:
+        yield from rendered
+        return
+    for chunk in export_service_chunks(queryset):
+        for service, states, tasks in chunk:
+            yield json.dumps(full_service_dict(service, states, tasks), separators=(",", ":"))

@@ -52,7 +52,12 @@ def purge_selection(tenant, operation: str, limit: dt.datetime, now=None):
 def purge_id_batches(tenant, operation: str, limit: dt.datetime, *, batch: int = 1000, now=None):
     """Batches of service row ids to purge, ascending, by keyset: each batch is one short
     index range query, so nothing is held open between batches (a cancel can stop between)."""
-    selection = purge_selection(tenant, operation, limit, now)
+    yield from id_batches(purge_selection(tenant, operation, limit, now), batch=batch)
+
+
+def id_batches(selection, *, batch: int = 1000):
+    """Batches of the row ids of a selection of services, ascending, by keyset (the purge's,
+    and a customer's erase): the caller may delete each batch before asking for the next."""
     if connection.vendor == "postgresql":
         yield from _raw_id_batches(selection, batch)
         return
