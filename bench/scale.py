@@ -88,6 +88,9 @@ def growth_rows(small: dict, large: dict) -> list[dict]:
             row["status"] = "pass" if value is not None and value >= target else "fail"
             if a["baseline"] and b["baseline"]:
                 row["baseline_growth"] = b["baseline"] / a["baseline"]
+            if a["ratio"] and b["ratio"] is not None:
+                # csadmin / baseline at each size: what is left when the machine's state is not
+                row["ratio_growth"] = b["ratio"] / a["ratio"]
         elif kind == "at size":
             value = b["ratio"]
             row.update(value=value, target=f"<= {target} (deep / first page)")
@@ -113,6 +116,7 @@ def table(rows: list[dict], sizes: tuple[int, int]) -> str:
         f"at {sizes[1]:,}",
         "growth",
         "baseline growth",
+        "same-run ratio growth",
         "target",
         "result",
     )
@@ -123,6 +127,7 @@ def table(rows: list[dict], sizes: tuple[int, int]) -> str:
             figure(row["large"]),
             "-" if row["value"] is None or row["kind"] == "bytes" else f"{row['value']:.2f}",
             f"{row['baseline_growth']:.2f}" if "baseline_growth" in row else "-",
+            f"{row['ratio_growth']:.2f}" if "ratio_growth" in row else "-",
             row["target"],
             row["status"],
         )
