@@ -27,7 +27,7 @@ class AuditLogView(ListPageView):
         return {
             "rows": [(row, _pretty(row.before), _pretty(row.after)) for row in page.rows],
             "plugins": audit_plugins(self.request.tenant),
-            "breadcrumbs": [("Administration", None), ("Audit log", None)],
+            "breadcrumbs": [],
         }
 
 

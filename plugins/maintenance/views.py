@@ -70,7 +70,7 @@ class MaintenancePage(TenantPageMixin, TemplateView):
         policy = selectors.retention_policy(self.request.tenant)
         default_limit = (timezone.now() - dt.timedelta(days=90)).replace(second=0, microsecond=0)
         context.update(
-            breadcrumbs=[("Maintenance", None)],
+            breadcrumbs=[],
             purge_form=PurgeForm(initial=self.purge_initial(default_limit)),
             policy=policy,
             policy_form=PolicyForm(

@@ -35,7 +35,7 @@ MAX_PAGE_SIZE = 100
 
 
 def _schema_crumbs(*more):
-    return [("Profile Schema", reverse("profiles:schemas")), *more]
+    return list(more)  # the shell puts Home > Configuration > Profile Schema before them
 
 
 # -- schema designer ------------------------------------------------------------------------
@@ -53,7 +53,7 @@ class SchemaListPage(TenantPageMixin, View):
             "has_profile": profile is not None,
             "can_change": self.can(SCHEMA_CHANGE),
             "production": tenant.in_production,
-            "breadcrumbs": [("Profile Schema", None)],
+            "breadcrumbs": [],
         }
         return render(request, "profiles/schema_list.html", context)
 
@@ -272,7 +272,7 @@ class KeysPage(TenantPageMixin, View):
             "production": tenant.in_production,
             "errors": errors or {},
             "form": request.POST,
-            "breadcrumbs": [("Identification Keys", None)],
+            "breadcrumbs": [],
         }
         return htmx_partial(request, "profiles/keys.html", "attributes", context, status=status)
 
@@ -401,7 +401,7 @@ class CustomersPage(ListPageView):
             },
             "can_change": self.can(CUSTOMERS_CHANGE),
             "has_profile": self.profile is not None,
-            "breadcrumbs": [("Customers", None)],
+            "breadcrumbs": [],
         }
 
     @staticmethod
@@ -452,7 +452,7 @@ class CustomerFormPage(TenantPageMixin, View):
             values = (
                 selectors.customer(request.tenant, customer_id).attributes if customer_id else {}
             )
-        crumbs = [("Customers", reverse("profiles:customers"))]
+        crumbs = []
         if customer_id:
             crumbs.append((customer_id, reverse("profiles:customer", args=[customer_id])))
         context = {
@@ -516,10 +516,7 @@ class CustomerPage(TenantPageMixin, View):
             "tabs": tabs,
             "profile": _profile_rows(request.tenant, customer),
             "can_change": self.can(CUSTOMERS_CHANGE),
-            "breadcrumbs": [
-                ("Customers", reverse("profiles:customers")),
-                (customer.customer_id, None),
-            ],
+            "breadcrumbs": [(customer.customer_id, None)],
         }
         return render(request, "profiles/customer.html", context)
 

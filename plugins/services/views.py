@@ -115,7 +115,7 @@ class ServiceListPage(ServicePages):
         return {
             "params": self.request.GET,
             "types": selectors.service_types_in_use(self.request.tenant),
-            "breadcrumbs": [("Operations", None), ("Services", None)],
+            "breadcrumbs": [],
         }
 
 
@@ -144,11 +144,7 @@ class ServiceDetailPage(TenantPageMixin, RefuseNul, TemplateView):
             extensions_json=pretty(service.extensions) if service.extensions else None,
             timeline=timeline.build(service, states, tasks),
             can_change=self.can(CHANGE),
-            breadcrumbs=[
-                ("Operations", None),
-                ("Services", reverse("services:service-list")),
-                (service.service_id, None),
-            ],
+            breadcrumbs=[(service.service_id, None)],
         )
         return context
 
@@ -357,6 +353,7 @@ class CustomerServicesTab(ServicePages):
 
     template_name = "services/customer_tab.html"
     partial = "tab"
+    menu_entry = "profiles:customers"  # a customer's page, though served by this plug-in
 
     def get_filters(self) -> ServiceFilter:
         """The tab's filters but its status, which picks the sub-tab (counted apart)."""
@@ -390,7 +387,7 @@ class CustomerServicesTab(ServicePages):
             "params": self.request.GET,
             "tab_url": reverse("services:customer-tab", args=[customer_id]),
             "types": selectors.service_types_in_use(tenant),
-            "breadcrumbs": [("Customers", None), (customer_id, None), ("Services", None)],
+            "breadcrumbs": [(customer_id, None), ("Services", None)],
         }
 
 
@@ -408,7 +405,7 @@ class BusinessAttributesPage(TenantPageMixin, RefuseNul, TemplateView):
             attribute["anchor"] = ATTRIBUTE_ANCHORS[attribute["name"]]
         context["attributes"] = attributes
         context["can_change"] = self.can("services.attributes.change")
-        context["breadcrumbs"] = [("Configuration", None), ("Business Attributes", None)]
+        context["breadcrumbs"] = []
         return context
 
     def post(self, request):
