@@ -1,5 +1,7 @@
 """Pages: the services list, a service, its actions, the customer tab, business attributes."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -229,3 +231,20 @@ def test_customer_slot_offers_the_services_tab(rf, admin, tenant):
     tabs = {tab["key"]: tab for tab in tabs_for(request, "customer", "42")}
     assert tabs["services"]["title"] == "Services"
     assert tabs["services"]["url"] == reverse("services:customer-tab", args=["42"])
+
+
+def test_type_filters_are_selects_of_the_tenants_types_with_any(browser, tenant, admin, journey):
+    for name in ("Sales", "Billing"):
+        services.business_value_add(tenant=tenant, attribute="Service.type", name=name, actor=admin)
+
+    for url in (
+        reverse("services:service-list"),
+        reverse("services:customer-tab", args=["C000001"]),
+    ):
+        html = browser.get(url, {"type": "Sales"}).content.decode()
+        select = re.search(r'<select id="[ft]-type" name="type"[^>]*>(.*?)</select>', html, re.S)
+        assert select, url
+        options = re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+        assert options == ["Any", "Billing", "Sales"], url
+        assert "<option selected>Sales</option>" in select.group(1)
+        assert 'list="' not in html.split("</form>")[1]  # no free-text datalist for the type
