@@ -42,6 +42,11 @@ _LAZY = {
     "ConfirmActionView": "csadmin.ui.confirm",
     "Confirmation": "csadmin.ui.confirm",
     "OwnConfirmActionView": "csadmin.ui.confirm",
+    # times typed and shown as ISO 8601 UTC
+    "UtcDateTimeField": "csadmin.pluginlib.isotime",
+    "UtcInput": "csadmin.pluginlib.isotime",
+    "parse_utc": "csadmin.pluginlib.isotime",
+    "format_utc": "csadmin.pluginlib.isotime",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",

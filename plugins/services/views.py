@@ -20,6 +20,8 @@ from csadmin.pluginlib import (
     DomainError,
     ListPageView,
     TenantPageMixin,
+    ValidationFailed,
+    parse_utc,
 )
 from csadmin.pluginlib.storable import echo
 from plugins.services import selectors, services, timeline
@@ -45,13 +47,15 @@ class RefuseNul(View):
 
 
 def day_param(params, name: str, end_of_day: bool = False) -> dt.datetime | None:
-    """A `YYYY-MM-DD` filter as the start (or end) of that day in UTC; anything else: None."""
-    try:
-        day = dt.date.fromisoformat(params.get(name, ""))
-    except ValueError:
+    """A `YYYY-MM-DD` (the start, or end, of that day) or `YYYY-MM-DDTHH:MM[:SS]Z` filter in
+    UTC; None when not given. Anything else is refused, naming the parameter and the rule."""
+    text = params.get(name, "").strip()
+    if not text:
         return None
-    moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
-    return moment.replace(tzinfo=dt.UTC)
+    try:
+        return parse_utc(text, end_of_day=end_of_day)
+    except ValueError as wrong:
+        raise ValidationFailed.from_errors({name: [str(wrong)]}) from None
 
 
 class ServicePages(ListPageView, RefuseNul):
@@ -382,7 +386,9 @@ class CustomerServicesTab(ServicePages):
         return {
             "customer_id": customer_id,
             "status": self.status(),
-            "counts": selectors.status_counts(selectors.service_list(tenant, filters)),
+            "counts": selectors.status_counts(selectors.service_list(tenant, filters))
+            if filters
+            else {},
             "filter_query": query_without(self.request.GET, "status", "before"),
             "params": self.request.GET,
             "tab_url": reverse("services:customer-tab", args=[customer_id]),

@@ -22,7 +22,7 @@ EXTRA_PAGES = [
     "/access/profile/",
     # the one confirmation page of destructive actions, with and without its inputs
     "/profiles/customers/C000001/delete/",
-    "/maintenance/purge/?limit=2000-01-01T00:00&operation=purge.service.all",
+    "/maintenance/purge/?limit=2000-01-01T00:00Z&operation=purge.service.all",
 ]
 
 

@@ -118,7 +118,7 @@ def test_a_customers_services_page_belongs_to_customers(demo_client):
 
 def test_a_confirmation_page_sits_under_its_section(demo_client):
     page = _page(
-        demo_client, "/maintenance/purge/?limit=2000-01-01T00:00&operation=purge.service.all"
+        demo_client, "/maintenance/purge/?limit=2000-01-01T00:00Z&operation=purge.service.all"
     )
     trail = _trail(page)
     assert trail[:3] == [("/", "Home"), ("", "Operations"), ("/maintenance/", "Maintenance")]
@@ -168,3 +168,24 @@ def test_a_trail_names_home_the_heading_the_entry_then_the_object():
     assert breadcrumb_trail(section, []) == [("Home", "/"), ("Operations", ""), ("Services", "")]
     assert breadcrumb_trail(Section("Dashboard", "Dashboard", "/"), []) == []
     assert breadcrumb_trail(None, [], title="Profile") == [("Home", "/"), ("Profile", "")]
+
+
+def test_date_filters_refuse_other_forms_naming_the_field_and_the_rule(demo_client):
+    for path, name in (
+        ("/services/", "started_from"),
+        ("/audit/", "since"),
+    ):
+        response = demo_client.get(path, {name: "03/01/2026"})
+        assert response.status_code == 200, path
+        error = re.search(r'data-testid="list-error">([^<]*)<', response.content.decode())
+        assert error, path
+        assert error.group(1).startswith(f"{name}: ") and "YYYY-MM-DD" in error.group(1), path
+        ok = demo_client.get(path, {name: "2000-01-01T00:00Z"}).content.decode()
+        assert 'data-testid="list-error"' not in ok, path
+
+
+def test_no_page_offers_a_date_picker(demo_client):
+    pages = [*_menu(_page(demo_client, "/")), "/maintenance/"]
+    for url in pages:
+        html = _page(demo_client, url)
+        assert 'type="date"' not in html and 'type="datetime-local"' not in html, url

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 
+from csadmin.pluginlib.isotime import HINT, UtcInput, format_utc
 from csadmin.ui.shell import breadcrumb_trail
 
 register = template.Library()
@@ -35,17 +35,25 @@ def tenant_subtitle(context) -> str:
     )
 
 
+@register.simple_tag
+def utc_input(name: str, value, input_id: str) -> str:
+    """A filter's text input for an ISO UTC date or time, with its hint (the field's own
+    UtcInput, for inputs that no Django form renders)."""
+    hint_id = f"{input_id}-hint"
+    widget = UtcInput().render(
+        name, value or "", attrs={"id": input_id, "aria-describedby": hint_id}
+    )
+    return format_html('{}<small class="muted hint" id="{}">UTC: {}</small>', widget, hint_id, HINT)
+
+
 @register.filter
 def iso_utc(value, precision: str = "seconds") -> str:
-    """A time as ISO 8601 in UTC with its Z (`2026-03-01T09:30:00Z`); a date as `2026-03-01`;
-    "" for none. `precision` "minutes" drops the seconds."""
+    """A time as ISO 8601 in UTC with its Z (`2026-03-01T09:30:00Z`; "minutes" drops the
+    seconds); a date as `2026-03-01`; "" for none."""
     if value in (None, ""):
         return ""
     if isinstance(value, dt.datetime):
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value, dt.UTC)
-        value = value.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None)
-        return value.isoformat(timespec="minutes" if precision == "minutes" else "seconds") + "Z"
+        return format_utc(value, seconds=precision != "minutes")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
