@@ -35,8 +35,9 @@ class AttributeRow:
 
     def as_body(self) -> dict:
         body = {"name": self.name, "type": self.type}
-        if self.length.strip():
-            body["length"] = self.length.strip()
+        length = self.length.strip()
+        if length:  # a number as the API takes it; other text goes as typed, to be refused
+            body["length"] = int(length) if length.isdecimal() and len(length) <= 6 else length
         if self.default != "":
             body["default"] = self.default
         for flag in FLAGS:

@@ -71,7 +71,7 @@ class DesignerMixin:
             "schema_name": schema_name,
             "editable": not tenant.in_production and self.can(SCHEMA_CHANGE),
             "production": tenant.in_production,
-            "preview": designer.preview(self.document(designer)),
+            "preview": designer.preview(self.as_the_api_returns(self.document(designer))),
             "check_url": reverse("profiles:designer-check"),
             "breadcrumbs": _schema_crumbs(
                 (
@@ -88,6 +88,16 @@ class DesignerMixin:
         if self.kind == "profile":
             return designer.profile_body()
         return designer.extension_body()
+
+    def as_the_api_returns(self, document: dict) -> dict:
+        """The body as the API would answer it once saved: the validator's normalized form
+        (`"length": 32`, booleans, typed defaults); the body as typed while it is invalid."""
+        try:
+            if self.kind == "profile":
+                return {"attributes": validate_profile_schema(document, from_text=True)}
+            return validate_extension_schema(document, from_text=True)
+        except ValidationFailed:
+            return document
 
 
 class ExtensionSchemaPage(DesignerMixin, TenantPageMixin, View):
