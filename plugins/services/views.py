@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -409,8 +410,11 @@ class BusinessAttributesPage(TenantPageMixin, RefuseNul, TemplateView):
         attributes = selectors.business_attributes(self.request.tenant)
         for attribute in attributes:
             attribute["anchor"] = ATTRIBUTE_ANCHORS[attribute["name"]]
+            attribute["values"].sort(key=lambda value: value["id"])  # ids in order
         context["attributes"] = attributes
         context["can_change"] = self.can("services.attributes.change")
+        editing = self.request.GET.get("edit", "")  # the row in edit, without JavaScript
+        context["editing"] = int(editing) if editing.isdecimal() and context["can_change"] else None
         context["breadcrumbs"] = []
         return context
 
@@ -435,25 +439,56 @@ class BusinessAttributesPage(TenantPageMixin, RefuseNul, TemplateView):
 
 
 ATTRIBUTE_ANCHORS = {name: name.replace(".", "-").lower() for name in ATTRIBUTES}
+ROW_TEMPLATE = "services/attributes.html"
 
 
 class BusinessValueEdit(TenantPageMixin, RefuseNul):
+    """One value's row, edited in place: GET answers its inputs (or, with `?show=1`, the row
+    as read, for Cancel) to htmx; POST saves and answers the row as read, or its inputs with
+    the refusal. Without JavaScript, GET opens the page with the row in edit and POST
+    returns to the page."""
+
     privilege = "services.attributes.change"
 
+    def get(self, request, value_id):
+        value = selectors.business_value(request.tenant, value_id)
+        if not request.htmx:
+            return redirect(reverse("services:attributes") + f"?edit={value.pk}#value-{value.pk}")
+        partial = "value-row" if request.GET.get("show") else "value-edit"
+        return self.row(request, value, partial, focus=True)
+
     def post(self, request, value_id):
+        fields = {
+            "name": request.POST.get("name", ""),
+            "display_name": request.POST.get("display_name", "").strip(),
+            "description": request.POST.get("description", "").strip(),
+        }
         try:
             value = services.business_value_update(
-                tenant=request.tenant,
-                value_id=value_id,
-                name=request.POST.get("name", ""),
-                display_name=request.POST.get("display_name", "").strip(),
-                description=request.POST.get("description", "").strip(),
-                actor=request.user,
+                tenant=request.tenant, value_id=value_id, actor=request.user, **fields
             )
-            messages.success(request, f"Value {value.name} saved.")
         except DomainError as error:
-            messages.error(request, error.message)
-        return redirect("services:attributes")
+            if not request.htmx:
+                messages.error(request, error.message)
+                return redirect(reverse("services:attributes") + f"?edit={value_id}")
+            value = selectors.business_value(request.tenant, value_id)
+            # 200: htmx swaps only a success; the row carries the refusal and the inputs typed
+            return self.row(request, value, "value-edit", errors=[error.message], posted=fields)
+        if not request.htmx:
+            messages.success(request, f"Value {value.name} saved.")
+            return redirect(reverse("services:attributes") + f"#value-{value.pk}")
+        return self.row(request, value, "value-row", focus=True)
+
+    def row(self, request, value, partial: str, **context):
+        context = {
+            "value": value,
+            "attribute_name": value.attribute.name,
+            "can_change": True,
+            **context,
+        }
+        response = render(request, f"{ROW_TEMPLATE}#{partial}", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
 
 class BusinessValueRemove(ConfirmActionView, RefuseNul):

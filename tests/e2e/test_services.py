@@ -109,3 +109,28 @@ def test_timeline_keeps_readable_labels_and_time_ticks(signed_in_page, width, he
     expect(label).to_be_visible()
     # The 11px labels are drawn at no less than 10 px, whatever the window's width.
     assert label.bounding_box()["height"] >= 10
+
+
+def test_a_business_value_is_edited_in_its_row_and_focus_stays_there(signed_in_page):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/services/attributes/")
+    section = page.locator("[data-attribute='Service.type']")
+    row = section.locator("tbody tr").first
+    name = row.locator("td").nth(1).inner_text()
+    expect(page.locator("tr.editing")).to_have_count(0)
+    row.get_by_test_id("edit-value").click()
+    field = page.get_by_label(f"Name of Service.type value {name}")
+    expect(field).to_be_focused()  # the row's first input takes focus
+    expect(page.locator("tr.editing")).to_have_count(1)  # one row at a time
+    field.fill(f"{name}X")
+    page.get_by_test_id("save-value").click()
+    saved = section.locator(f"tr[data-value='{name}X']")
+    expect(saved.get_by_test_id("edit-value")).to_be_focused()  # back on the row's Edit link
+    expect(page.locator("tr.editing")).to_have_count(0)
+    page.reload()
+    expect(section.locator(f"tr[data-value='{name}X']")).to_have_count(1)
+    saved = section.locator(f"tr[data-value='{name}X']")
+    saved.get_by_test_id("edit-value").click()
+    page.get_by_test_id("cancel-edit").click()
+    expect(saved.get_by_test_id("edit-value")).to_be_focused()
+    expect(page.locator("tr.editing")).to_have_count(0)
