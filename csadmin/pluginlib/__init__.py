@@ -17,6 +17,7 @@ from csadmin.pluginlib.errors import (
 )
 from csadmin.pluginlib.feeds import EventDocument, EventFeed, event_feed, provide_event_feed
 from csadmin.pluginlib.names import NAME, NAME_MAX, NAME_PATTERN, name_problems
+from csadmin.pluginlib.naming import customer_names, provide_customer_names
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
 
 # Imported eagerly: the name `registry` must be the instance, not the submodule of that name.
@@ -81,6 +82,8 @@ __all__ = [
     "NAME_MAX",
     "NAME_PATTERN",
     "name_problems",
+    "customer_names",
+    "provide_customer_names",
     *_LAZY,
 ]
 

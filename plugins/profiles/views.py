@@ -21,7 +21,7 @@ from csadmin.pluginlib import (
     htmx_partial,
     tabs_for,
 )
-from plugins.profiles import forms, selectors, services
+from plugins.profiles import forms, naming, selectors, services
 from plugins.profiles.schema_rules import validate_extension_schema, validate_profile_schema
 
 SCHEMA_READ = "profiles.schema.read"
@@ -385,10 +385,12 @@ class CustomersPage(ListPageView):
         query, sort = self.request.GET, self.sort()
         attributes = self.profile.attributes if self.profile else []
         shown = attributes[:SHOWN_ATTRIBUTES]
+        names = naming.name_attributes(attributes)
         return {
             "customers": [
                 {
                     "customer_id": c.customer_id,
+                    "name": naming.name_of(c.attributes, names),
                     "created": c.created_at,
                     "values": [c.attributes.get(a["name"], "") for a in shown],
                 }
@@ -521,12 +523,15 @@ class CustomerPage(TenantPageMixin, View):
             },
             *tabs_for(request, "customer", customer_id),
         ]
+        profile = selectors.profile_schema(request.tenant)
+        name = naming.name_of(customer.attributes, _name_attributes(profile))
         context = {
             "customer": customer,
+            "customer_name": name,
             "tabs": tabs,
-            "profile": _profile_rows(request.tenant, customer),
+            "profile": _profile_rows(request.tenant, customer, profile),
             "can_change": self.can(CUSTOMERS_CHANGE),
-            "breadcrumbs": [(customer.customer_id, None)],
+            "breadcrumbs": [(name or customer.customer_id, None)],
         }
         return render(request, "profiles/customer.html", context)
 
@@ -556,8 +561,12 @@ class CustomerDeletePage(ConfirmActionView):
         return f"Customer {customer_id} deleted.", reverse("profiles:customers")
 
 
-def _profile_rows(tenant, customer):
-    profile = selectors.profile_schema(tenant)
+def _name_attributes(profile) -> list[str]:
+    return naming.name_attributes(profile.attributes) if profile else []
+
+
+def _profile_rows(tenant, customer, profile=None):
+    profile = profile or selectors.profile_schema(tenant)
     names = [a["name"] for a in profile.attributes] if profile else []
     extra = [name for name in customer.attributes if name not in names]
     return [(name, customer.attributes.get(name)) for name in [*names, *extra]]

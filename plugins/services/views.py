@@ -22,6 +22,7 @@ from csadmin.pluginlib import (
     ListPageView,
     TenantPageMixin,
     ValidationFailed,
+    customer_names,
     parse_utc,
 )
 from csadmin.pluginlib.storable import echo
@@ -117,6 +118,9 @@ class ServiceListPage(ServicePages):
         return selectors.service_list(self.request.tenant, filters)
 
     def get_context(self, page, filters):
+        names = customer_names(self.request.tenant, [s.customer_id for s in page.rows])
+        for service in page.rows:  # a name before the id, where the customer has one
+            service.customer_name = names.get(service.customer_id, "")
         return {
             "params": self.request.GET,
             "types": selectors.service_types_in_use(self.request.tenant),
@@ -141,6 +145,9 @@ class ServiceDetailPage(TenantPageMixin, RefuseNul, TemplateView):
         tasks = list(service.tasks.all())
         context.update(
             service=service,
+            customer_name=customer_names(self.request.tenant, [service.customer_id]).get(
+                service.customer_id, ""
+            ),
             states=states,
             tasks=tasks,
             events=[{"event": e, "json": pretty(e.payload)} for e in events],
@@ -384,8 +391,10 @@ class CustomerServicesTab(ServicePages):
 
     def get_context(self, page, filters):
         customer_id, tenant = self.kwargs["customer_id"], self.request.tenant
+        name = customer_names(tenant, [customer_id]).get(customer_id, "")
         return {
             "customer_id": customer_id,
+            "customer_name": name,
             "status": self.status(),
             "counts": selectors.status_counts(selectors.service_list(tenant, filters))
             if filters
@@ -394,7 +403,7 @@ class CustomerServicesTab(ServicePages):
             "params": self.request.GET,
             "tab_url": reverse("services:customer-tab", args=[customer_id]),
             "types": selectors.service_types_in_use(tenant),
-            "breadcrumbs": [(customer_id, None), ("Services", None)],
+            "breadcrumbs": [(name or customer_id, None), ("Services", None)],
         }
 
 
