@@ -189,3 +189,38 @@ def test_no_page_offers_a_date_picker(demo_client):
     for url in pages:
         html = _page(demo_client, url)
         assert 'type="date"' not in html and 'type="datetime-local"' not in html, url
+
+
+DESTRUCTIVE = re.compile(r"^(Delete|Remove|Revoke|Rotate|Clear|End |Cancel job|Purge)")
+CONTROL = re.compile(r"<(a|button)\b([^>]*)>(.*?)</\1>", re.S)
+
+
+def _destructive_controls(html: str) -> list[tuple[str, str, str]]:
+    found = []
+    for tag, attributes, inner in CONTROL.findall(html.split("<main", 1)[-1]):
+        label = unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+        if 'data-testid="remove-attribute"' in attributes:
+            continue  # a row of the designer's unsaved form: nothing stored goes until Save
+        if DESTRUCTIVE.match(label):
+            found.append((tag, attributes, label))
+    return found
+
+
+def test_every_destructive_control_has_one_look_and_leads_to_the_confirmation(demo_client):
+    menu = _menu(_page(demo_client, "/"))
+    pages = list(menu)
+    for url in menu:
+        if url != "/" and (detail := _detail_behind(_page(demo_client, url), url)):
+            pages.append(detail)
+    pages += ["/access/profile/", "/profiles/customers/C000001/extensions/"]
+    seen = 0
+    for url in pages:
+        html = _page(demo_client, url)
+        assert "confirm(" not in html and "hx-confirm" not in html, url
+        for tag, attributes, label in _destructive_controls(html):
+            seen += 1
+            assert 'class="btn btn-danger"' in attributes, (url, label)
+            assert label.split(" ")[0].endswith("…") or label.endswith("…"), (url, label)
+            if tag == "button":  # only the purge's, which opens its confirmation page by GET
+                assert 'data-testid="run-purge"' in attributes, (url, label)
+    assert seen >= 8, seen
