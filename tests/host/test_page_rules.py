@@ -63,7 +63,8 @@ def _detail_behind(page: str, list_path: str) -> str | None:
     main = page.split("<main", 1)[1]
     for table in main.split("<tbody")[1:]:
         for href in ROW_LINK.findall(table.split("</tbody>")[0]):
-            if href.startswith(list_path) and href != list_path:
+            path = href.split("?")[0].split("#")[0]  # not the list itself with a query
+            if path.startswith(list_path) and path != list_path:
                 return unescape(href)
     return None
 
