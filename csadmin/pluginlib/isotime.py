@@ -54,7 +54,8 @@ class UtcInput(forms.TextInput):
     """A text input for an ISO UTC time: pattern, placeholder and a value shown as typed."""
 
     def __init__(self, pattern: str = DAY_OR_MOMENT, hint: str = HINT, attrs=None):
-        base = {"pattern": pattern, "placeholder": hint, "title": hint, "inputmode": "text"}
+        example = "YYYY-MM-DD" if pattern == DAY_OR_MOMENT else "YYYY-MM-DDTHH:MMZ"
+        base = {"pattern": pattern, "placeholder": example, "title": hint, "inputmode": "text"}
         super().__init__({**base, **(attrs or {})})
 
     def format_value(self, value):
