@@ -91,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csadmin.ui.context_processors.shell",
             ],
+            # Tags every page shares (breadcrumbs, subtitle, ISO UTC times), plug-ins included.
+            "builtins": ["csadmin.ui.templatetags.pages"],
         },
     },
 ]

@@ -33,7 +33,7 @@ class GrantListView(TenantPageMixin, TemplateView):
         )
         context["roles"] = Role.objects.order_by("name")
         context["can_manage"] = self.can("access.grants.manage")
-        context["breadcrumbs"] = [("Administration", None), ("Users and grants", None)]
+        context["breadcrumbs"] = []
         return context
 
     def post(self, request):
@@ -94,7 +94,7 @@ class RoleListView(TenantPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["roles"] = Role.objects.prefetch_related("privileges").order_by("name")
-        context["breadcrumbs"] = [("Administration", None), ("Roles", None)]
+        context["breadcrumbs"] = []
         return context
 
 
@@ -102,6 +102,7 @@ class ProfileView(LoginRequiredMixin, TemplateView):
     """Every signed-in user manages their own API tokens; no privilege needed."""
 
     template_name = "access/profile.html"
+    menu_entry = ""  # reached from the user menu: no entry of the left menu is this page
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -3,6 +3,7 @@ import json
 from django import forms
 
 from csadmin.audit.selectors import audit_entries, audit_plugins
+from csadmin.pluginlib.isotime import UtcDateTimeField
 from csadmin.ui.lists import ListPageView
 
 
@@ -10,8 +11,8 @@ class AuditFilterForm(forms.Form):
     plugin = forms.CharField(required=False)
     action = forms.CharField(required=False, max_length=100)
     actor = forms.CharField(required=False, max_length=150)
-    since = forms.DateTimeField(required=False)
-    until = forms.DateTimeField(required=False)
+    since = UtcDateTimeField(required=False)
+    until = UtcDateTimeField(required=False, end_of_day=True)
 
 
 class AuditLogView(ListPageView):
@@ -27,7 +28,7 @@ class AuditLogView(ListPageView):
         return {
             "rows": [(row, _pretty(row.before), _pretty(row.after)) for row in page.rows],
             "plugins": audit_plugins(self.request.tenant),
-            "breadcrumbs": [("Administration", None), ("Audit log", None)],
+            "breadcrumbs": [],
         }
 
 

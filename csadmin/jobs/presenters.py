@@ -32,6 +32,7 @@ def job_json(run: JobRun, request=None) -> dict:
         "kind": run.kind,
         "plugin": run.plugin,
         "state": run.state,
+        "outcome": outcome(run).word,  # the word of the job page's badge
         "progress": {"done": run.done, "total": run.total},
         "counts": run.counts or {},
         "errors": [run.error] if run.error else [],
@@ -65,6 +66,15 @@ class Outcome:
 
     key: str
     label: str
+
+    @property
+    def word(self) -> str:
+        """The outcome in one of OUTCOMES' words (the API's `outcome`)."""
+        return self.key.replace("-", " ")
+
+
+# The API's `outcome` of a job: its state, or "succeeded with errors" when it skipped bad rows.
+OUTCOMES = ("queued", "running", "succeeded", "succeeded with errors", "failed", "cancelled")
 
 
 def outcome(run: JobRun) -> Outcome:

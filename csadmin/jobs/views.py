@@ -18,6 +18,7 @@ from csadmin.jobs.selectors import get_job, get_job_file, job_filter_choices, jo
 from csadmin.jobs.services import cancel_job, may_manage, retry_job
 from csadmin.pluginlib.errors import DomainError, NotFoundError, Refused
 from csadmin.pluginlib.registry import registry
+from csadmin.ui.confirm import ConfirmActionView, Confirmation
 from csadmin.ui.lists import ListPageView
 from csadmin.ui.views import TenantPageMixin
 
@@ -45,7 +46,7 @@ class JobListPage(ListPageView):
         return {
             "choices": job_filter_choices(self.request.tenant),
             "states": JobRun.State.values,
-            "breadcrumbs": [("Operations", None), ("Jobs", None)],
+            "breadcrumbs": [],
         }
 
 
@@ -69,11 +70,7 @@ class JobPage(TenantPageMixin, TemplateView):
     def get(self, request, job_id: int, *args, **kwargs):
         run = _job_or_404(request, job_id)
         context = job_context(request, run)
-        context["breadcrumbs"] = [
-            ("Operations", None),
-            ("Jobs", reverse("jobs:list")),
-            (f"Job {run.pk}", None),
-        ]
+        context["breadcrumbs"] = [(f"Job {run.pk}", None)]
         return TemplateResponse(request, self.template_name, context)
 
 
@@ -91,20 +88,30 @@ class JobLivePartial(TenantPageMixin, View):
         )
 
 
-class JobCancelAction(TenantPageMixin, View):
+class JobCancelAction(ConfirmActionView):
+    """Cancel through the one confirmation page: it names the job, its arguments and the
+    tenant; its POST asks the job to stop."""
+
     privilege = VIEW  # the service lets only the owner or a jobs.runs.manage holder through
 
-    def post(self, request, job_id: int):
-        try:
-            run = cancel_job(tenant=request.tenant, job_id=job_id, actor=request.user)
-        except NotFoundError:
-            raise  # the 404 page (TenantPageMixin)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            message = "cancelled" if run.finished else "will stop at its next batch"
-            messages.success(request, f"Job {run.pk} {message}.")
-        return redirect("jobs:detail", job_id=job_id)
+    def confirmation(self, job_id: int) -> Confirmation:
+        run = _job_or_404(self.request, job_id)
+        arguments = ", ".join(f"{a.label} {a.value}" for a in job_arguments(run))
+        return Confirmation(
+            heading=f"Are you sure you want to cancel job {run.pk}?",
+            button=f"Yes, cancel job {run.pk}",
+            cancel_url=reverse("jobs:detail", args=[run.pk]),
+            note=(
+                f"{run.kind}{f' ({arguments})' if arguments else ''}: a queued job ends now, a "
+                "running one stops at its next batch; what it already did stays done."
+            ),
+            blocked=f"Job {run.pk} already ended ({run.state})." if run.finished else "",
+        )
+
+    def perform(self, form, job_id: int) -> tuple[str, str]:
+        run = cancel_job(tenant=self.request.tenant, job_id=job_id, actor=self.request.user)
+        message = "cancelled" if run.finished else "will stop at its next batch"
+        return f"Job {run.pk} {message}.", reverse("jobs:detail", args=[run.pk])
 
 
 class JobRetryAction(TenantPageMixin, View):

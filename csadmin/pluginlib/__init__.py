@@ -24,6 +24,7 @@ from csadmin.pluginlib.errors import (
 )
 from csadmin.pluginlib.feeds import EventDocument, EventFeed, event_feed, provide_event_feed
 from csadmin.pluginlib.names import NAME, NAME_MAX, NAME_PATTERN, name_problems
+from csadmin.pluginlib.naming import customer_names, provide_customer_names
 from csadmin.pluginlib.navigation import Extensions, MenuItem, Tab, Widget
 
 # Imported eagerly: the name `registry` must be the instance, not the submodule of that name.
@@ -49,6 +50,11 @@ _LAZY = {
     "ConfirmActionView": "csadmin.ui.confirm",
     "Confirmation": "csadmin.ui.confirm",
     "OwnConfirmActionView": "csadmin.ui.confirm",
+    # times typed and shown as ISO 8601 UTC
+    "UtcDateTimeField": "csadmin.pluginlib.isotime",
+    "UtcInput": "csadmin.pluginlib.isotime",
+    "parse_utc": "csadmin.pluginlib.isotime",
+    "format_utc": "csadmin.pluginlib.isotime",
     # privileges and audit
     "has_privilege": "csadmin.access.checks",
     "record_audit": "csadmin.audit.services",
@@ -85,6 +91,8 @@ __all__ = [
     "NAME_MAX",
     "NAME_PATTERN",
     "name_problems",
+    "customer_names",
+    "provide_customer_names",
     *_LAZY,
 ]
 

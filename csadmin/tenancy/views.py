@@ -24,7 +24,7 @@ class TenantListView(TenantPageMixin, TemplateView):
             .order_by("name")
         )
         context["can_create"] = self.can("tenancy.tenants.manage")
-        context["breadcrumbs"] = [("Administration", None), ("Tenants", None)]
+        context["breadcrumbs"] = []
         return context
 
     def post(self, request):
@@ -61,7 +61,7 @@ class PluginListView(TenantPageMixin, TemplateView):
             for plugin in sorted(registry.plugins(), key=lambda p: (p.config.core, p.label))
         ]
         context["can_manage"] = self.can("tenancy.plugins.manage")
-        context["breadcrumbs"] = [("Administration", None), ("Plug-ins", None)]
+        context["breadcrumbs"] = []
         return context
 
     def post(self, request):
@@ -86,7 +86,7 @@ class ServerModeView(TenantPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_switch"] = self.can("tenancy.server.mode")
-        context["breadcrumbs"] = [("Administration", None), ("Server mode", None)]
+        context["breadcrumbs"] = []
         return context
 
     def post(self, request):

@@ -95,6 +95,7 @@ class ConfirmPage:
             "form": form,
             "errors": errors,
             "title": confirmation.title or confirmation.heading,
+            "breadcrumbs": [(confirmation.title or confirmation.heading, None)],
         }
         return render(self.request, self.template_name, context, status=status)
 

@@ -3,6 +3,7 @@ from csadmin.access.grants import session_grant
 from csadmin.api.errors import is_api_path
 from csadmin.pluginlib.registry import registry
 from csadmin.tenancy.selectors import tenants_of
+from csadmin.ui.shell import active_section, declared_entry
 
 
 def shell(request) -> dict:
@@ -16,17 +17,12 @@ def shell(request) -> dict:
         return decide(user, tenant, item.privilege, item.plugin) is Decision.ALLOW
 
     menu = registry.menu(allowed) if tenant else []
-    current = request.path
-    active = max(
-        (item.url() for group in menu for item in group.items if current.startswith(item.url())),
-        key=len,
-        default=None,
-    )
+    section = active_section(menu, request.path, declared_entry(request))
     return {
         "shell": {
             "tenant": tenant,
             "tenants": tenants_of(user),
             "menu": menu,
-            "active_url": active,
+            "section": section,
         }
     }

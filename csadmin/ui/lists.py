@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.views import View
 
-from csadmin.pluginlib.errors import DomainError
+from csadmin.pluginlib.errors import DomainError, ValidationFailed
 from csadmin.pluginlib.paging import CursorRefused, Page, keyset_page
 from csadmin.ui.views import TenantPageMixin, htmx_partial
 
@@ -28,9 +28,9 @@ class ListPageView(TenantPageMixin, View):
     rows_name = "rows"
 
     def get(self, request, *args, **kwargs):
-        filters = self.get_filters()
-        error = None
+        filters, error = None, None
         try:
+            filters = self.get_filters()
             page = keyset_page(
                 request,
                 self.get_rows(filters),
@@ -40,7 +40,7 @@ class ListPageView(TenantPageMixin, View):
             )
         except CursorRefused:
             raise
-        except DomainError as refused:  # the selector refused the filters: say why, no rows
+        except DomainError as refused:  # the filters were refused: say why, show no rows
             error = refused.message
             page = Page([], self.cursor_param, request.GET)
         context = {
@@ -55,11 +55,17 @@ class ListPageView(TenantPageMixin, View):
         return htmx_partial(request, self.template_name, self.partial, context)
 
     def get_filters(self):
-        """The filter form's clean values; an invalid form filters nothing (its errors show)."""
+        """The filter form's clean values. An invalid form is refused, naming the field and
+        the rule: a DomainError raised here (or by the selector) is shown instead of the rows,
+        and get_context then receives None for the filters."""
         if self.filter_form is None:
             return {}
         self.form = self.filter_form(self.request.GET or None)
-        return self.form.cleaned_data if self.form.is_valid() else {}
+        if self.form.is_bound and not self.form.is_valid():
+            raise ValidationFailed.from_errors(
+                {name: list(problems) for name, problems in self.form.errors.items()}
+            )
+        return self.form.cleaned_data if self.form.is_bound else {}
 
     def get_rows(self, filters):
         """The selector's queryset for these filters, in this tenant."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django import forms
 
+from csadmin.pluginlib import UtcDateTimeField, UtcInput
 from plugins.maintenance.models import OPERATIONS
 
 
 class PurgeForm(forms.Form):
-    limit = forms.DateTimeField(
+    limit = UtcDateTimeField(
         label="Started before",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Services started before this time (UTC) are purged.",
+        help_text="Services started before this time are purged. UTC: YYYY-MM-DD or "
+        "YYYY-MM-DDTHH:MM[:SS]Z.",
     )
     operation = forms.ChoiceField(choices=OPERATIONS, initial="purge.service.completed")
 
@@ -22,7 +23,10 @@ class PurgeConfirmForm(PurgeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.widget = forms.HiddenInput()
+            field.widget = (
+                UtcInput() if isinstance(field, UtcDateTimeField) else forms.HiddenInput()
+            )
+            field.widget.input_type = "hidden"  # a time keeps its ISO UTC text
 
 
 class PolicyForm(forms.Form):
@@ -32,10 +36,8 @@ class PolicyForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    time_from = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    time_to = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    time_from = UtcDateTimeField()
+    time_to = UtcDateTimeField(required=False, end_of_day=True)
     filter_events = forms.ChoiceField(
         choices=[("any", "any"), ("started", "started"), ("completed", "completed")]
     )

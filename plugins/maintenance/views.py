@@ -21,6 +21,7 @@ from csadmin.pluginlib import (
     Confirmation,
     DomainError,
     TenantPageMixin,
+    format_utc,
     htmx_partial,
 )
 from plugins.maintenance import selectors, services
@@ -71,7 +72,7 @@ class MaintenancePage(TenantPageMixin, TemplateView):
         policy = selectors.retention_policy(self.request.tenant)
         default_limit = (timezone.now() - dt.timedelta(days=90)).replace(second=0, microsecond=0)
         context.update(
-            breadcrumbs=[("Maintenance", None)],
+            breadcrumbs=[],
             purge_form=PurgeForm(initial=self.purge_initial(default_limit)),
             policy=policy,
             policy_form=PolicyForm(
@@ -82,7 +83,7 @@ class MaintenancePage(TenantPageMixin, TemplateView):
                     "age_days": policy.age_days,
                 },
             ),
-            export_form=ExportForm(initial={"time_from": default_limit.strftime("%Y-%m-%dT%H:%M")}),
+            export_form=ExportForm(initial={"time_from": format_utc(default_limit, seconds=False)}),
             import_form=ImportForm(),
             max_upload=max_upload_bytes(),
             can_run=self.can(RUN),
@@ -92,11 +93,11 @@ class MaintenancePage(TenantPageMixin, TemplateView):
 
     def purge_initial(self, default_limit) -> dict:
         """The purge choice a Cancel of its confirmation brings back, else the defaults."""
-        initial = {"limit": default_limit.strftime("%Y-%m-%dT%H:%M")}
+        initial = {"limit": format_utc(default_limit, seconds=False)}
         back = PurgeForm(self.request.GET)
         if "limit" in self.request.GET and back.is_valid():
             initial = {
-                "limit": back.cleaned_data["limit"].strftime("%Y-%m-%dT%H:%M"),
+                "limit": format_utc(back.cleaned_data["limit"], seconds=False),
                 "operation": back.cleaned_data["operation"],
             }
         return initial
@@ -121,7 +122,9 @@ class PurgePreview(TenantPageMixin, View):
             context["expired"] = counts["expired"]
             context["limit"] = limit
         else:
-            context["preview_error"] = "Give a valid time for “Started before”."
+            context["preview_error"] = "Started before: " + "; ".join(
+                form.errors.get("limit", ["is required"])
+            )
         return htmx_partial(request, TEMPLATE, "preview", context)
 
 
@@ -158,7 +161,7 @@ class PurgeAction(ConfirmActionView):
             ],
             note=(
                 f"Operation {operation}; cutoff: started before "
-                f"{limit:%Y-%m-%d %H:%M} UTC. The services, with their states, tasks and "
+                f"{format_utc(limit, seconds=False)}. The services, with their states, tasks and "
                 "events, are deleted for good."
             ),
             title="Purge",
@@ -167,7 +170,7 @@ class PurgeAction(ConfirmActionView):
     @staticmethod
     def back_url(limit, operation: str) -> str:
         """The maintenance page with this choice still in its form."""
-        query = urlencode({"limit": f"{limit:%Y-%m-%dT%H:%M}", "operation": operation})
+        query = urlencode({"limit": format_utc(limit, seconds=False), "operation": operation})
         return f"{reverse('maintenance:page')}?{query}#purge"
 
     def page(self, form, kwargs, status=200, errors=None):

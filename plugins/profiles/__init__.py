@@ -1,6 +1,6 @@
 """Profiles: the profile schema, extension schemas, identification keys and customers."""
 
-from csadmin.pluginlib import PluginConfig, Privilege
+from csadmin.pluginlib import PluginConfig, Privilege, provide_customer_names
 
 SCHEMA_ROLES = ("Schema Designer",)
 AGENT_ROLES = ("Agent Application",)
@@ -38,6 +38,13 @@ class ProfilesConfig(PluginConfig):
             administrative=True,
         ),
     )
+
+    def ready(self):
+        super().ready()
+        # Here, not at the top: the names are read from the plug-in's models.
+        from plugins.profiles.naming import customer_names  # noqa: PLC0415
+
+        provide_customer_names(customer_names)  # for other plug-ins' pages (a service's)
 
 
 config = ProfilesConfig

@@ -35,8 +35,9 @@ class AttributeRow:
 
     def as_body(self) -> dict:
         body = {"name": self.name, "type": self.type}
-        if self.length.strip():
-            body["length"] = self.length.strip()
+        length = self.length.strip()
+        if length:  # a number as the API takes it; other text goes as typed, to be refused
+            body["length"] = int(length) if length.isdecimal() and len(length) <= 6 else length
         if self.default != "":
             body["default"] = self.default
         for flag in FLAGS:
@@ -165,9 +166,17 @@ INPUT_TYPES = {
     "long": "number",
     "double": "number",
     "currency": "number",
-    "date": "date",
-    "datetime": "datetime-local",
+    "date": "text",  # ISO text, never a picker that shows the browser's mm/dd/yyyy
+    "datetime": "text",
     "boolean": "checkbox",
+}
+# Dates and times are typed as ISO 8601 in UTC; the server checks them again (values.py).
+PATTERNS = {
+    "date": (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"),
+    "datetime": (
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z",
+        "YYYY-MM-DDTHH:MM[:SS]Z, in UTC",
+    ),
 }
 STEPS = {"integer": "1", "long": "1", "double": "any", "currency": "0.01"}
 
@@ -186,6 +195,8 @@ def input_fields(attributes: list, values: dict, errors: dict, prefix: str = "")
                 "type": attribute["type"],
                 "input_type": INPUT_TYPES[attribute["type"]],
                 "step": STEPS.get(attribute["type"]),
+                "pattern": PATTERNS.get(attribute["type"], (None, None))[0],
+                "hint": PATTERNS.get(attribute["type"], (None, None))[1],
                 "maxlength": attribute.get("length") if attribute["type"] == "string" else None,
                 "required": bool(attribute.get("mandatory")),
                 "value": _input_value(attribute["type"], value),
@@ -200,9 +211,7 @@ def input_fields(attributes: list, values: dict, errors: dict, prefix: str = "")
 def _input_value(kind: str, value) -> str:
     if value is None:
         return ""
-    if kind == "datetime" and isinstance(value, str):
-        return value.replace("Z", "")[:19]
-    return str(value)
+    return str(value)  # a datetime as stored: ISO 8601 with its Z
 
 
 def values_from_post(post, attributes: list, prefix: str = "") -> dict:

@@ -21,7 +21,7 @@ from csadmin.pluginlib import (
     htmx_partial,
     tabs_for,
 )
-from plugins.profiles import forms, selectors, services
+from plugins.profiles import forms, naming, selectors, services
 from plugins.profiles.schema_rules import validate_extension_schema, validate_profile_schema
 
 SCHEMA_READ = "profiles.schema.read"
@@ -35,7 +35,7 @@ MAX_PAGE_SIZE = 100
 
 
 def _schema_crumbs(*more):
-    return [("Profile Schema", reverse("profiles:schemas")), *more]
+    return list(more)  # the shell puts Home > Configuration > Profile Schema before them
 
 
 # -- schema designer ------------------------------------------------------------------------
@@ -53,7 +53,7 @@ class SchemaListPage(TenantPageMixin, View):
             "has_profile": profile is not None,
             "can_change": self.can(SCHEMA_CHANGE),
             "production": tenant.in_production,
-            "breadcrumbs": [("Profile Schema", None)],
+            "breadcrumbs": [],
         }
         return render(request, "profiles/schema_list.html", context)
 
@@ -71,7 +71,7 @@ class DesignerMixin:
             "schema_name": schema_name,
             "editable": not tenant.in_production and self.can(SCHEMA_CHANGE),
             "production": tenant.in_production,
-            "preview": designer.preview(self.document(designer)),
+            "preview": designer.preview(self.as_the_api_returns(self.document(designer))),
             "check_url": reverse("profiles:designer-check"),
             "breadcrumbs": _schema_crumbs(
                 (
@@ -88,6 +88,16 @@ class DesignerMixin:
         if self.kind == "profile":
             return designer.profile_body()
         return designer.extension_body()
+
+    def as_the_api_returns(self, document: dict) -> dict:
+        """The body as the API would answer it once saved: the validator's normalized form
+        (`"length": 32`, booleans, typed defaults); the body as typed while it is invalid."""
+        try:
+            if self.kind == "profile":
+                return {"attributes": validate_profile_schema(document, from_text=True)}
+            return validate_extension_schema(document, from_text=True)
+        except ValidationFailed:
+            return document
 
 
 class ExtensionSchemaPage(DesignerMixin, TenantPageMixin, View):
@@ -272,7 +282,7 @@ class KeysPage(TenantPageMixin, View):
             "production": tenant.in_production,
             "errors": errors or {},
             "form": request.POST,
-            "breadcrumbs": [("Identification Keys", None)],
+            "breadcrumbs": [],
         }
         return htmx_partial(request, "profiles/keys.html", "attributes", context, status=status)
 
@@ -375,10 +385,12 @@ class CustomersPage(ListPageView):
         query, sort = self.request.GET, self.sort()
         attributes = self.profile.attributes if self.profile else []
         shown = attributes[:SHOWN_ATTRIBUTES]
+        names = naming.name_attributes(attributes)
         return {
             "customers": [
                 {
                     "customer_id": c.customer_id,
+                    "name": naming.name_of(c.attributes, names),
                     "created": c.created_at,
                     "values": [c.attributes.get(a["name"], "") for a in shown],
                 }
@@ -401,7 +413,7 @@ class CustomersPage(ListPageView):
             },
             "can_change": self.can(CUSTOMERS_CHANGE),
             "has_profile": self.profile is not None,
-            "breadcrumbs": [("Customers", None)],
+            "breadcrumbs": [],
         }
 
     @staticmethod
@@ -452,7 +464,7 @@ class CustomerFormPage(TenantPageMixin, View):
             values = (
                 selectors.customer(request.tenant, customer_id).attributes if customer_id else {}
             )
-        crumbs = [("Customers", reverse("profiles:customers"))]
+        crumbs = []
         if customer_id:
             crumbs.append((customer_id, reverse("profiles:customer", args=[customer_id])))
         context = {
@@ -511,16 +523,16 @@ class CustomerPage(TenantPageMixin, View):
             },
             *tabs_for(request, "customer", customer_id),
         ]
+        profile = selectors.profile_schema(request.tenant)
+        name = naming.name_of(customer.attributes, _name_attributes(profile))
         context = {
             "customer": customer,
+            "customer_name": name,
             "tabs": tabs,
-            "profile": _profile_rows(request.tenant, customer),
+            "profile": _profile_rows(request.tenant, customer, profile),
             "can_change": self.can(CUSTOMERS_CHANGE),
             "can_ask_data": self.can("profiles.customers.privacy"),
-            "breadcrumbs": [
-                ("Customers", reverse("profiles:customers")),
-                (customer.customer_id, None),
-            ],
+            "breadcrumbs": [(name or customer.customer_id, None)],
         }
         return render(request, "profiles/customer.html", context)
 
@@ -550,8 +562,12 @@ class CustomerDeletePage(ConfirmActionView):
         return f"Customer {customer_id} deleted.", reverse("profiles:customers")
 
 
-def _profile_rows(tenant, customer):
-    profile = selectors.profile_schema(tenant)
+def _name_attributes(profile) -> list[str]:
+    return naming.name_attributes(profile.attributes) if profile else []
+
+
+def _profile_rows(tenant, customer, profile=None):
+    profile = profile or selectors.profile_schema(tenant)
     names = [a["name"] for a in profile.attributes] if profile else []
     extra = [name for name in customer.attributes if name not in names]
     return [(name, customer.attributes.get(name)) for name in [*names, *extra]]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,6 +21,9 @@ from csadmin.pluginlib import (
     DomainError,
     ListPageView,
     TenantPageMixin,
+    ValidationFailed,
+    customer_names,
+    parse_utc,
 )
 from csadmin.pluginlib.storable import echo
 from plugins.services import selectors, services, timeline
@@ -45,13 +49,15 @@ class RefuseNul(View):
 
 
 def day_param(params, name: str, end_of_day: bool = False) -> dt.datetime | None:
-    """A `YYYY-MM-DD` filter as the start (or end) of that day in UTC; anything else: None."""
-    try:
-        day = dt.date.fromisoformat(params.get(name, ""))
-    except ValueError:
+    """A `YYYY-MM-DD` (the start, or end, of that day) or `YYYY-MM-DDTHH:MM[:SS]Z` filter in
+    UTC; None when not given. Anything else is refused, naming the parameter and the rule."""
+    text = params.get(name, "").strip()
+    if not text:
         return None
-    moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
-    return moment.replace(tzinfo=dt.UTC)
+    try:
+        return parse_utc(text, end_of_day=end_of_day)
+    except ValueError as wrong:
+        raise ValidationFailed.from_errors({name: [str(wrong)]}) from None
 
 
 class ServicePages(ListPageView, RefuseNul):
@@ -112,10 +118,13 @@ class ServiceListPage(ServicePages):
         return selectors.service_list(self.request.tenant, filters)
 
     def get_context(self, page, filters):
+        names = customer_names(self.request.tenant, [s.customer_id for s in page.rows])
+        for service in page.rows:  # a name before the id, where the customer has one
+            service.customer_name = names.get(service.customer_id, "")
         return {
             "params": self.request.GET,
             "types": selectors.service_types_in_use(self.request.tenant),
-            "breadcrumbs": [("Operations", None), ("Services", None)],
+            "breadcrumbs": [],
         }
 
 
@@ -136,6 +145,9 @@ class ServiceDetailPage(TenantPageMixin, RefuseNul, TemplateView):
         tasks = list(service.tasks.all())
         context.update(
             service=service,
+            customer_name=customer_names(self.request.tenant, [service.customer_id]).get(
+                service.customer_id, ""
+            ),
             states=states,
             tasks=tasks,
             events=[{"event": e, "json": pretty(e.payload)} for e in events],
@@ -144,11 +156,7 @@ class ServiceDetailPage(TenantPageMixin, RefuseNul, TemplateView):
             extensions_json=pretty(service.extensions) if service.extensions else None,
             timeline=timeline.build(service, states, tasks),
             can_change=self.can(CHANGE),
-            breadcrumbs=[
-                ("Operations", None),
-                ("Services", reverse("services:service-list")),
-                (service.service_id, None),
-            ],
+            breadcrumbs=[(service.service_id, None)],
         )
         return context
 
@@ -357,6 +365,7 @@ class CustomerServicesTab(ServicePages):
 
     template_name = "services/customer_tab.html"
     partial = "tab"
+    menu_entry = "profiles:customers"  # a customer's page, though served by this plug-in
 
     def get_filters(self) -> ServiceFilter:
         """The tab's filters but its status, which picks the sub-tab (counted apart)."""
@@ -382,15 +391,19 @@ class CustomerServicesTab(ServicePages):
 
     def get_context(self, page, filters):
         customer_id, tenant = self.kwargs["customer_id"], self.request.tenant
+        name = customer_names(tenant, [customer_id]).get(customer_id, "")
         return {
             "customer_id": customer_id,
+            "customer_name": name,
             "status": self.status(),
-            "counts": selectors.status_counts(selectors.service_list(tenant, filters)),
+            "counts": selectors.status_counts(selectors.service_list(tenant, filters))
+            if filters
+            else {},
             "filter_query": query_without(self.request.GET, "status", "before"),
             "params": self.request.GET,
             "tab_url": reverse("services:customer-tab", args=[customer_id]),
             "types": selectors.service_types_in_use(tenant),
-            "breadcrumbs": [("Customers", None), (customer_id, None), ("Services", None)],
+            "breadcrumbs": [(name or customer_id, None), ("Services", None)],
         }
 
 
@@ -406,9 +419,12 @@ class BusinessAttributesPage(TenantPageMixin, RefuseNul, TemplateView):
         attributes = selectors.business_attributes(self.request.tenant)
         for attribute in attributes:
             attribute["anchor"] = ATTRIBUTE_ANCHORS[attribute["name"]]
+            attribute["values"].sort(key=lambda value: value["id"])  # ids in order
         context["attributes"] = attributes
         context["can_change"] = self.can("services.attributes.change")
-        context["breadcrumbs"] = [("Configuration", None), ("Business Attributes", None)]
+        editing = self.request.GET.get("edit", "")  # the row in edit, without JavaScript
+        context["editing"] = int(editing) if editing.isdecimal() and context["can_change"] else None
+        context["breadcrumbs"] = []
         return context
 
     def post(self, request):
@@ -432,25 +448,56 @@ class BusinessAttributesPage(TenantPageMixin, RefuseNul, TemplateView):
 
 
 ATTRIBUTE_ANCHORS = {name: name.replace(".", "-").lower() for name in ATTRIBUTES}
+ROW_TEMPLATE = "services/attributes.html"
 
 
 class BusinessValueEdit(TenantPageMixin, RefuseNul):
+    """One value's row, edited in place: GET answers its inputs (or, with `?show=1`, the row
+    as read, for Cancel) to htmx; POST saves and answers the row as read, or its inputs with
+    the refusal. Without JavaScript, GET opens the page with the row in edit and POST
+    returns to the page."""
+
     privilege = "services.attributes.change"
 
+    def get(self, request, value_id):
+        value = selectors.business_value(request.tenant, value_id)
+        if not request.htmx:
+            return redirect(reverse("services:attributes") + f"?edit={value.pk}#value-{value.pk}")
+        partial = "value-row" if request.GET.get("show") else "value-edit"
+        return self.row(request, value, partial, focus=True)
+
     def post(self, request, value_id):
+        fields = {
+            "name": request.POST.get("name", ""),
+            "display_name": request.POST.get("display_name", "").strip(),
+            "description": request.POST.get("description", "").strip(),
+        }
         try:
             value = services.business_value_update(
-                tenant=request.tenant,
-                value_id=value_id,
-                name=request.POST.get("name", ""),
-                display_name=request.POST.get("display_name", "").strip(),
-                description=request.POST.get("description", "").strip(),
-                actor=request.user,
+                tenant=request.tenant, value_id=value_id, actor=request.user, **fields
             )
-            messages.success(request, f"Value {value.name} saved.")
         except DomainError as error:
-            messages.error(request, error.message)
-        return redirect("services:attributes")
+            if not request.htmx:
+                messages.error(request, error.message)
+                return redirect(reverse("services:attributes") + f"?edit={value_id}")
+            value = selectors.business_value(request.tenant, value_id)
+            # 200: htmx swaps only a success; the row carries the refusal and the inputs typed
+            return self.row(request, value, "value-edit", errors=[error.message], posted=fields)
+        if not request.htmx:
+            messages.success(request, f"Value {value.name} saved.")
+            return redirect(reverse("services:attributes") + f"#value-{value.pk}")
+        return self.row(request, value, "value-row", focus=True)
+
+    def row(self, request, value, partial: str, **context):
+        context = {
+            "value": value,
+            "attribute_name": value.attribute.name,
+            "can_change": True,
+            **context,
+        }
+        response = render(request, f"{ROW_TEMPLATE}#{partial}", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
 
 class BusinessValueRemove(ConfirmActionView, RefuseNul):

@@ -36,10 +36,6 @@ def _detail_url(subscription_id) -> str:
     return reverse("webhooks:detail", args=[subscription_id])
 
 
-def _list_crumb():
-    return ("Event Subscriptions", reverse("webhooks:list"))
-
-
 def _keep_secret(request, subscription_id, secret: str) -> None:
     request.session[SECRET_KEY.format(subscription_id)] = secret
 
@@ -72,7 +68,7 @@ class SubscriptionListPage(TenantPageMixin, View):
             "subscriptions": list(selectors.subscriptions_with_last_delivery(request.tenant)),
             "form": form,
             "can_manage": can_manage,
-            "breadcrumbs": [("Event Subscriptions", None)],
+            "breadcrumbs": [],
         }
         return render(request, "webhooks/list.html", context, status=status)
 
@@ -111,7 +107,7 @@ class SubscriptionPage(TenantPageMixin, View):
             **log,
             "form": form,
             "secret": _pop_secret(request, subscription.pk),
-            "breadcrumbs": [_list_crumb(), (subscription.name, None)],
+            "breadcrumbs": [(subscription.name, None)],
         }
         return htmx_partial(request, "webhooks/detail.html", "log", context, status=status)
 
@@ -270,7 +266,6 @@ class DeliveryPage(TenantPageMixin, View):
             "event": json.dumps(delivery.event, indent=2, ensure_ascii=False),
             "can_manage": self.can(MANAGE),
             "breadcrumbs": [
-                _list_crumb(),
                 (subscription.name, _detail_url(subscription.pk)),
                 (f"Delivery {delivery.delivery_id}", None),
             ],

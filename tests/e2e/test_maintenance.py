@@ -66,7 +66,7 @@ def test_purge_after_its_preview(signed_in_page, files):
     make_service(environment, "e2e-recent", started=RECENT, completed=RECENT)
 
     page.goto(f"{page.base_url}/maintenance/")
-    page.fill("#id_limit", LIMIT.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_limit", LIMIT.strftime("%Y-%m-%dT%H:%MZ"))
     page.select_option("#id_operation", "purge.service.completed.anonymous")
     page.get_by_test_id("preview-purge").click()
     preview = page.get_by_test_id("purge-preview")

@@ -121,6 +121,6 @@ def test_search_a_customer_by_identification_key(signed_in_page):
     page.get_by_role("button", name="Identify").click()
     rows = page.get_by_test_id("customer-table").locator("tbody tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("C000042")
-    rows.first.get_by_role("link", name="C000042").click()
+    expect(rows.first.get_by_test_id("customer-id")).to_have_text("C000042")  # beside the name
+    rows.first.get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(r"/profiles/customers/C000042/$"))

@@ -70,7 +70,7 @@ def test_associate_an_anonymous_service_and_find_it_under_the_customer(signed_in
     expect(page.locator("#customer-ids option[value='C000042']")).to_have_count(1)
     field.fill("C000042")
     page.get_by_role("button", name="Associate").click()
-    expect(page.get_by_test_id("service-customer")).to_have_text("C000042")
+    expect(page.get_by_test_id("service-customer")).to_contain_text("C000042")  # after its name
     tab = open_customer_tab(page, "C000042")
     expect(tab.get_by_role("link", name=service_id)).to_be_visible()
 
@@ -109,3 +109,28 @@ def test_timeline_keeps_readable_labels_and_time_ticks(signed_in_page, width, he
     expect(label).to_be_visible()
     # The 11px labels are drawn at no less than 10 px, whatever the window's width.
     assert label.bounding_box()["height"] >= 10
+
+
+def test_a_business_value_is_edited_in_its_row_and_focus_stays_there(signed_in_page):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/services/attributes/")
+    section = page.locator("[data-attribute='Service.type']")
+    row = section.locator("tbody tr").first
+    name = row.locator("td").nth(1).inner_text()
+    expect(page.locator("tr.editing")).to_have_count(0)
+    row.get_by_test_id("edit-value").click()
+    field = page.get_by_label(f"Name of Service.type value {name}", exact=True)
+    expect(field).to_be_focused()  # the row's first input takes focus
+    expect(page.locator("tr.editing")).to_have_count(1)  # one row at a time
+    field.fill(f"{name}X")
+    page.get_by_test_id("save-value").click()
+    saved = section.locator(f"tr[data-value='{name}X']")
+    expect(saved.get_by_test_id("edit-value")).to_be_focused()  # back on the row's Edit link
+    expect(page.locator("tr.editing")).to_have_count(0)
+    page.reload()
+    expect(section.locator(f"tr[data-value='{name}X']")).to_have_count(1)
+    saved = section.locator(f"tr[data-value='{name}X']")
+    saved.get_by_test_id("edit-value").click()
+    page.get_by_test_id("cancel-edit").click()
+    expect(saved.get_by_test_id("edit-value")).to_be_focused()
+    expect(page.locator("tr.editing")).to_have_count(0)

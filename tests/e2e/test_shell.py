@@ -96,3 +96,19 @@ def test_token_page_gives_a_ready_curl_call_to_copy(signed_in_page):
     page.get_by_test_id("copy-curl").click()
     expect(page.get_by_test_id("copy-curl").locator("+ .copy-status")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == example.inner_text().strip()
+
+
+def test_at_390_px_the_header_takes_at_most_two_rows(signed_in_page):
+    page = signed_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.base_url}/profiles/customers/")
+    parts = page.locator(
+        ".topbar .nav-toggle, .topbar .brand, .topbar .mode, .tenant-current, #tenant-picker,"
+        " [data-testid=switch-tenant], [data-testid=user-menu]"
+    )
+    boxes = [parts.nth(i).bounding_box() for i in range(parts.count())]
+    assert len(boxes) == 7 and all(boxes), boxes  # every part is shown, the tenant named
+    rows = sorted({round(box["y"] + box["height"] / 2) for box in boxes})
+    merged = [y for i, y in enumerate(rows) if i == 0 or y - rows[i - 1] > 12]
+    assert len(merged) <= 2, boxes
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll

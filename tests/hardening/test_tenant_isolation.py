@@ -279,9 +279,9 @@ def page_urls(own: dict) -> list[str]:
         reverse("jobs:detail", kwargs={"job_id": own["job_id"]}),
         reverse("jobs:file", kwargs={"job_id": own["job_id"], "name": "report.csv"}),
         reverse("maintenance:page"),
-        reverse("maintenance:preview") + "?limit=2999-01-01T00:00&operation=purge.service.all",
+        reverse("maintenance:preview") + "?limit=2999-01-01T00:00Z&operation=purge.service.all",
         reverse("maintenance:export")
-        + "?time_from=2000-01-01T00:00&filter_events=any&export_content=on",
+        + "?time_from=2000-01-01T00:00Z&filter_events=any&export_content=on",
     ]
 
 

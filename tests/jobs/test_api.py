@@ -36,6 +36,7 @@ def test_a_finished_job_as_json(api, tenant, admin, notes, run_job):
         "kind",
         "plugin",
         "state",
+        "outcome",
         "progress",
         "counts",
         "errors",
@@ -63,6 +64,33 @@ def test_a_finished_job_as_json(api, tenant, admin, notes, run_job):
     assert body["files"] == ["notes.txt"]
     assert all(ISO_MS.match(body[key]) for key in ("created", "started", "finished"))
     assert body["status_url"] == f"http://testserver/genesys/1/cs/maintenance/jobs/{run.pk}"
+
+
+@pytest.mark.parametrize(
+    ("state", "counts", "word"),
+    [
+        (State.SUCCEEDED, {"rows": 3}, "succeeded"),
+        (State.SUCCEEDED, {"rows": 3, "errors": 2}, "succeeded with errors"),
+        (State.FAILED, {"errors": 3}, "failed"),
+        (State.CANCELLED, {}, "cancelled"),
+        (State.RUNNING, {"errors": 1}, "running"),
+    ],
+)
+def test_the_outcome_is_the_word_of_the_job_pages_badge(
+    api, browser_of, tenant, state, counts, word
+):
+    run = _job(tenant, state, counts=counts)
+    assert api.get(f"maintenance/jobs/{run.pk}").json()["outcome"] == word
+    assert api.get("maintenance/jobs").json()[0]["outcome"] == word
+    badge = re.search(r'data-outcome="([^"]+)"[^>]*>([^<]+)<', browser_of(f"/jobs/{run.pk}/"))
+    assert badge.group(1).replace("-", " ") == word
+    assert badge.group(2).startswith(word.replace(" errors", ""))
+
+
+@pytest.fixture
+def browser_of(client, admin):
+    client.force_login(admin)
+    return lambda path: client.get(path).content.decode()
 
 
 def test_a_failed_job_shows_its_error(api, tenant):

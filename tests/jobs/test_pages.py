@@ -129,11 +129,27 @@ def test_cancel_refused_shows_a_message_and_changes_nothing(tenant):
     run = _job(tenant, State.RUNNING)
     client = Client()
     client.force_login(stranger)
-    page = client.post(f"/jobs/{run.pk}/cancel/", follow=True).content.decode()
-    assert "jobs.runs.manage" in page
-    assert "Cancel job" not in page  # the button is not offered to them
+    response = client.post(f"/jobs/{run.pk}/cancel/")
+    assert response.status_code == 400
+    assert "jobs.runs.manage" in response.content.decode()  # the error summary says why
+    assert "Cancel job" not in client.get(f"/jobs/{run.pk}/").content.decode()  # not offered
     run.refresh_from_db()
     assert not run.cancel_requested
+
+
+def test_cancel_asks_on_the_one_confirmation_page_first(browser, tenant):
+    run = _job(tenant, State.RUNNING, started_at=timezone.now())
+    detail = browser.get(f"/jobs/{run.pk}/").content.decode()
+    assert f'href="/jobs/{run.pk}/cancel/"' in detail and "confirm(" not in detail
+    page = browser.get(f"/jobs/{run.pk}/cancel/").content.decode()
+    assert f"Are you sure you want to cancel job {run.pk}?" in page
+    assert 'data-testid="confirm-tenant"' in page
+    run.refresh_from_db()
+    assert not run.cancel_requested  # asking changes nothing
+    ended = _job(tenant, State.SUCCEEDED)
+    response = browser.post(f"/jobs/{ended.pk}/cancel/")
+    assert response.status_code == 400
+    assert f"Job {ended.pk} already ended (succeeded)." in response.content.decode()
 
 
 def test_downloads_are_attachments_and_tenant_checked(browser, tenant, other_tenant):

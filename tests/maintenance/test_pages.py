@@ -17,7 +17,7 @@ from plugins.services.models import Service
 from tests.jobs.test_services import broker_down  # noqa: F401
 from tests.maintenance.conftest import LIMIT
 
-LIMIT_TEXT = LIMIT.strftime("%Y-%m-%dT%H:%M")
+LIMIT_TEXT = LIMIT.strftime("%Y-%m-%dT%H:%MZ")
 
 
 def browser(user, tenant) -> Client:
@@ -86,7 +86,7 @@ def test_purge_asks_first_naming_tenant_cutoff_operation_and_counts(page, tenant
     assert response.status_code == 200
     assert f"Are you sure you want to purge 2 services of {tenant.name}?" in text
     assert f'data-testid="confirm-tenant">{tenant.name}<' in text
-    assert f"Operation {operation}; cutoff: started before {LIMIT:%Y-%m-%d %H:%M} UTC" in text
+    assert f"Operation {operation}; cutoff: started before {LIMIT_TEXT}." in text
     assert "started before the cutoff</span>: <strong>1</strong>" in text
     assert "Expired services (every operation removes them)</span>: <strong>1</strong>" in text
     assert not JobRun.objects.exists()  # asking is not purging
@@ -118,7 +118,7 @@ def test_policy_is_saved_and_audited(page, tenant):
 def test_download_export_streams_the_selection(page, services_mix):
     response = page.get(
         "/maintenance/export/",
-        {"time_from": "2000-01-01T00:00", "filter_events": "started", "format": "ndjson"},
+        {"time_from": "2000-01-01T00:00Z", "filter_events": "started", "format": "ndjson"},
     )
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
@@ -179,7 +179,7 @@ def test_export_files_from_the_page_opens_the_job(page, services_mix, run_jobs):
     response = run_jobs(
         lambda: page.post(
             "/maintenance/export/files/",
-            {"time_from": "2000-01-01T00:00", "filter_events": "any", "format": "csv"},
+            {"time_from": "2000-01-01T00:00Z", "filter_events": "any", "format": "csv"},
             headers={"HX-Request": "true"},
         )
     )

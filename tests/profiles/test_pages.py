@@ -426,3 +426,24 @@ def test_pages_need_their_privileges(client, tenant, schemas):
     designer = make_user("designer", tenant, ["Schema Designer"])
     client.force_login(designer)
     assert client.get("/profiles/customers/").status_code == 403
+
+
+def test_removing_a_single_valued_extension_asks_on_the_confirmation_page(
+    web, tenant, admin, schemas
+):
+    services.customer_create(
+        tenant=tenant, body={"customer_id": "C1", "LastName": "L"}, actor=admin
+    )
+    services.extension_records_set(
+        tenant=tenant, customer_id="C1", body={"Loyalty": {"Level": "gold"}}, actor=admin
+    )
+    section = web.get("/profiles/customers/C1/extensions/Loyalty/").content.decode()
+    link = re.search(
+        r'<a class="btn btn-danger" href="([^"]+)" data-testid="clear-extension">', section
+    )
+    assert link and 'value="clear"' not in section  # no one-click removal
+    asked = web.get(link.group(1))
+    assert asked.status_code == 200 and "Are you sure" in asked.content.decode()
+    assert ExtensionRecord.objects.filter(schema__name="Loyalty").count() == 1  # asking keeps it
+    assert web.post(link.group(1)).status_code == 302
+    assert ExtensionRecord.objects.filter(schema__name="Loyalty").count() == 0

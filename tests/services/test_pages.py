@@ -1,5 +1,7 @@
 """Pages: the services list, a service, its actions, the customer tab, business attributes."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -229,3 +231,72 @@ def test_customer_slot_offers_the_services_tab(rf, admin, tenant):
     tabs = {tab["key"]: tab for tab in tabs_for(request, "customer", "42")}
     assert tabs["services"]["title"] == "Services"
     assert tabs["services"]["url"] == reverse("services:customer-tab", args=["42"])
+
+
+def test_type_filters_are_selects_of_the_tenants_types_with_any(browser, tenant, admin, journey):
+    for name in ("Sales", "Billing"):
+        services.business_value_add(tenant=tenant, attribute="Service.type", name=name, actor=admin)
+
+    for url in (
+        reverse("services:service-list"),
+        reverse("services:customer-tab", args=["C000001"]),
+    ):
+        html = browser.get(url, {"type": "Sales"}).content.decode()
+        select = re.search(r'<select id="[ft]-type" name="type"[^>]*>(.*?)</select>', html, re.S)
+        assert select, url
+        options = re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+        assert options == ["Any", "Billing", "Sales"], url
+        assert "<option selected>Sales</option>" in select.group(1)
+        assert 'list="' not in html.split("</form>")[1]  # no free-text datalist for the type
+
+
+def _values(html: str, attribute: str) -> str:
+    return html.split(f'data-attribute="{attribute}"')[1].split("</table>")[0]
+
+
+def test_business_values_are_a_table_in_id_order_edited_one_row_at_a_time(browser, tenant, admin):
+    for name in ("Zeta", "Alpha"):
+        services.business_value_add(tenant=tenant, attribute="Service.type", name=name, actor=admin)
+    _zeta, alpha = BusinessAttributeValue.objects.order_by("pk")
+    url = reverse("services:attributes")
+    table = _values(browser.get(url).content.decode(), "Service.type")
+    assert table.index("Zeta") < table.index("Alpha")  # ids in order, not names
+    assert "<input" not in table  # read, until one row is edited
+    htmx = {"HX-Request": "true"}
+    edit_url = reverse("services:value-edit", args=[alpha.pk])
+    row = browser.get(edit_url, headers=htmx).content.decode()
+    assert row.strip().startswith(f'<tr id="value-{alpha.pk}"')
+    assert "<html" not in row and row.count('<input form="edit-') == 3 and "autofocus" in row
+    assert 'value="Alpha"' in row
+    assert 'aria-label="Name of Service.type value Alpha"' in row
+    cancel = browser.get(edit_url + "?show=1", headers=htmx).content.decode()
+    assert "<input" not in cancel and "Alpha" in cancel
+    saved = browser.post(
+        edit_url, {"name": "Beta", "display_name": "B", "description": "d"}, headers=htmx
+    ).content.decode()
+    assert "Beta" in saved and "<input" not in saved and 'data-testid="edit-value"' in saved
+    alpha.refresh_from_db()
+    assert alpha.name == "Beta"
+    refused = browser.post(
+        edit_url, {"name": "Zeta", "display_name": "", "description": ""}, headers=htmx
+    )
+    assert refused.status_code == 200  # htmx swaps the row with its refusal
+    text = refused.content.decode()
+    assert "already has a value Zeta" in text and 'value="Zeta"' in text and "<input" in text
+    alpha.refresh_from_db()
+    assert alpha.name == "Beta"  # nothing half-written
+    without_js = browser.get(edit_url)
+    assert without_js.status_code == 302 and f"?edit={alpha.pk}" in without_js["Location"]
+    page = _values(browser.get(without_js["Location"]).content.decode(), "Service.type")
+    assert page.count('<input form="edit-') == 3  # that one row, in edit
+
+
+def test_business_value_labels_are_unique_on_the_page(browser, tenant, admin):
+    for name in ("IVR", "Web"):
+        services.business_value_add(tenant=tenant, attribute="Service.type", name=name, actor=admin)
+        services.business_value_add(tenant=tenant, attribute="State.type", name=name, actor=admin)
+    html = browser.get(reverse("services:attributes")).content.decode()
+    labels = re.findall(r'<label for="[^"]+">(.*?)</label>', html)
+    assert len(labels) == len(set(labels)) and len(labels) >= 21
+    names = re.findall(r'>(Edit|Remove…)<span class="visually-hidden">([^<]+)</span>', html)
+    assert len(names) == len(set(names)) == 8

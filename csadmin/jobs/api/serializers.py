@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from csadmin.jobs.models import JobRun
+from csadmin.jobs.presenters import OUTCOMES
 
 
 class JobFilterSerializer(serializers.Serializer):
@@ -21,6 +22,11 @@ class JobSerializer(serializers.Serializer):
     kind = serializers.CharField()
     plugin = serializers.CharField()
     state = serializers.ChoiceField(choices=JobRun.State.values)
+    outcome = serializers.ChoiceField(
+        choices=OUTCOMES,
+        help_text="What the job page's badge says: its state, or `succeeded with errors` when "
+        "it skipped bad rows (counted in `counts.errors`).",
+    )
     progress = JobProgressSerializer()
     counts = serializers.DictField(child=serializers.IntegerField())
     errors = serializers.ListField(child=serializers.CharField())
