@@ -1,8 +1,9 @@
 """Maintenance's part of one customer's data (csadmin.pluginlib.CustomerData): the files of
-earlier export and import jobs. An export's services, states and tasks files, or an import's
-error report, that hold the customer's rows are withdrawn (removed, and the job says so) when
-the customer is erased: rewriting them would hand out a file that is no longer the export the
-job's arguments describe. Nothing to add to a data export: the services plug-in writes them."""
+earlier export and import jobs. An export's services, states, tasks or customers files, or an
+import's error report, that hold the customer's rows are withdrawn (removed, and the job says
+so) when the customer is erased: rewriting them would hand out a file that is no longer the
+export the job's arguments describe. Nothing to add to a data export: the services plug-in
+writes them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from csadmin.pluginlib import CustomerData
 from csadmin.pluginlib.jobs import JobRun, withdraw_job_files
 from plugins.maintenance.exporting import escape_cell
 
-KINDS = ("maintenance.export_files", "maintenance.import")
+KINDS = (
+    "maintenance.export_files",
+    "maintenance.import",
+    "maintenance.customers_export",
+    "maintenance.customers_import",
+)
 WITHDRAWN = (
     "Files withdrawn: they held data of a customer whose data was erased on request. "
     "Run the export again for a file without it."

@@ -27,11 +27,18 @@ def export_files(api, run_jobs, fmt: str, time_from=FAR_PAST, time_to=FAR_FUTURE
     return job(run_jobs(lambda: api.post(f"maintenance/services/files?{query}")))
 
 
+def export_customers(api, run_jobs, fmt: str) -> JobRun:
+    return job(run_jobs(lambda: api.post(f"maintenance/profiles/files?format={fmt}&extensions=*")))
+
+
 @pytest.fixture
 def erased_world(world, api, run_jobs):
     """The world, with files made before the erase: a data export of the customer, one of
-    another customer, services exports (JSON and CSV) that hold it and one that does not."""
+    another customer, services exports (JSON and CSV) that hold it and one that does not,
+    customers exports (JSON and CSV)."""
     before = {
+        "customers_json": export_customers(api, run_jobs, "json"),
+        "customers_csv": export_customers(api, run_jobs, "csv"),
         "data_export": job(run_jobs(lambda: api.post(f"profiles/{CUSTOMER}/data-export"))),
         "other_export": job(run_jobs(lambda: api.post(f"profiles/{OTHER}/data-export"))),
         "json": export_files(api, run_jobs, "json"),
@@ -100,7 +107,27 @@ def test_earlier_exports_that_held_the_customer_are_withdrawn(erased_world, api)
         assert api.get(f"maintenance/jobs/{run.pk}/files/services.{name}").status_code == 404
     kept = erased_world["empty"]
     assert kept.files.count() == 3 and all(f.path.is_file() for f in kept.files.all())
-    assert erased_world["erase"].counts["job_files"] == 6
+    assert erased_world["erase"].counts["job_files"] == 8
+
+
+def test_earlier_customers_exports_are_withdrawn(erased_world, api):
+    for name in ("json", "csv"):
+        run = erased_world[f"customers_{name}"]
+        assert not run.files.exists()
+        assert JobLog.objects.filter(job=run, message__startswith="Files withdrawn").exists()
+        assert api.get(f"maintenance/jobs/{run.pk}/files/customers.{name}").status_code == 404
+
+
+def test_the_profiles_stream_and_a_new_customers_export_know_nothing(erased_world, api, run_jobs):
+    for accept in ("application/json", "application/x-ndjson"):
+        response = api.get("maintenance/profiles/stream?extensions=*", headers={"Accept": accept})
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content).decode()
+        assert CUSTOMER not in body and OTHER in body
+    for fmt in ("json", "csv"):
+        run = export_customers(api, run_jobs, fmt)
+        text = run.files.get().path.read_text()
+        assert CUSTOMER not in text and OTHER in text
 
 
 def test_the_earlier_data_export_is_gone_and_names_no_one(erased_world, api):
