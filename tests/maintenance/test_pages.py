@@ -198,7 +198,7 @@ def test_the_page_exports_one_zip_as_a_job(page, services_mix, run_jobs):
     run_jobs(
         lambda: page.post(
             "/maintenance/export/files/",
-            {"time_from": "2000-01-01T00:00", "filter_events": "any", "format": "zip"},
+            {"time_from": "2000-01-01T00:00Z", "filter_events": "any", "format": "zip"},
             headers={"HX-Request": "true"},
         )
     )
