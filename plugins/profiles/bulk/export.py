@@ -4,13 +4,20 @@ exactly as `GET /profiles/{id}?extensions=...` answers it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from django.db import connection
+
 from plugins.profiles import selectors
+from plugins.profiles.bulk import documents_sql
 from plugins.profiles.models import Customer
 
 CHUNK = 1000
+# The SQL path's chunks: larger ones amortize each query's fixed cost, and the texts of a
+# chunk are all that is held.
+TEXT_CHUNK = 2000
 
 
 class CustomerRow(NamedTuple):
@@ -36,3 +43,39 @@ def customer_document_chunks(tenant, schemas: list, *, chunk: int = CHUNK) -> It
             return
         last = rows[-1].customer_id
         yield selectors.customer_documents(rows, schemas)
+
+
+def compact_json(document: dict) -> str:
+    """A customer's document as the API's renderer writes it: compact, non-ASCII text as is,
+    and U+2028 / U+2029 escaped (a JavaScript line break otherwise)."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def customer_text_chunks(tenant, schemas: list) -> Iterator[list[str]]:
+    """Lists of customers' documents as compact JSON texts, in customer-id order: built by
+    PostgreSQL there (documents_sql), by customer_documents and compact_json elsewhere. Both
+    give the same bytes (a test compares them)."""
+    if connection.vendor != "postgresql":
+        for documents in customer_document_chunks(tenant, schemas):
+            yield [compact_json(document) for document in documents]
+        return
+    for rows in documents_sql.document_text_rows(tenant, schemas, chunk=TEXT_CHUNK):
+        yield _with_python_renderings(rows, schemas)
+
+
+def _with_python_renderings(rows: list[tuple], schemas: list) -> list[str]:
+    """The chunk's texts, the few the SQL left out (None) rendered in Python from their rows."""
+    missing = [pk for pk, _, text in rows if text is None]
+    if not missing:
+        return [text for _, _, text in rows]
+    customers = [
+        CustomerRow(*row)
+        for row in Customer.objects.filter(pk__in=missing).values_list(*CustomerRow._fields)
+    ]
+    documents = selectors.customer_documents(customers, schemas)
+    rendered = {
+        customer.pk: compact_json(document)
+        for customer, document in zip(customers, documents, strict=True)
+    }
+    return [rendered[pk] if text is None else text for pk, _, text in rows]
