@@ -1,109 +1,69 @@
-"""On PostgreSQL: the compact JSON text of each customer's document (the API's, spec §8) built by
-the database itself, a chunk of customers per query, so the stream sends texts it never parses.
+"""On PostgreSQL: each customer's document (the API's, spec §8) put together by the database as
+one JSON text per customer, a chunk of customers per query, from the stored jsonb texts.
 
-Each text is byte for byte what `json.dumps(document, ensure_ascii=False, separators=(",", ":"))`
-writes for the document `selectors.customer_documents` builds from the same rows:
-- keys in the same order: customer_id, the attributes in their stored order (jsonb's own,
-  which is also the order Python reads them in), then the extensions in the order asked;
-- strings escaped by to_json, which escapes exactly the characters Python's encoder escapes
-  when it keeps non-ASCII text as is (quote, backslash, control characters, \\uXXXX lower-case);
-- scalars as jsonb writes them, which is what Python writes after reading them back, except for
-  numbers that Python would re-read as floats and spell otherwise (below 1e-4, 17 digits and
-  more, trailing zeros after the point; none of which Python's own writes store). For such a
-  customer, or one whose values nest objects or arrays, or whose keys collide, the query gives
-  NULL and the caller renders that customer in Python: same bytes, rarely taken.
-
-The attribute and record values are flat objects of scalars (values.py), so one jsonb_each per
-object spells them; the text is put together with string functions (cheaper than building
-jsonb and serializing it again)."""
+The text has the document's keys in the document's order: customer_id, the attributes in their
+stored order (jsonb's own, the order Python reads them in too), then the extensions asked for,
+in their order (a multi-valued one as an array of its records in record order, even empty; a
+single-valued one as its first record, or absent). It is spelt as jsonb spells values (a space
+after each comma and colon); the caller re-spells it compactly with Python's json, which reads
+every value exactly as the model path reads the same jsonb, so both paths write the same
+bytes, numbers and duplicate keys included (a key given twice keeps its first place and its
+last value, as `dict.update` does). The text is put together with string functions: building
+jsonb and serializing it again would cost more, and would lose the order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db import connection
+from django.db import connection, transaction
 
 from plugins.profiles.models import ExtensionSchema
 
-# A number with a point (Python reads it as a float) that Python would spell otherwise: below
-# 1e-4, 17 digits and more, or trailing zeros after the point. Whole numbers are always alike.
-_UNSTABLE_NUMBER = r"^-?0\.0000|^-?(?=[0-9.]{18})[0-9]*\.|\.[0-9]*[0-9]0$"
-
-
-def _odd(value: str) -> str:
-    """True for a value the SQL spelling may not match Python's (see the module's text)."""
-    return f"""(jsonb_typeof({value}) IN ('object', 'array')
-        OR (jsonb_typeof({value}) = 'number' AND {value}::text ~ '{_UNSTABLE_NUMBER}'))"""
-
-
-def _members(obj: str, alias: str) -> str:
-    """A lateral subquery over a flat jsonb object: its `"key":value` texts joined by commas
-    in stored order (`pairs`, NULL when empty) and whether any value is odd (`odd`)."""
-    return f"""(SELECT string_agg(to_json(m.key)::text || ':' || m.value::text, ','
-                                  ORDER BY m.n) AS pairs,
-                       COALESCE(bool_or({_odd("m.value")}), false) AS odd
-                FROM jsonb_each({obj}) WITH ORDINALITY AS m(key, value, n)) {alias}"""  # noqa: S608 (constant SQL)
-
-
-_CUSTOMER_DOCUMENTS_SQL = f"""
-WITH chunk AS (
-  SELECT c.id, c.customer_id, c.attributes FROM profiles_customer c
-  WHERE c.tenant_id = %(tenant)s {{after}}
-  ORDER BY c.customer_id LIMIT %(limit)s
-)
-SELECT c.id, c.customer_id,
-  CASE WHEN a.odd OR x.odd OR c.attributes ? 'customer_id' OR c.attributes ?| %(names)s::text[]
-  THEN NULL ELSE
-    replace(replace(
-      '{{"customer_id":' || to_json(c.customer_id)::text || COALESCE(',' || a.pairs, '')
-        || COALESCE(x.parts, '') || '}}',
-      U&'\\2028', '\\u2028'), U&'\\2029', '\\u2029')
-  END
-FROM chunk c
-CROSS JOIN LATERAL {_members("c.attributes", "a")}
+_CUSTOMER_DOCUMENTS_SQL = """
+SELECT '{"customer_id": ' || to_json(c.customer_id)::text
+  || CASE WHEN c.attributes = '{}'::jsonb THEN ''
+          ELSE ', ' || substr(left(c.attributes::text, -1), 2) END
+  || COALESCE(x.parts, '') || '}'
+FROM profiles_customer c
 CROSS JOIN LATERAL (
-  SELECT string_agg(
-           ',' || to_json(s.name)::text || ':' || CASE
-             WHEN s.multi THEN '[' || COALESCE(r.texts, '') || ']' ELSE r.first END,
-           '' ORDER BY s.n) AS parts,
-         COALESCE(bool_or(r.odd), false) AS odd
+  SELECT string_agg(', ' || to_json(s.name)::text || ': ' || CASE
+             WHEN s.multi THEN '[' || COALESCE(array_to_string(r.texts, ', '), '') || ']'
+             ELSE r.texts[1] END, '' ORDER BY s.n) AS parts
   FROM unnest(%(schema_ids)s::bigint[], %(names)s::text[], %(multi)s::boolean[])
        WITH ORDINALITY AS s(id, name, multi, n)
   CROSS JOIN LATERAL (
-    SELECT string_agg(v.text, ',' ORDER BY r.id) AS texts,
-           (array_agg(v.text ORDER BY r.id))[1] AS first,
-           COALESCE(bool_or(v.odd), false) AS odd
+    SELECT array_agg(r.values::text ORDER BY r.id) AS texts
     FROM profiles_extensionrecord r
-    CROSS JOIN LATERAL (
-      SELECT '{{' || COALESCE(p.pairs, '') || '}}' AS text, p.odd
-      FROM {_members("r.values", "p")}
-    ) v
     WHERE r.customer_id = c.id AND r.schema_id = s.id
   ) r
 ) x
+WHERE c.id = ANY(%(ids)s::bigint[])
 ORDER BY c.customer_id
-"""  # noqa: S608 (constant SQL: every input is a bound parameter)
+"""
 
-_FIRST = _CUSTOMER_DOCUMENTS_SQL.replace("{after}", "")
-_NEXT = _CUSTOMER_DOCUMENTS_SQL.replace("{after}", "AND c.customer_id > %(after)s")
+# The customers' ids in customer-id order come from one server-side cursor: one sort of the
+# tenant's rows at most, whatever the statistics (keyset pages, without them, sort the rest of
+# the tenant again for each page).
+_IDS_SQL = "SELECT c.id FROM profiles_customer c WHERE c.tenant_id = %s ORDER BY c.customer_id"
 
 
-def document_text_rows(tenant, schemas: list, *, chunk: int) -> Iterator[list[tuple]]:
-    """Lists of (row id, customer_id, text or None) in customer-id order, `chunk` customers per
-    query (keyset on customer_id, as the Python path pages)."""
+def document_texts(tenant, schemas: list, *, chunk: int) -> Iterator[list[str]]:
+    """Lists of the customers' document texts in customer-id order, `chunk` customers per
+    query. The ids' cursor lives in a transaction as long as the generator (outside one,
+    Django's cursor is WITH HOLD and PostgreSQL computes the whole result first); closing the
+    generator early leaves it through GeneratorExit, which rolls the read back."""
     params = {
-        "tenant": tenant.pk,
-        "limit": chunk,
         "schema_ids": [schema.pk for schema in schemas],
         "names": [schema.name for schema in schemas],
         "multi": [schema.type == ExtensionSchema.Type.MULTI for schema in schemas],
     }
-    sql = _FIRST
-    while True:
+    with transaction.atomic(), connection.chunked_cursor() as ids_cursor:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        yield rows
-        sql, params["after"] = _NEXT, rows[-1][1]
+            # Without statistics yet (a fresh import) the chunk query's estimate can pass
+            # JIT's threshold; compiling then costs more than the query.
+            cursor.execute("SET LOCAL jit = off")
+        ids_cursor.execute(_IDS_SQL, [tenant.pk])
+        while ids := [row[0] for row in ids_cursor.fetchmany(chunk)]:
+            with connection.cursor() as cursor:
+                cursor.execute(_CUSTOMER_DOCUMENTS_SQL, {**params, "ids": ids})
+                yield [text for (text,) in cursor.fetchall()]

@@ -45,37 +45,25 @@ def customer_document_chunks(tenant, schemas: list, *, chunk: int = CHUNK) -> It
         yield selectors.customer_documents(rows, schemas)
 
 
+# One encoder for every document (json.dumps with options builds one per call).
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def compact_json(document: dict) -> str:
     """A customer's document as the API's renderer writes it: compact, non-ASCII text as is,
     and U+2028 / U+2029 escaped (a JavaScript line break otherwise)."""
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return _compact(document).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def customer_text_chunks(tenant, schemas: list) -> Iterator[list[str]]:
-    """Lists of customers' documents as compact JSON texts, in customer-id order: built by
-    PostgreSQL there (documents_sql), by customer_documents and compact_json elsewhere. Both
-    give the same bytes (a test compares them)."""
+    """Lists of customers' documents as compact JSON texts, in customer-id order. On
+    PostgreSQL the database puts each document's text together (documents_sql) and json
+    re-spells it compactly, in C; elsewhere from customer_documents. Same bytes either way (a
+    test compares them)."""
     if connection.vendor != "postgresql":
         for documents in customer_document_chunks(tenant, schemas):
             yield [compact_json(document) for document in documents]
         return
-    for rows in documents_sql.document_text_rows(tenant, schemas, chunk=TEXT_CHUNK):
-        yield _with_python_renderings(rows, schemas)
-
-
-def _with_python_renderings(rows: list[tuple], schemas: list) -> list[str]:
-    """The chunk's texts, the few the SQL left out (None) rendered in Python from their rows."""
-    missing = [pk for pk, _, text in rows if text is None]
-    if not missing:
-        return [text for _, _, text in rows]
-    customers = [
-        CustomerRow(*row)
-        for row in Customer.objects.filter(pk__in=missing).values_list(*CustomerRow._fields)
-    ]
-    documents = selectors.customer_documents(customers, schemas)
-    rendered = {
-        customer.pk: compact_json(document)
-        for customer, document in zip(customers, documents, strict=True)
-    }
-    return [rendered[pk] if text is None else text for pk, _, text in rows]
+    loads = json.loads
+    for texts in documents_sql.document_texts(tenant, schemas, chunk=TEXT_CHUNK):
+        yield [compact_json(loads(text)) for text in texts]
