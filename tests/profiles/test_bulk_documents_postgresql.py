@@ -103,7 +103,7 @@ def test_the_database_puts_each_document_together(varied):
     the database (jsonb's spelling), one per customer, in the document's key order."""
     require_service(uses_postgresql(), "PostgreSQL")
     schemas = bulk.requested_extensions(varied, "*")
-    texts = [t for chunk in documents_sql.document_texts(varied, schemas, chunk=4) for t in chunk]
+    texts = list(documents_sql.document_texts(varied, schemas, chunk=4))
     assert len(texts) == 15
     first = texts[0]
     assert first.startswith('{"customer_id": "A-every-kind", ')
@@ -137,3 +137,25 @@ def test_each_streamed_line_is_the_api_answer_byte_for_byte(varied, api):
         "/genesys/1/cs/maintenance/profiles/stream?extensions=*", headers=api.headers
     )
     assert b"".join(array.streaming_content).decode() == "[" + ",".join(lines) + "]"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_rendered_on_extra_connections_are_the_same_bytes(varied, monkeypatch, settings):
+    """Outside a transaction the chunks are rendered on extra connections, several at once:
+    same texts, same order (the customers committed, as the renderers read committed rows)."""
+    require_service(uses_postgresql(), "PostgreSQL")
+    settings.CSADMIN_EXPORT_RENDERERS = 2
+    monkeypatch.setattr(export, "TEXT_CHUNK", 4)
+    opened = []
+    real_open = documents_sql.rendering.open_renderers
+
+    def spy(connection, count):
+        renderers = real_open(connection, count)
+        opened.append(len(renderers))
+        return renderers
+
+    monkeypatch.setattr(documents_sql.rendering, "open_renderers", spy)
+    for extensions in ("*", ""):
+        schemas = bulk.requested_extensions(varied, extensions)
+        assert sql_texts(varied, schemas) == python_texts(varied, schemas)
+    assert opened == [2, 2]

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import connection, transaction
 
+from csadmin.pluginlib import rendering
 from plugins.profiles.models import ExtensionSchema
 
 _CUSTOMER_DOCUMENTS_SQL = """
@@ -47,23 +49,42 @@ ORDER BY c.customer_id
 _IDS_SQL = "SELECT c.id FROM profiles_customer c WHERE c.tenant_id = %s ORDER BY c.customer_id"
 
 
-def document_texts(tenant, schemas: list, *, chunk: int) -> Iterator[list[str]]:
-    """Lists of the customers' document texts in customer-id order, `chunk` customers per
-    query. The ids' cursor lives in a transaction as long as the generator (outside one,
+def document_texts(tenant, schemas: list, *, chunk: int) -> Iterator[str]:
+    """The customers' document texts in customer-id order, `chunk` customers per query. The
+    ids come from a cursor in a transaction that lives as long as the generator (outside one,
     Django's cursor is WITH HOLD and PostgreSQL computes the whole result first); closing the
-    generator early leaves it through GeneratorExit, which rolls the read back."""
+    generator early leaves it through GeneratorExit, which rolls the read back. Outside the
+    caller's own transaction, the chunks are rendered on CSADMIN_EXPORT_RENDERERS extra
+    connections at once (csadmin.pluginlib.rendering) while the caller re-spells the last."""
     params = {
         "schema_ids": [schema.pk for schema in schemas],
         "names": [schema.name for schema in schemas],
         "multi": [schema.type == ExtensionSchema.Type.MULTI for schema in schemas],
     }
-    with transaction.atomic(), connection.chunked_cursor() as ids_cursor:
-        with connection.cursor() as cursor:
-            # Without statistics yet (a fresh import) the chunk query's estimate can pass
-            # JIT's threshold; compiling then costs more than the query.
-            cursor.execute("SET LOCAL jit = off")
-        ids_cursor.execute(_IDS_SQL, [tenant.pk])
+    wanted = settings.CSADMIN_EXPORT_RENDERERS
+    in_parallel = wanted > 1 and not connection.in_atomic_block
+
+    def id_chunks(ids_cursor) -> Iterator[list[int]]:
         while ids := [row[0] for row in ids_cursor.fetchmany(chunk)]:
+            yield ids
+
+    def serially(chunks) -> Iterator[str]:
+        with connection.cursor() as cursor:
+            # Without statistics yet (a fresh import) a chunk's estimate can pass JIT's
+            # threshold; compiling then costs more than the query.
+            cursor.execute("SET LOCAL jit = off")
+        for ids in chunks:
             with connection.cursor() as cursor:
                 cursor.execute(_CUSTOMER_DOCUMENTS_SQL, {**params, "ids": ids})
-                yield [text for (text,) in cursor.fetchall()]
+                yield from (text for (text,) in cursor.fetchall())
+
+    with transaction.atomic(), connection.chunked_cursor() as ids_cursor:
+        ids_cursor.execute(_IDS_SQL, [tenant.pk])
+        chunks = id_chunks(ids_cursor)
+        renderers = rendering.open_renderers(connection, wanted) if in_parallel else None
+        if renderers:
+            for renderer in renderers:
+                renderer.execute("SET jit = off")
+            yield from rendering.render_in_order(renderers, _CUSTOMER_DOCUMENTS_SQL, chunks, params)
+        else:
+            yield from serially(chunks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import islice
 from typing import NamedTuple
 
 from django.db import connection
@@ -64,6 +65,7 @@ def customer_text_chunks(tenant, schemas: list) -> Iterator[list[str]]:
         for documents in customer_document_chunks(tenant, schemas):
             yield [compact_json(document) for document in documents]
         return
+    texts = documents_sql.document_texts(tenant, schemas, chunk=TEXT_CHUNK)
     loads = json.loads
-    for texts in documents_sql.document_texts(tenant, schemas, chunk=TEXT_CHUNK):
-        yield [compact_json(loads(text)) for text in texts]
+    while chunk := list(islice(texts, TEXT_CHUNK)):
+        yield [compact_json(loads(text)) for text in chunk]
