@@ -10,10 +10,10 @@ import psycopg
 import pytest
 from django.db import connection
 
+from csadmin.pluginlib import rendering
 from csadmin.testing import require_service, uses_postgresql
 from plugins.maintenance.exporting import parse_export_query, stream_ndjson
 from plugins.services.bulk import export as selectors
-from plugins.services.bulk import rendering
 from tests.maintenance.conftest import make_service
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

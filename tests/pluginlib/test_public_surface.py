@@ -23,6 +23,7 @@ PUBLIC = {
     "csadmin.pluginlib.access",
     "csadmin.pluginlib.api",
     "csadmin.pluginlib.jobs",
+    "csadmin.pluginlib.rendering",
     "csadmin.pluginlib.sealing",
     "csadmin.pluginlib.storable",
     "csadmin.pluginlib.tenancy",

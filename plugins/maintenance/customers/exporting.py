@@ -4,30 +4,23 @@ flat however many customers)."""
 
 from __future__ import annotations
 
-import json
-
 from csadmin.pluginlib import ValidationFailed
 from plugins.maintenance.customers.files import FORMATS, writer_for
 from plugins.profiles import bulk
 
 
-def _compact(document: dict) -> str:
-    return json.dumps(document, separators=(",", ":"))
-
-
 def stream_json_array(tenant, schemas: list):
     yield "["
     first = True
-    for chunk in bulk.customer_document_chunks(tenant, schemas):
-        texts = [_compact(document) for document in chunk]
+    for texts in bulk.customer_text_chunks(tenant, schemas):
         yield ("" if first else ",") + ",".join(texts)
         first = False
     yield "]"
 
 
 def stream_ndjson(tenant, schemas: list):
-    for chunk in bulk.customer_document_chunks(tenant, schemas):
-        yield "".join(_compact(document) + "\n" for document in chunk)
+    for texts in bulk.customer_text_chunks(tenant, schemas):
+        yield "".join(text + "\n" for text in texts)
 
 
 def write_customers_file(*, tenant, extensions: str, fmt: str, open_file, reporter) -> dict:

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from plugins.services.bulk import rendering
+from csadmin.pluginlib import rendering
 from plugins.services.models import ACTIVE, Event, State, Task
 from plugins.services.representation import full_service_dict
 from plugins.services.selectors import live_services
@@ -259,7 +259,7 @@ def export_full_json(queryset, *, chunk: int = 2000) -> Iterator[str] | None:
     lives as long as the generator (outside one, Django declares a WITH HOLD cursor and
     PostgreSQL computes the whole result before the first row); each chunk of ids is then
     rendered by one query, on CSADMIN_EXPORT_RENDERERS extra connections at once when the
-    caller is not in a transaction of its own (see rendering.py). None elsewhere (use
+    caller is not in a transaction of its own (see csadmin.pluginlib.rendering). None elsewhere (use
     export_service_chunks and the representation functions there)."""
     if connection.vendor != "postgresql":
         return None

@@ -1,7 +1,8 @@
-"""Rendering chunks of the export on more than one PostgreSQL backend at once.
+"""Rendering chunks of an export on more than one PostgreSQL backend at once (the services
+export stream, the profiles stream).
 
-Building each service's JSON text is the export's whole cost, and it is spent in PostgreSQL:
-one backend renders a chunk while the web process only waits. Extra connections, each driven
+When building each item's JSON text is spent in PostgreSQL, one backend renders a chunk while
+the web process only waits. Extra connections, each driven
 by its own thread, render the next chunks meanwhile; the texts still leave in chunk order.
 The threads only wait on their sockets, so the GIL is free for the thread that sends.
 
@@ -44,11 +45,15 @@ def close_all(connections: Iterable[psycopg.Connection]) -> None:
 
 
 def render_in_order(
-    renderers: list[psycopg.Connection], sql: str, chunks: Iterable[list[int]]
+    renderers: list[psycopg.Connection],
+    sql: str,
+    chunks: Iterable[list[int]],
+    params: dict | None = None,
 ) -> Iterator[str]:
-    """The one-column rows `sql` gives for each chunk of ids (bound as %(ids)s), chunk after
-    chunk in the order given, while up to len(renderers) chunks are rendered at once. The
-    connections are closed when the texts end or the consumer stops early."""
+    """The one-column rows `sql` gives for each chunk of ids (bound as %(ids)s, beside
+    `params`), chunk after chunk in the order given, while up to len(renderers) chunks are
+    rendered at once. The connections are closed when the texts end or the consumer stops
+    early."""
     idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
     for renderer in renderers:
         idle.put(renderer)
@@ -56,7 +61,7 @@ def render_in_order(
     def render(ids: list[int]) -> list[tuple[str]]:
         renderer = idle.get()
         try:
-            return renderer.execute(sql, {"ids": ids}).fetchall()
+            return renderer.execute(sql, {**(params or {}), "ids": ids}).fetchall()
         finally:
             idle.put(renderer)
 
