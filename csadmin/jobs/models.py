@@ -116,3 +116,29 @@ class JobFile(models.Model):
 
     def exists(self) -> bool:
         return job_file_exists(self.job_id, self.name)
+
+
+class StoredFile(models.Model):
+    """A file of csadmin.jobs.storage.DatabaseStorage: its name in the storage and its size;
+    the bytes are its chunks."""
+
+    name = models.CharField(max_length=500, unique=True)
+    size = models.BigIntegerField(default=0)
+    modified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoredChunk(models.Model):
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file", "number"], name="storedchunk_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}#{self.number}"
