@@ -65,12 +65,12 @@ def job_file_key(job_id: int, name: str) -> str:
 
 def save_file(storage, key: str, source) -> int:
     """Save the binary file object `source` (read from its start) as `key`, replacing what was
-    there; answer its size. The storage never renames it: a second save of the same key (a
-    retried job) replaces the first."""
+    there (a retried job's file); answer its size. The old file is deleted first: a storage
+    saves under another name when the name is taken."""
     source.seek(0)
     storage.delete(key)
     saved = storage.save(key, File(source, name=key.rsplit("/", 1)[-1]))
-    if saved != key:  # written meanwhile by another attempt: keep the latest, drop the extra
+    if saved != key:  # another attempt saved `key` meanwhile: ours got another name, drop it
         storage.delete(saved)
         raise RuntimeError(f"{key} was written twice at once")
     source.seek(0, os.SEEK_END)
