@@ -4,6 +4,7 @@ The embedded default (no variables set) is a SQLite file under var/ and jobs on 
 needs no server; DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -142,9 +143,24 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Job output files ("jobs") and kept import uploads ("uploads") go through these storages
+# only, never through a local path: by default the folder MEDIA_ROOT on this machine; when web
+# servers and workers run on several machines, one storage all of them reach, e.g. an object
+# store from django-storages: CSADMIN_FILES_STORAGE=storages.backends.s3.S3Storage and
+# CSADMIN_FILES_STORAGE_OPTIONS='{"bucket_name": "csadmin-files"}' (a JSON object).
+CSADMIN_FILES_STORAGE = {
+    "BACKEND": os.environ.get(
+        "CSADMIN_FILES_STORAGE", "django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": json.loads(os.environ.get("CSADMIN_FILES_STORAGE_OPTIONS") or "{}"),
+}
+if not isinstance(CSADMIN_FILES_STORAGE["OPTIONS"], dict):
+    raise ValueError("CSADMIN_FILES_STORAGE_OPTIONS must be a JSON object")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "jobs": CSADMIN_FILES_STORAGE,
+    "uploads": CSADMIN_FILES_STORAGE,
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "files"

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from csadmin.jobs.files import job_file_path
+from csadmin.jobs.files import job_file_exists, open_job_file
 
 
 class JobRun(models.Model):
@@ -95,8 +95,8 @@ class JobLog(models.Model):
 
 
 class JobFile(models.Model):
-    """An output file, kept under MEDIA_ROOT/jobs/<job id>/<name>. The name is checked against
-    a strict pattern (csadmin.jobs.files) and never comes from a path a user typed."""
+    """An output file, kept in the "jobs" storage as jobs/<job id>/<name>. The name is checked
+    against a strict pattern (csadmin.jobs.files) and never comes from a path a user typed."""
 
     job = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="files")
     name = models.CharField(max_length=100)
@@ -110,6 +110,35 @@ class JobFile(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def path(self):
-        return job_file_path(self.job_id, self.name)
+    def open(self):
+        """The stored file, opened for reading (binary, seekable): close it after use."""
+        return open_job_file(self.job_id, self.name)
+
+    def exists(self) -> bool:
+        return job_file_exists(self.job_id, self.name)
+
+
+class StoredFile(models.Model):
+    """A file of csadmin.jobs.storage.DatabaseStorage: its name in the storage and its size;
+    the bytes are its chunks."""
+
+    name = models.CharField(max_length=500, unique=True)
+    size = models.BigIntegerField(default=0)
+    modified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoredChunk(models.Model):
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file", "number"], name="storedchunk_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}#{self.number}"

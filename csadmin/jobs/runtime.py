@@ -35,6 +35,7 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, connection, transaction
@@ -306,19 +307,18 @@ class JobHandle:
             raise JobCancelled()
 
     def add_file(self, name: str, source) -> JobFile:
-        """Attach an output file: bytes, a binary file object, or the file at a path."""
-        target = files.job_file_path(self.job_id, name)
-        size = files.store(target, source)
+        """Attach an output file: bytes, a binary file object, or the local file at a path."""
+        size = files.store(self.job_id, name, source)
         return self._register_file(name, size)
 
     @contextmanager
     def open_file(self, name: str, mode: str = "wb", encoding: str | None = None):
-        """Write an output file in place (streamed, never whole in memory):
-        `with handle.open_file("services.csv", "w", encoding="utf-8") as out: ...`"""
-        target = files.job_file_path(self.job_id, name)
-        with files.atomic_write(target, mode, encoding) as out:
+        """Write an output file (streamed to a local temporary file, saved to the job storage
+        once complete): `with handle.open_file("services.csv", "w", encoding="utf-8") as out:`"""
+        with files.write_job_file(
+            self.job_id, name, mode, encoding, partial(self._register_file, name)
+        ) as out:
             yield out
-        self._register_file(name, target.stat().st_size)
 
     def _register_file(self, name: str, size: int) -> JobFile:
         stored, _ = JobFile.objects.update_or_create(

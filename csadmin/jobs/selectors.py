@@ -56,7 +56,7 @@ def job_log(run: JobRun, limit: int = 500):
 
 
 def get_job_file(*, tenant, job_id, name: str, actor) -> JobFile:
-    """An output file of a run of this tenant, present on disk; else not found. A job that
+    """An output file of a run of this tenant, present in the storage; else not found. A job that
     declared a files privilege (@job(files_privilege=...)) hands its files only to holders."""
     if not is_valid_file_name(name):
         raise NotFoundError("No such file.")
@@ -65,7 +65,7 @@ def get_job_file(*, tenant, job_id, name: str, actor) -> JobFile:
     if needed and not has_privilege(actor, tenant, needed):
         raise Refused(f"The files of {run.kind} jobs need the privilege {needed}.")
     stored = JobFile.objects.filter(job=run, name=name).first()
-    if stored is None or not stored.path.is_file():
+    if stored is None or not stored.exists():
         raise NotFoundError(f"Job {run.pk} has no file {name}.")
     return stored
 

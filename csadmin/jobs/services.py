@@ -343,8 +343,8 @@ def withdraw_job_files(
     data was erased), and say so on the run: a log line with `reason`, and `arguments`, when
     given, replacing the stored arguments (which may name what was erased). `forget` is a
     (text, replacement) pair: the text (an erased id) is replaced in the run's error and log
-    lines. Answers how many files went. The rows go with the caller's transaction; the folder
-    goes once it commits, so a rollback never leaves rows pointing at missing files."""
+    lines. Answers how many files went. The rows go with the caller's transaction; the stored
+    files go once it commits, so a rollback never leaves rows pointing at missing files."""
     names = list(run.files.values_list("name", flat=True))
     JobFile.objects.filter(job=run).delete()
     if arguments is not None:

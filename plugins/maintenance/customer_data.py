@@ -12,7 +12,6 @@ import io
 import json
 import zipfile
 from functools import partial
-from pathlib import Path
 
 from csadmin.pluginlib import CustomerData
 from csadmin.pluginlib.jobs import JobRun, withdraw_job_files
@@ -54,22 +53,29 @@ def _mentions(name: str, opened, customer_id: str) -> bool:
     return False
 
 
-def file_mentions(path: Path, customer_id: str) -> bool:
-    if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
+def file_mentions(name: str, opened, customer_id: str) -> bool:
+    """Whether the file `name`, opened (binary, seekable), holds the customer id."""
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(opened) as archive:
             return any(
                 _mentions(member, archive.open(member), customer_id)
                 for member in archive.namelist()
             )
-    with open(path, "rb") as opened:
-        return _mentions(path.name, opened, customer_id)
+    return _mentions(name, opened, customer_id)
+
+
+def stored_file_mentions(stored, customer_id: str) -> bool:
+    """Read through the job storage; a file already gone holds nobody."""
+    try:
+        opened = stored.open()
+    except FileNotFoundError:
+        return False
+    with opened:
+        return file_mentions(stored.name, opened, customer_id)
 
 
 def holds_customer(run: JobRun, customer_id: str) -> bool:
-    return any(
-        stored.path.is_file() and file_mentions(stored.path, customer_id)
-        for stored in run.files.all()
-    )
+    return any(stored_file_mentions(stored, customer_id) for stored in run.files.all())
 
 
 def _withdraw(run: JobRun) -> dict[str, int]:

@@ -23,7 +23,7 @@ from plugins.maintenance.exporting import ExportQuery, write_export_files, write
 from plugins.maintenance.importing import run_import
 from plugins.maintenance.models import OPERATIONS
 from plugins.maintenance.purge import audit_purge, run_purge
-from plugins.maintenance.uploads import discard_upload, upload_path
+from plugins.maintenance.uploads import discard_upload, local_copy, upload_exists
 
 RETENTION_TASK = "maintenance.apply_retention_policies"
 SWEEP_UPLOADS_TASK = "maintenance.sweep_orphan_uploads"
@@ -125,15 +125,18 @@ def export_files_job(handle):
     )
 
 
-@job("maintenance.import", inputs=ImportInputs)
-def import_job(handle):
-    inputs = handle.inputs
-    path = upload_path(inputs.upload)
-    if not path.is_file():
+def check_upload_kept(token: str) -> None:
+    if not upload_exists(token):
         raise ValidationFailed.from_errors(
             {"file": ["the uploaded file is no longer kept (it was imported); upload it again"]}
         )
-    with tempfile.TemporaryDirectory() as folder:
+
+
+@job("maintenance.import", inputs=ImportInputs)
+def import_job(handle):
+    inputs = handle.inputs
+    check_upload_kept(inputs.upload)
+    with local_copy(inputs.upload) as path, tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "errors.csv"
         counts = {}
         try:
@@ -178,12 +181,8 @@ def customers_export_job(handle):
 @job("maintenance.customers_import", inputs=CustomersImportInputs)
 def customers_import_job(handle):
     inputs = handle.inputs
-    path = upload_path(inputs.upload)
-    if not path.is_file():
-        raise ValidationFailed.from_errors(
-            {"file": ["the uploaded file is no longer kept (it was imported); upload it again"]}
-        )
-    with tempfile.TemporaryDirectory() as folder:
+    check_upload_kept(inputs.upload)
+    with local_copy(inputs.upload) as path, tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "errors.csv"
         counts = {}
         try:

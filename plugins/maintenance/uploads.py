@@ -1,5 +1,6 @@
-"""Uploaded import files: streamed to disk with a size limit, kept under MEDIA_ROOT until the
-import job reads them. A job names its upload by a random token, never by a path."""
+"""Uploaded import files: streamed to a temporary file with a size limit, checked there, then
+kept in the "uploads" storage (settings.STORAGES) until the import job reads them, wherever it
+runs. A job names its upload by a random token, never by a path."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ import datetime as dt
 import re
 import secrets
 import shutil
+import tempfile
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from plugins.maintenance.readers import check_upload, max_upload_bytes
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+STORAGE_ALIAS = "uploads"
+UPLOADS = "maintenance/uploads"
+COPY_CHUNK = 1024 * 1024
 
 
 class UploadTooLarge(Exception):
@@ -44,71 +51,105 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         return super().receive_data_chunk(raw_data, start)
 
 
-def uploads_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "maintenance" / "uploads"
+def upload_storage():
+    return storages[STORAGE_ALIAS]
 
 
-def upload_path(token: str) -> Path:
+def upload_key(token: str) -> str:
+    """The upload's name in the storage; only a token of the strict alphabet makes one."""
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         raise ValueError("not an upload token")
-    return uploads_root() / token / "upload"
+    return f"{UPLOADS}/{token}/upload"
 
 
-def keep_upload(uploaded, files=None) -> str:
-    """Move the uploaded file under MEDIA_ROOT, check its type (and a zip's sizes) by content,
-    as one of `files` (readers.FileSet; services' by default); answer its token. A refused
-    file is removed at once."""
-    token = secrets.token_urlsafe(24)
-    target = upload_path(token)
-    target.parent.mkdir(parents=True, exist_ok=True)
+def upload_exists(token: str) -> bool:
+    return upload_storage().exists(upload_key(token))
+
+
+@contextmanager
+def _local_file(uploaded):
+    """The request's own temporary file of the upload (written here when it has none)."""
     temporary = getattr(uploaded, "temporary_file_path", None)
     if temporary is not None:
-        shutil.move(temporary(), target)  # a rename when on the same disk
-        # Close now: Django's close() expects the file gone; the garbage collector's does not,
-        # and would report an unlink error for every upload.
-        uploaded.close()
-    else:
+        yield Path(temporary())
+        return
+    with tempfile.TemporaryDirectory(prefix="csadmin-upload-") as folder:
+        target = Path(folder) / "upload"
         with open(target, "wb") as out:
             for chunk in uploaded.chunks():
                 out.write(chunk)
-    try:
-        check_upload(target, files)
-    except Exception:
-        discard_upload(token)
-        raise
+        yield target
+
+
+def _save(path: Path) -> str:
+    token = secrets.token_urlsafe(24)
+    with open(path, "rb") as given:
+        upload_storage().save(upload_key(token), File(given, name="upload"))
     return token
+
+
+def keep_upload(uploaded, files=None, check=None) -> str:
+    """Check the uploaded file's type (and a zip's sizes) by content, as one of `files`
+    (readers.FileSet; services' by default), and then check(path, format) when given, on the
+    request's own temporary file; keep it in the uploads storage and answer its token. A
+    refused file is never kept."""
+    try:
+        with _local_file(uploaded) as path:
+            found = check_upload(path, files)
+            if check is not None:
+                check(path, found)
+            return _save(path)
+    finally:
+        uploaded.close()
 
 
 def keep_local_file(path) -> str:
     """The management command's path into the same place (so it runs the job's code)."""
-    token = secrets.token_urlsafe(24)
-    target = upload_path(token)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    return token
+    return _save(Path(path))
+
+
+@contextmanager
+def local_copy(token: str):
+    """The kept upload, copied from the storage to a local temporary file for the readers
+    (a zip is read by seeking, which a stream from an object store does poorly); the copy goes
+    when the block ends. FileNotFoundError when the upload is no longer kept."""
+    with tempfile.TemporaryDirectory(prefix="csadmin-import-") as folder:
+        target = Path(folder) / "upload"
+        with upload_storage().open(upload_key(token), "rb") as given, open(target, "wb") as out:
+            shutil.copyfileobj(given, out, COPY_CHUNK)
+        yield target
 
 
 def discard_upload(token: str) -> None:
-    shutil.rmtree(upload_path(token).parent, ignore_errors=True)
+    storage = upload_storage()
+    key = upload_key(token)
+    storage.delete(key)
+    # Object stores have no folders; a local folder still holding something stays.
+    with suppress(OSError):
+        storage.delete(key.rsplit("/", 1)[0])
 
 
 def remove_uploads_older_than(cutoff: dt.datetime, *, keep: set[str]) -> int:
     """Remove the uploads last written before `cutoff` whose token is not in `keep`; answer how
     many went. Folders that are not uploads are left alone."""
-    root = uploads_root()
-    if not root.is_dir():
+    storage = upload_storage()
+    try:
+        folders, _ = storage.listdir(UPLOADS)
+    except FileNotFoundError:
         return 0
     removed = 0
-    for folder in root.iterdir():
-        if folder.name in keep or not TOKEN.fullmatch(folder.name) or not folder.is_dir():
+    for token in folders:
+        if token in keep or not TOKEN.fullmatch(token):
             continue
-        if _last_written(folder) < cutoff.timestamp():
-            discard_upload(folder.name)
+        if _written_before(storage, token, cutoff):
+            discard_upload(token)
             removed += 1
     return removed
 
 
-def _last_written(folder: Path) -> float:
-    times = [folder.stat().st_mtime]
-    times += [entry.stat().st_mtime for entry in folder.iterdir()]
-    return max(times)
+def _written_before(storage, token: str, cutoff: dt.datetime) -> bool:
+    """A folder without its upload (one whose removal was cut short) is old."""
+    try:
+        return storage.get_modified_time(upload_key(token)) < cutoff
+    except FileNotFoundError:
+        return True

@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from csadmin.jobs.files import job_file_path, store
+from csadmin.jobs.files import store
 from csadmin.jobs.models import JobFile, JobLog, JobRun
 from csadmin.tenancy.models import Tenant
 from tests.e2e.test_accessibility import _audit, _describe, _refused
@@ -35,7 +35,7 @@ def test_jobs_list_live_progress_and_download(signed_in_page, settings, tmp_path
         finished_at=now,
     )
     JobFile.objects.create(
-        job=finished, name="notes.txt", size=store(job_file_path(finished.pk, "notes.txt"), b"a\nb")
+        job=finished, name="notes.txt", size=store(finished.pk, "notes.txt", b"a\nb")
     )
     running = JobRun.objects.create(
         tenant=tenant,

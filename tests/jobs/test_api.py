@@ -20,9 +20,9 @@ def _job(tenant, state=State.SUCCEEDED, **fields) -> JobRun:
 
 
 def _file(run: JobRun, name: str, content: bytes) -> JobFile:
-    from csadmin.jobs.files import job_file_path, store
+    from csadmin.jobs.files import store
 
-    size = store(job_file_path(run.pk, name), content)
+    size = store(run.pk, name, content)
     return JobFile.objects.create(job=run, name=name, size=size)
 
 

@@ -62,11 +62,9 @@ def test_a_job_page_shows_progress_counts_error_log_and_files(browser, tenant, m
         error="RuntimeError: <b>boom</b>",
     )
     JobLog.objects.create(job=run, level="error", message="<script>alert(1)</script>")
-    from csadmin.jobs.files import job_file_path, store
+    from csadmin.jobs.files import store
 
-    JobFile.objects.create(
-        job=run, name="notes.txt", size=store(job_file_path(run.pk, "notes.txt"), b"hi")
-    )
+    JobFile.objects.create(job=run, name="notes.txt", size=store(run.pk, "notes.txt", b"hi"))
     html = browser.get(f"/jobs/{run.pk}/").content.decode()
     assert 'aria-valuenow="75"' in html
     assert "&lt;b&gt;boom&lt;/b&gt;" in html and "<b>boom</b>" not in html
@@ -153,13 +151,11 @@ def test_cancel_asks_on_the_one_confirmation_page_first(browser, tenant):
 
 
 def test_downloads_are_attachments_and_tenant_checked(browser, tenant, other_tenant):
-    from csadmin.jobs.files import job_file_path, store
+    from csadmin.jobs.files import store
 
     mine, theirs = _job(tenant), _job(other_tenant)
     for run in (mine, theirs):
-        JobFile.objects.create(
-            job=run, name="out.csv", size=store(job_file_path(run.pk, "out.csv"), b"a")
-        )
+        JobFile.objects.create(job=run, name="out.csv", size=store(run.pk, "out.csv", b"a"))
     response = browser.get(f"/jobs/{mine.pk}/files/out.csv")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="out.csv"'

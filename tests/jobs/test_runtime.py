@@ -38,8 +38,9 @@ def test_sample_job_runs_with_progress_counts_log_and_file(tenant, admin, notes,
     ]
     stored = JobFile.objects.get(job=run)
     assert stored.name == "notes.txt"
-    assert stored.path.read_bytes() == b"note 0\nnote 1\nnote 2\nnote 3\nnote 4"
-    assert stored.size == len(stored.path.read_bytes())
+    with stored.open() as opened:
+        assert opened.read() == b"note 0\nnote 1\nnote 2\nnote 3\nnote 4"
+    assert stored.size == len(b"note 0\nnote 1\nnote 2\nnote 3\nnote 4")
 
 
 def test_a_job_registers_with_the_registry_under_its_plugin():

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from csadmin.jobs import JobCancelled
@@ -19,7 +20,6 @@ from csadmin.jobs.models import JobRun
 from csadmin.testing import Api, make_user
 from plugins.maintenance.reporting import QuietReporter
 from plugins.maintenance.services import sweep_orphan_uploads
-from plugins.maintenance.uploads import upload_path
 from plugins.services.models import Service, State, Task
 from tests.jobs.test_services import broker_down  # noqa: F401
 from tests.maintenance.conftest import OLD, RECENT, make_service
@@ -433,7 +433,8 @@ def test_an_import_refused_with_503_removes_its_upload(api, run_jobs, media_root
 
 
 def _kept_upload(token: str, age: dt.timedelta) -> Path:
-    path = upload_path(token)
+    """An upload in the default storage (the local folder under MEDIA_ROOT), written `age` ago."""
+    path = Path(settings.MEDIA_ROOT) / "maintenance" / "uploads" / token / "upload"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"{}\n")
     then = (timezone.now() - age).timestamp()

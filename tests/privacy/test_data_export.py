@@ -21,7 +21,7 @@ def exported(api, run_jobs, customer_id=CUSTOMER) -> tuple[JobRun, zipfile.ZipFi
     assert run.state == JobRun.State.SUCCEEDED, run.error
     stored = run.files.get()
     assert stored.name == f"customer-{customer_id}.zip"
-    return run, zipfile.ZipFile(stored.path)
+    return run, zipfile.ZipFile(stored.open())
 
 
 def lines(archive, name) -> list[dict]:

@@ -85,7 +85,7 @@ class JobFileView(TenantAPIView):
 def download(stored) -> FileResponse:
     """The file as an attachment (never rendered inline), under its checked name."""
     response = FileResponse(
-        stored.path.open("rb"),
+        stored.open(),
         as_attachment=True,
         filename=stored.name,
         content_type="application/octet-stream",

@@ -22,8 +22,7 @@ from plugins.maintenance.api.views import (
     NdjsonRenderer,
 )
 from plugins.maintenance.customers import exporting, services
-from plugins.maintenance.customers.files import CUSTOMER_FILES
-from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge, keep_upload
+from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge
 from plugins.profiles import bulk
 
 EXTENSIONS = OpenApiParameter(
@@ -126,8 +125,7 @@ class ProfileFilesView(TenantAPIView):
             return job_accepted(request, run)
         services.parse_format(params.get("format"))
         services.parse_extensions(request.tenant, params.get("extensions"))
-        token = keep_upload(upload, CUSTOMER_FILES)
-        services.check_customers_upload(request.tenant, token)
+        token = services.keep_customers_upload(request.tenant, upload)
         run = services.start_customers_import(
             tenant=request.tenant,
             token=token,

@@ -6,9 +6,8 @@ from __future__ import annotations
 from csadmin.pluginlib import ValidationFailed
 from csadmin.pluginlib.jobs import enqueue_job
 from plugins.maintenance.customers.files import CUSTOMER_FILES, FORMATS, check_csv_header
-from plugins.maintenance.readers import check_upload
 from plugins.maintenance.services import CUSTOMERS_IMPORT, parse_max_errors
-from plugins.maintenance.uploads import discard_upload, upload_path
+from plugins.maintenance.uploads import discard_upload, keep_upload
 from plugins.profiles import bulk
 
 EXPORT = "maintenance.customers_export"
@@ -54,16 +53,15 @@ def start_customers_export(*, tenant, fmt, extensions, actor):
     return enqueue_job(tenant=tenant, kind=EXPORT, arguments=arguments, actor=actor)
 
 
-def check_customers_upload(tenant, token: str) -> None:
-    """The kept upload is a customers file (a CSV's columns named by the tenant's schemas);
-    refused (400 naming `file`) and removed otherwise."""
-    path = upload_path(token)
-    try:
-        if check_upload(path, CUSTOMER_FILES) == "csv":
+def keep_customers_upload(tenant, uploaded) -> str:
+    """Keep the upload when it is a customers file (a CSV's columns named by the tenant's
+    schemas) and answer its token; refused (400 naming `file`) and never kept otherwise."""
+
+    def check_columns(path, found: str) -> None:
+        if found == "csv":
             check_csv_header(path, tenant)
-    except Exception:
-        discard_upload(token)
-        raise
+
+    return keep_upload(uploaded, CUSTOMER_FILES, check=check_columns)
 
 
 def start_customers_import(*, tenant, token: str, name: str, options: dict, actor):

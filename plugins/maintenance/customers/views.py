@@ -15,7 +15,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from csadmin.pluginlib import ConfirmActionView, Confirmation, DomainError, TenantPageMixin
 from plugins.maintenance.customers import services
-from plugins.maintenance.customers.files import CUSTOMER_FILES
 from plugins.maintenance.customers.forms import (
     CustomersExportForm,
     CustomersImportConfirmForm,
@@ -24,8 +23,7 @@ from plugins.maintenance.customers.forms import (
 from plugins.maintenance.uploads import (
     LimitedUploadHandler,
     UploadTooLarge,
-    keep_upload,
-    upload_path,
+    upload_exists,
 )
 from plugins.profiles import bulk
 
@@ -106,8 +104,7 @@ class CustomersImportAction(TenantPageMixin, View):
         }
         try:
             options = services.parse_import_options(request.tenant, options)
-            token = keep_upload(upload, CUSTOMER_FILES)
-            services.check_customers_upload(request.tenant, token)
+            token = services.keep_customers_upload(request.tenant, upload)
         except DomainError as error:
             messages.error(request, error.message)
             return _back()
@@ -149,7 +146,7 @@ class CustomersImportConfirm(ConfirmActionView):
         if token not in self.request.session.get(SESSION_UPLOADS, []):
             return False
         try:
-            return upload_path(token).is_file()
+            return upload_exists(token)
         except ValueError:
             return False
 
