@@ -124,11 +124,16 @@ def prepare(ctx) -> dict[str, str]:
     and the service with 50 states: the pages' paths."""
     from bench.customers import define_schemas
     from csadmin.tenancy.models import Tenant
+    from csadmin.tenancy.services import set_server_mode
 
     tenant = Tenant.objects.get(pk=ctx["tenant"])
+    actor = bench_administrator()
+    # schema changes need maintenance mode, as they do for an administrator
+    tenant = set_server_mode(tenant=tenant, mode="maintenance", actor=actor)
     define_schemas(tenant)
+    tenant = set_server_mode(tenant=tenant, mode="production", actor=actor)
     copy_customer_profiles(ctx["url"], tenant.pk, ctx["customers"])
-    return page_paths(service_with_states(tenant, bench_administrator()))
+    return page_paths(service_with_states(tenant, actor))
 
 
 def pages_scenario(ctx, driver: Driver, profile: Profile) -> list[Row]:
