@@ -1,9 +1,10 @@
 """`make bench-scale`: how csadmin's cost grows with the data. Runs the read, conversation,
-deep page, purge and export scenarios (and storage) at two sizes, one after the other, and
-prints each figure at both sizes with its ratio and the growth target.
+deep page, purge, export and console pages scenarios (and storage) at two sizes, one after the
+other, and prints each figure at both sizes with its ratio and the growth target.
 
     BENCH_SCALES=40000,1000000 python -m bench.scale     # the default sizes
     python -m bench.scale --scales 300,3000 --smoke      # a quick proof that it runs
+    python -m bench.scale --only 10                      # only the console's pages
 
 Each size is a run of bench.run in a process of its own (its own Django set-up and database:
 the harness's database with the size appended, dropped and re-created; the smaller one is
