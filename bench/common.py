@@ -79,11 +79,16 @@ class Driver:
             raise RuntimeError(f"driver failed: {done.stderr.strip()[-800:]}")
         return json.loads(done.stdout)
 
-    def get(self, paths: list[str], seconds: float, threads: int | None = None) -> dict:
-        return self.finish(self.start_get(paths, seconds, threads))
+    def get(
+        self, paths: list[str], seconds: float, threads: int | None = None, cookie: str = ""
+    ) -> dict:
+        return self.finish(self.start_get(paths, seconds, threads, cookie))
 
-    def start_get(self, paths: list[str], seconds: float, threads: int | None = None):
-        """Start GETs of these paths in the background; `finish` waits for the summary."""
+    def start_get(
+        self, paths: list[str], seconds: float, threads: int | None = None, cookie: str = ""
+    ):
+        """Start GETs of these paths in the background; `finish` waits for the summary. With a
+        session `cookie` the driver signs in as a browser does (the console's pages)."""
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         listing = DATA_DIR / f"paths-{os.getpid()}-{len(paths)}-{id(paths)}.txt"
         listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
@@ -91,6 +96,8 @@ class Driver:
         if threads is not None:
             command[command.index("--threads") + 1] = str(threads)
         command += ["get", "--paths", str(listing), "--duration", str(seconds)]
+        if cookie:
+            command.append(f"--cookie={cookie}")
         process = subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

@@ -48,7 +48,7 @@ class Client:
         self.headers = headers
         self.stats = stats
 
-    def call(self, method: str, path: str, body=None, expect=(200, 201, 204)):
+    def call(self, method: str, path: str, body=None, expect=(200, 201, 204), parse=True):
         payload = None if body is None else json.dumps(body)
         headers = dict(self.headers)
         if payload is not None:
@@ -67,7 +67,7 @@ class Client:
             text = data[:300].decode(errors="replace")
             self.stats.error(f"{method} {path}: {response.status} {text}")
             raise Failed
-        return json.loads(data) if data else None
+        return json.loads(data) if data and parse else None
 
 
 class Stats:
@@ -180,9 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--api", default=API, help="the conversation's path prefix (the raw baseline's)"
     )
+    parser.add_argument("--cookie", help="a session cookie: GET pages as a signed-in browser")
     args = parser.parse_args(argv)
 
     headers = {"Authorization": f"Token {args.token}", "ContactCenterId": args.tenant}
+    if args.cookie:  # a page: the session says who and which tenant
+        headers = {"Cookie": args.cookie}
     stats = Stats(args.max_requests)
     deadline = time.perf_counter() + args.duration
     paths = []
@@ -200,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                     with stats.lock:
                         stats.conversations += 1
                 else:
-                    client.call("GET", rng.choice(paths), expect=(200,))
+                    # read to the end, not parsed: a page is HTML, and only its time counts
+                    client.call("GET", rng.choice(paths), expect=(200,), parse=False)
             except Failed:
                 continue
 

@@ -1,9 +1,10 @@
 """`make bench-scale`: how csadmin's cost grows with the data. Runs the read, conversation,
-deep page, purge and export scenarios (and storage) at two sizes, one after the other, and
-prints each figure at both sizes with its ratio and the growth target.
+deep page, purge, export and console pages scenarios (and storage) at two sizes, one after the
+other, and prints each figure at both sizes with its ratio and the growth target.
 
     BENCH_SCALES=40000,1000000 python -m bench.scale     # the default sizes
     python -m bench.scale --scales 300,3000 --smoke      # a quick proof that it runs
+    python -m bench.scale --only 10                      # only the console's pages
 
 Each size is a run of bench.run in a process of its own (its own Django set-up and database:
 the harness's database with the size appended, dropped and re-created; the smaller one is
@@ -25,17 +26,21 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 from bench.common import DATA_DIR
+from bench.pages import PAGE_P95_GROWTH, PAGES
 from bench.run import DEFAULT_URL, bench_database_url, drop_database
 from bench.server import ROOT
 
 RESULTS = ROOT / "bench" / "results-scale.json"
 DEFAULT_SCALES = "40000,1000000"
-ONLY = "2,3,4,5,6,7"  # export, purge (brings the import), conversation, reads, deep page, storage
+# export, purge (brings the import), conversation, reads, deep page, storage, console pages
+ONLY = "2,3,4,5,6,7,10"
 BYTES_PER_EVENT_LIMIT = 0.6 * 1024
 
 # (scenario, baseline name's start, what is compared, target): "grows" compares csadmin's
 # figure at the larger size with the smaller (higher is better); "at size" judges the larger
-# run's own ratio (deep page / first page); "bytes" the larger run's bytes per event.
+# run's own ratio (deep page / first page); "bytes" the larger run's bytes per event; "p95" a
+# console page's p95 at the larger size against the smaller (lower is better), with the same
+# number of queries at both.
 GROWTH = (
     ("4 API conversation load", "bare DRF", "grows", 0.8),
     ("5 Reads: customer active services", "raw-SQL", "grows", 0.8),
@@ -44,6 +49,7 @@ GROWTH = (
     ("2 Export stream (full content)", "COPY", "grows", 0.8),
     ("3 Purge", "raw", "grows", 0.8),
     ("7 Storage per event", "Genesys", "bytes", BYTES_PER_EVENT_LIMIT),
+    *((f"10 Page: {page}", "same page", "p95", PAGE_P95_GROWTH) for page in PAGES),
 )
 
 
@@ -52,11 +58,11 @@ def sized_url(url: str, scale: int) -> str:
     return urlunparse(parsed._replace(path=f"{parsed.path}_{scale}"))
 
 
-def run_size(url: str, scale: int, smoke: bool) -> dict:
+def run_size(url: str, scale: int, smoke: bool, only: str = ONLY) -> dict:
     """One bench.run at this size; its results, with its wall time and the database's size."""
     results = DATA_DIR / f"results-{scale}.json"
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "bench.run", "--scale", str(scale), "--only", ONLY]
+    command = [sys.executable, "-m", "bench.run", "--scale", str(scale), "--only", only]
     command += ["--database-url", url, "--results", str(results), "--skip-bulk-create"]
     if smoke:
         command.append("--short")
@@ -75,9 +81,12 @@ def find(report: dict, scenario: str, baseline: str) -> dict | None:
     return None
 
 
-def growth_rows(small: dict, large: dict) -> list[dict]:
+def growth_rows(small: dict, large: dict, only: str = ONLY) -> list[dict]:
+    chosen = set(only.split(","))
     rows = []
     for scenario, baseline, kind, target in GROWTH:
+        if scenario.split(" ", 1)[0] not in chosen:
+            continue
         a, b = find(small, scenario, baseline), find(large, scenario, baseline)
         row = {"scenario": scenario, "kind": kind, "small": a, "large": b}
         if not a or not b or a["csadmin"] is None or b["csadmin"] is None:
@@ -91,6 +100,12 @@ def growth_rows(small: dict, large: dict) -> list[dict]:
             if a["ratio"] and b["ratio"] is not None:
                 # csadmin / baseline at each size: what is left when the machine's state is not
                 row["ratio_growth"] = b["ratio"] / a["ratio"]
+        elif kind == "p95":
+            value = b["csadmin"] / a["csadmin"] if a["csadmin"] else None
+            queries = (a["details"].get("queries"), b["details"].get("queries"))
+            row.update(value=value, target=f"<= {target} and the same queries")
+            fixed = queries[0] is not None and queries[0] == queries[1]
+            row["status"] = "pass" if value is not None and value <= target and fixed else "fail"
         elif kind == "at size":
             value = b["ratio"]
             row.update(value=value, target=f"<= {target} (deep / first page)")
@@ -106,7 +121,9 @@ def growth_rows(small: dict, large: dict) -> list[dict]:
 def figure(row: dict | None) -> str:
     if not row or row["csadmin"] is None:
         return "-"
-    return f"{row['csadmin']:,.1f} {row['unit']}"
+    queries = row.get("details", {}).get("queries")
+    counted = f", {queries} queries" if queries is not None else ""
+    return f"{row['csadmin']:,.1f} {row['unit']}{counted}"
 
 
 def table(rows: list[dict], sizes: tuple[int, int]) -> str:
@@ -160,7 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="PostgreSQL URL (DATABASE_URL)")
     parser.add_argument("--smoke", action="store_true", help="short measurements")
     parser.add_argument("--results", default=str(RESULTS))
+    parser.add_argument(
+        "--only", default=ONLY, metavar="N[,N...]", help=f"these scenarios (default {ONLY})"
+    )
     args = parser.parse_args(argv)
+    from bench.run import chosen_scenarios
+
+    chosen_scenarios(args.only)  # a wrong list stops here
     sizes = parse_scales(args.scales)
     raw_url = args.database_url or os.environ.get("DATABASE_URL") or DEFAULT_URL
     base = bench_database_url(raw_url, smoke=False)
@@ -168,10 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     reports = []
     for scale in sizes:
         url = sized_url(base, scale)
-        reports.append(run_size(url, scale, args.smoke))
+        reports.append(run_size(url, scale, args.smoke, args.only))
         if scale != sizes[-1]:
             drop_database(url)  # the disk holds one size at a time; the larger stays to study
-    rows = growth_rows(*reports)
+    rows = growth_rows(*reports, only=args.only)
     print()
     print(table(rows, sizes))
     for scale, report in zip(sizes, reports, strict=True):

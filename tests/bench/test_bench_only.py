@@ -21,7 +21,7 @@ def test_a_scenario_brings_the_one_it_measures_after():
     assert chosen_scenarios("7") == {"4", "7"}
 
 
-@pytest.mark.parametrize("raw", ["10", "import", ",", "1,x"])
+@pytest.mark.parametrize("raw", ["11", "import", ",", "1,x"])
 def test_anything_else_is_refused(raw):
     with pytest.raises(SystemExit):
         chosen_scenarios(raw)

@@ -20,7 +20,7 @@ from csadmin.testing import require_service, uses_postgresql
 pytestmark = pytest.mark.services
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ("1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 ", "9 ")
+SCENARIOS = ("1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 ", "9 ", "10")
 
 
 def server_url() -> str:

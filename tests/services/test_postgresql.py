@@ -137,3 +137,37 @@ def test_purge_deletes_by_primary_key_even_with_stale_statistics(postgresql, ten
         cursor.execute(f"EXPLAIN {PURGE_SERVICES_SQL}", [ids, tenant.pk])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "services_service_pkey" in plan, plan
+
+
+@pytest.mark.django_db
+def test_dashboard_figures_read_the_last_days_not_the_history(postgresql, tenant, other_tenant):
+    """A year of 100k services (1 in 50 active) in the tenant and another's 50k, analyzed: the
+    dashboard's statements over services read the active ones and the last 30 days through
+    indexes (svc_active, svc_completed, svc_started), never the whole table or tenant."""
+    from django.test.utils import CaptureQueriesContext
+
+    insert = """
+        INSERT INTO services_service (tenant_id, service_id, service_type, customer_id,
+            contact_key, started_at, completed_at, disposition, disposition_desc,
+            started_data, extensions, last_state_id, last_task_id)
+        SELECT %s, %s || g, 'Sales', 'C' || (g %% 5000), '',
+            now() - (g * 315 || ' seconds')::interval,
+            CASE WHEN g %% 50 = 0 THEN NULL ELSE now() - (g * 315 - 300 || ' seconds')::interval
+            END, '', '', '{}', '{}', 0, 0
+        FROM generate_series(1, %s) AS g"""
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [tenant.pk, "t", 100_000])
+        cursor.execute(insert, [other_tenant.pk, "o", 50_000])
+        cursor.execute("ANALYZE services_service")
+    with CaptureQueriesContext(connection) as captured:
+        trend = selectors.dashboard_trend(tenant)
+    assert trend.active == 2000
+    statements = [q["sql"] for q in captured if 'FROM "services_service"' in q["sql"]]
+    assert len(statements) == 3  # active and median, started per day, completed per day
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan, plan
+            if 'completed_at" AT TIME ZONE' in sql or "percentile_cont" in sql:
+                assert "svc_completed" in plan, plan
