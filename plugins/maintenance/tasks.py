@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -132,34 +133,45 @@ def check_upload_kept(token: str) -> None:
         )
 
 
-@job("maintenance.import", inputs=ImportInputs)
-def import_job(handle):
-    inputs = handle.inputs
-    check_upload_kept(inputs.upload)
-    with local_copy(inputs.upload) as path, tempfile.TemporaryDirectory() as folder:
+def import_upload(handle, run) -> dict:
+    """What every import job does around its rows: read the kept upload from a local copy,
+    write bad rows to errors.csv (kept as the job's file when there are any, also when the
+    import stops part-way), and discard the upload once imported (a retry needs a new upload).
+    `run(path=..., errors_out=...)` imports and answers the counts."""
+    upload = handle.inputs.upload
+    check_upload_kept(upload)
+    with local_copy(upload) as path, tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "errors.csv"
-        counts = {}
         try:
             with open(report, "w", encoding="utf-8", newline="") as errors_out:
-                counts = run_import(
-                    tenant=handle.tenant,
-                    path=path,
-                    reporter=handle,
-                    errors_out=errors_out,
-                    max_errors=inputs.max_errors,
-                    batch=inputs.batch,
-                    name=inputs.name,
-                )
+                counts = run(path=path, errors_out=errors_out)
         finally:
             if handle.counts.get("errors"):
                 handle.add_file("errors.csv", report)
-        discard_upload(inputs.upload)  # imported: a retry needs a new upload
-        handle.log(
-            "info",
-            f"Imported {counts.get('services', 0)} services, {counts.get('states', 0)} states, "
-            f"{counts.get('tasks', 0)} tasks; {counts.get('skipped', 0)} already present, "
-            f"{counts.get('errors', 0)} bad rows.",
-        )
+        discard_upload(upload)
+    return counts
+
+
+@job("maintenance.import", inputs=ImportInputs)
+def import_job(handle):
+    inputs = handle.inputs
+    counts = import_upload(
+        handle,
+        partial(
+            run_import,
+            tenant=handle.tenant,
+            reporter=handle,
+            max_errors=inputs.max_errors,
+            batch=inputs.batch,
+            name=inputs.name,
+        ),
+    )
+    handle.log(
+        "info",
+        f"Imported {counts.get('services', 0)} services, {counts.get('states', 0)} states, "
+        f"{counts.get('tasks', 0)} tasks; {counts.get('skipped', 0)} already present, "
+        f"{counts.get('errors', 0)} bad rows.",
+    )
 
 
 @job("maintenance.customers_export", inputs=CustomersExportInputs)
@@ -181,35 +193,27 @@ def customers_export_job(handle):
 @job("maintenance.customers_import", inputs=CustomersImportInputs)
 def customers_import_job(handle):
     inputs = handle.inputs
-    check_upload_kept(inputs.upload)
-    with local_copy(inputs.upload) as path, tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "errors.csv"
-        counts = {}
-        try:
-            with open(report, "w", encoding="utf-8", newline="") as errors_out:
-                counts = run_customer_import(
-                    tenant=handle.tenant,
-                    path=path,
-                    reporter=handle,
-                    errors_out=errors_out,
-                    mode=inputs.mode,
-                    match=inputs.match,
-                    dry_run=inputs.dry_run,
-                    max_errors=inputs.max_errors,
-                    batch=inputs.batch,
-                    name=inputs.name,
-                )
-        finally:
-            if handle.counts.get("errors"):
-                handle.add_file("errors.csv", report)
-        discard_upload(inputs.upload)  # imported: a retry needs a new upload
-        checked = "Checked (dry run, nothing written)" if inputs.dry_run else "Imported"
-        handle.log(
-            "info",
-            f"{checked}: {counts.get('rows', 0)} rows; {counts.get('created', 0)} created, "
-            f"{counts.get('updated', 0)} updated, {counts.get('unchanged', 0)} unchanged, "
-            f"{counts.get('skipped', 0)} already present, {counts.get('errors', 0)} bad rows.",
-        )
+    counts = import_upload(
+        handle,
+        partial(
+            run_customer_import,
+            tenant=handle.tenant,
+            reporter=handle,
+            mode=inputs.mode,
+            match=inputs.match,
+            dry_run=inputs.dry_run,
+            max_errors=inputs.max_errors,
+            batch=inputs.batch,
+            name=inputs.name,
+        ),
+    )
+    checked = "Checked (dry run, nothing written)" if inputs.dry_run else "Imported"
+    handle.log(
+        "info",
+        f"{checked}: {counts.get('rows', 0)} rows; {counts.get('created', 0)} created, "
+        f"{counts.get('updated', 0)} updated, {counts.get('unchanged', 0)} unchanged, "
+        f"{counts.get('skipped', 0)} already present, {counts.get('errors', 0)} bad rows.",
+    )
 
 
 @task(RETENTION_TASK)
