@@ -1,28 +1,36 @@
 from django.urls import path
 
-from plugins.profiles import views
 from plugins.profiles.privacy import pages as privacy
+from plugins.profiles.views import (
+    customer_search,
+    customers,
+    identification_keys,
+    records,
+    schemas,
+)
 
 urlpatterns = [
-    path("schema/", views.SchemaListPage.as_view(), name="schemas"),
-    path("schema/core/", views.ProfileSchemaPage.as_view(), name="profile-schema"),
-    path("schema/extensions/new/", views.ExtensionSchemaPage.as_view(), name="schema-new"),
-    path("schema/extensions/<str:name>/", views.ExtensionSchemaPage.as_view(), name="schema-edit"),
+    path("schema/", schemas.SchemaListPage.as_view(), name="schemas"),
+    path("schema/core/", schemas.ProfileSchemaPage.as_view(), name="profile-schema"),
+    path("schema/extensions/new/", schemas.ExtensionSchemaPage.as_view(), name="schema-new"),
+    path(
+        "schema/extensions/<str:name>/", schemas.ExtensionSchemaPage.as_view(), name="schema-edit"
+    ),
     path(
         "schema/extensions/<str:name>/delete/",
-        views.ExtensionSchemaDeletePage.as_view(),
+        schemas.ExtensionSchemaDeletePage.as_view(),
         name="schema-delete",
     ),
-    path("schema/designer/row/", views.DesignerRowView.as_view(), name="designer-row"),
-    path("schema/designer/check/", views.DesignerCheckView.as_view(), name="designer-check"),
-    path("keys/", views.KeysPage.as_view(), name="keys"),
-    path("keys/<str:name>/delete/", views.KeyDeletePage.as_view(), name="key-delete"),
-    path("customers/", views.CustomersPage.as_view(), name="customers"),
-    path("customers/new/", views.CustomerFormPage.as_view(), name="customer-new"),
-    path("customers/<str:customer_id>/", views.CustomerPage.as_view(), name="customer"),
+    path("schema/designer/row/", schemas.DesignerRowView.as_view(), name="designer-row"),
+    path("schema/designer/check/", schemas.DesignerCheckView.as_view(), name="designer-check"),
+    path("keys/", identification_keys.KeysPage.as_view(), name="keys"),
+    path("keys/<str:name>/delete/", identification_keys.KeyDeletePage.as_view(), name="key-delete"),
+    path("customers/", customer_search.CustomersPage.as_view(), name="customers"),
+    path("customers/new/", customers.CustomerFormPage.as_view(), name="customer-new"),
+    path("customers/<str:customer_id>/", customers.CustomerPage.as_view(), name="customer"),
     path(
         "customers/<str:customer_id>/delete/",
-        views.CustomerDeletePage.as_view(),
+        customers.CustomerDeletePage.as_view(),
         name="customer-delete",
     ),
     path(
@@ -32,24 +40,28 @@ urlpatterns = [
     ),
     path("customers/<str:customer_id>/erase/", privacy.ErasePage.as_view(), name="customer-erase"),
     path(
-        "customers/<str:customer_id>/edit/", views.CustomerFormPage.as_view(), name="customer-edit"
+        "customers/<str:customer_id>/edit/",
+        customers.CustomerFormPage.as_view(),
+        name="customer-edit",
     ),
     path(
-        "customers/<str:customer_id>/profile/", views.ProfileTab.as_view(), name="customer-profile"
+        "customers/<str:customer_id>/profile/",
+        customers.ProfileTab.as_view(),
+        name="customer-profile",
     ),
     path(
         "customers/<str:customer_id>/extensions/",
-        views.ExtensionsTab.as_view(),
+        records.ExtensionsTab.as_view(),
         name="customer-extensions",
     ),
     path(
         "customers/<str:customer_id>/extensions/<str:extension>/",
-        views.ExtensionSectionView.as_view(),
+        records.ExtensionSectionView.as_view(),
         name="customer-extension",
     ),
     path(
         "customers/<str:customer_id>/extensions/<str:extension>/<int:record_id>/delete/",
-        views.ExtensionRecordDeletePage.as_view(),
+        records.ExtensionRecordDeletePage.as_view(),
         name="record-delete",
     ),
 ]
