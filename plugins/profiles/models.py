@@ -82,7 +82,10 @@ class IdentificationKey(models.Model):
 
 
 class Customer(models.Model):
-    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    # customer_unique_id (tenant, customer_id) serves the tenant's lookups: no index of its own
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     customer_id = models.CharField(max_length=64)
     attributes = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -99,7 +102,10 @@ class Customer(models.Model):
 
 class ExtensionRecord(models.Model):
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="records")
+    # extrecord_customer_schema (customer, schema) serves the customer's lookups
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
     schema = models.ForeignKey(ExtensionSchema, on_delete=models.CASCADE, related_name="records")
     values = models.JSONField(default=dict)
 
@@ -117,9 +123,19 @@ class RecordKey(models.Model):
 
     SINGLE_ITEM = -1
 
-    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
-    schema = models.ForeignKey(ExtensionSchema, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # The key's tenant, schema and customer repeat its record's (recordkey_unique needs them
+    # on the key's row). The record's foreign key vouches for them: the database checks only
+    # that one, which halves a key row's cost on insert (the bulk import writes one per
+    # single-valued record). recordkey_unique, led by customer, serves the customer's lookups.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    schema = models.ForeignKey(
+        ExtensionSchema, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     record = models.ForeignKey(ExtensionRecord, on_delete=models.CASCADE, related_name="keys")
     item = models.IntegerField()
     key_hash = models.CharField(max_length=64)
@@ -140,8 +156,13 @@ class IdentityKey(models.Model):
     length (depth), so a lookup by the first n attributes of a key is one index probe."""
 
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
-    key = models.ForeignKey(IdentificationKey, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # identitykey_lookup (key, ...) and identitykey_customer serve these: no index of their own
+    key = models.ForeignKey(
+        IdentificationKey, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     depth = models.PositiveSmallIntegerField()
     value_hash = models.CharField(max_length=64)
     # Set on the full-depth rows of a unique key: the partial constraint enforces the key.

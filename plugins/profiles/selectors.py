@@ -28,11 +28,9 @@ def storable(text) -> bool:
 
 
 def profile_schema(tenant, *, for_records: bool = False) -> ProfileSchema | None:
-    """`for_records`: the caller writes customers by it (see hold_for_records)."""
-    rows = ProfileSchema.objects.filter(tenant=tenant)
-    if for_records:
-        hold_for_records(rows)
-    return rows.first()
+    """`for_records`: the caller writes customers by it (see held_for_records)."""
+    rows = ProfileSchema.objects.filter(tenant=tenant).order_by("pk")[:1]
+    return next(iter(held_for_records(rows) if for_records else rows), None)
 
 
 def extension_schemas(tenant):
@@ -48,15 +46,15 @@ def extension_schema(
     tenant, name: str, *, for_update: bool = False, for_records: bool = False
 ) -> ExtensionSchema:
     """A schema by name, looked up ignoring case; 404 when absent. `for_records`: the caller
-    writes records by it (see hold_for_records)."""
+    writes records by it (see held_for_records)."""
     if not storable(name):
         raise NotFoundError("There is no extension schema by that name")
     rows = ExtensionSchema.objects.filter(tenant=tenant, name_lower=str(name).lower())
     if for_update:
-        rows = rows.select_for_update()
-    if for_records:
-        hold_for_records(rows)
-    schema = rows.first()
+        rows = rows.select_for_update()  # stronger than the records' hold
+    elif for_records:
+        rows = held_for_records(rows)
+    schema = next(iter(rows), None)
     if schema is None:
         raise NotFoundError(f"There is no extension schema named {echo(name)}")
     return schema
@@ -295,22 +293,16 @@ def find_extension_schema(tenant, name, *, for_records: bool = False) -> Extensi
     if not storable(name):
         return None
     rows = ExtensionSchema.objects.filter(tenant=tenant, name_lower=name.lower())
-    if for_records:
-        hold_for_records(rows)
-    return rows.first()
+    return next(iter(held_for_records(rows) if for_records else rows), None)
 
 
-def hold_for_records(rows) -> None:
-    """Lock schema rows FOR KEY SHARE until the transaction ends, before reading them: a
-    writer of records (or customers) then validates against the schema that stays in force
-    while it writes.
+def held_for_records(rows) -> list:
+    """The schema rows, read and locked FOR KEY SHARE in one statement until the transaction
+    ends: a writer of records (or customers) then validates against the schema that stays in
+    force while it writes.
     A replace or delete (FOR UPDATE) waits for the writers, or they wait for it and read its
     result; writers of records do not block one another. SQLite serializes writers anyway."""
     if connection.vendor != "postgresql":
-        return
-    ids = list(rows.values_list("pk", flat=True))
-    if ids:
-        table = connection.ops.quote_name(rows.model._meta.db_table)
-        with connection.cursor() as cursor:
-            sql = f"SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE"  # noqa: S608 - own table
-            cursor.execute(sql, [ids])
+        return list(rows)
+    sql, params = rows.query.sql_with_params()
+    return list(rows.model.objects.raw(f"{sql} FOR KEY SHARE", params))

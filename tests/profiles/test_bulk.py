@@ -250,3 +250,32 @@ def test_export_chunks_are_in_customer_id_order_as_the_api_answers(keys, other_t
     assert [d["customer_id"] for d in documents] == [f"C{n:03}" for n in range(25)]
     assert documents[3] == api_view(keys, "C003")
     assert list(bulk.customer_document_chunks(other_tenant, [])) == []
+
+
+def test_a_batch_is_checked_again_when_the_schemas_changed_since_it_was_prepared(keys, admin):
+    """A batch is prepared (checked on its own, perhaps in another thread) before its
+    transaction; the rules in force when it is written are the ones that count."""
+    from tests.profiles.conftest import PROFILE
+
+    importer = bulk.CustomerImport(keys, mode="create")
+    early = importer.prepare([{"customer_id": "N1", "LastName": "Lee", "Nickname": "Al"}])
+    late = importer.prepare([{"customer_id": "N2", "LastName": "Kim"}])
+    assert early.rows[0].checked.problems  # Nickname is no attribute yet
+    nickname = {"name": "Nickname", "type": "string", "length": 16, "mandatory": True}
+    body = {"attributes": [*PROFILE["attributes"], nickname]}
+    services.profile_schema_set(tenant=keys, body=body, actor=admin)
+
+    assert importer.load(early).counts["created"] == 1
+    assert api_view(keys, "N1")["Nickname"] == "Al"
+    refused = importer.load(late)
+    assert refused.counts["created"] == 0
+    assert refused.problems == [(0, [("Nickname", "is mandatory")])]
+
+
+def test_a_batch_prepared_against_unchanged_schemas_is_not_checked_again(keys, monkeypatch):
+    from plugins.profiles.bulk import loading
+
+    importer = bulk.CustomerImport(keys, mode="create")
+    prepared = importer.prepare([{**ANN}])
+    monkeypatch.setattr(loading, "checked_row", None)  # a second check would fail loudly
+    assert importer.load(prepared).counts["created"] == 1

@@ -20,6 +20,8 @@ from plugins.profiles.bulk.loading import (
     MATCH_BY_ID,
     MODES,
     BatchResult,
+    CustomerImport,
+    Prepared,
     check_match,
     import_customers_batch,
 )
@@ -61,6 +63,8 @@ __all__ = [
     "MODES",
     "NO_PROFILE_SCHEMA",
     "BatchResult",
+    "CustomerImport",
+    "Prepared",
     "RowProblems",
     "check_match",
     "column_names",

@@ -7,7 +7,19 @@ from __future__ import annotations
 import json
 import operator
 
+import msgspec
 from django.db import connection, models
+
+_encode = msgspec.json.encode
+
+
+def json_text(value) -> str:
+    """A JSON column's text: msgspec's encoder, several times json.dumps' speed, for what it
+    can encode; json.dumps for the rest (integers beyond 64 bits)."""
+    try:
+        return _encode(value).decode()
+    except (TypeError, OverflowError):
+        return json.dumps(value, ensure_ascii=False)
 
 
 def copies() -> bool:
@@ -37,7 +49,6 @@ def copy_rows(model, rows: list[dict], *, with_ids: bool = True) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     json_at = [n for n, f in enumerate(fields) if isinstance(f, models.JSONField)]
     values_of = operator.itemgetter(*(f.attname for f in fields))
-    dumps = json.dumps
     # wrap_database_errors: a unique violation is Django's IntegrityError, as from the ORM
     with (
         connection.wrap_database_errors,
@@ -47,5 +58,5 @@ def copy_rows(model, rows: list[dict], *, with_ids: bool = True) -> None:
         for row in rows:
             values = list(values_of(row))
             for n in json_at:
-                values[n] = dumps(values[n], ensure_ascii=False)
+                values[n] = json_text(values[n])
             copy.write_row(values)

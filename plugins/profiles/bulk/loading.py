@@ -73,24 +73,10 @@ def import_customers_batch(
     from_text: bool = False,
     stop_at: int | None = None,
 ) -> BatchResult:
-    """Check and load one batch of rows (dicts as read from a file) in one transaction.
-    `dry_run` checks everything the same way, then rolls the batch back; so does a batch with
-    `stop_at` bad rows or more (an import stopping at its max_errors writes none of it).
-    `from_text`: core values are text (CSV)."""
-    if mode not in MODES:
-        raise ValidationFailed.from_errors({"mode": ["must be create, merge or replace"]})
-    load = _Batch(tenant, mode, match, from_text)
-    try:
-        return _in_transaction(lambda: load.rows(rows), dry_run, stop_at)
-    except IntegrityError:
-        pass  # another writer took a key first: the database decides, row by row
-    result = BatchResult()
-    for position, row in enumerate(rows):
-        try:
-            result.add(_in_transaction(lambda row=row: load.rows([row]), dry_run), position)
-        except IntegrityError:
-            result.problems.append((position, load.conflict_problems(row)))
-    return result
+    """Check and load one batch of rows (dicts as read from a file) in one transaction: a
+    CustomerImport's prepare then load, for a caller with a single batch."""
+    load = CustomerImport(tenant, mode=mode, match=match, dry_run=dry_run, from_text=from_text)
+    return load.load(load.prepare(rows), stop_at=stop_at)
 
 
 def _in_transaction(work, dry_run: bool, stop_at: int | None = None) -> BatchResult:
@@ -109,35 +95,92 @@ class _Row:
     raw: dict
     customer_id: str | None
     hashes: list
+    checked: tuple | RowProblems  # the body's check alone: (core, extensions) or its problems
     target: Customer | None = None
     core: dict | None = None
     extensions: list | None = None
 
 
-class _Batch:
-    def __init__(self, tenant, mode: str, match: str, from_text: bool) -> None:
-        self.tenant, self.mode, self.match, self.from_text = tenant, mode, match, from_text
+@dataclass
+class Prepared:
+    """A batch's rows checked on their own (no database): what `CustomerImport.load` writes."""
 
-    def rows(self, rows: list) -> BatchResult:
-        """Rows naming a customer an earlier row of the batch names wait for the next wave,
-        so each sees what the earlier one wrote (as one API call after another would)."""
-        schemas = import_schemas(self.tenant)
-        key = None if self.match == MATCH_BY_ID else schemas.key(self.match)
-        if self.match != MATCH_BY_ID and key is None:
-            check_match(self.tenant, self.match)
-        result, pending = BatchResult(), []
+    schemas: ImportSchemas  # what the rows were checked against
+    raws: list
+    rows: list[_Row]
+    problems: list  # (position, [(field, reason)]) of rows refused before any lookup
+
+
+class CustomerImport:
+    """One import's rows, a batch at a time, in two steps. `prepare` reads and checks a batch's
+    rows by the API's rules and touches no database, so a caller may prepare the next batch
+    in another thread while `load` writes this one. `load` writes a prepared batch in one
+    transaction, against the schemas it holds there: when they changed since the batch was
+    prepared, the batch is checked again first. `dry_run` checks everything the same way,
+    then rolls the batch back; so does a batch with `stop_at` bad rows or more (an import
+    stopping at its max_errors writes none of it). `from_text`: core values are text (CSV)."""
+
+    def __init__(self, tenant, *, mode: str, match=MATCH_BY_ID, dry_run=False, from_text=False):
+        if mode not in MODES:
+            raise ValidationFailed.from_errors({"mode": ["must be create, merge or replace"]})
+        self.tenant, self.mode, self.match = tenant, mode, match
+        self.dry_run, self.from_text = dry_run, from_text
+        self.schemas = import_schemas(tenant)
+
+    def prepare(self, rows: list) -> Prepared:
+        schemas = self.schemas
+        key = schemas.key(self.match) if self.match != MATCH_BY_ID else None
+        prepared = Prepared(schemas, rows, [], [])
         for position, raw in enumerate(rows):
             try:
                 customer_id = row_customer_id(raw, schemas, from_text=self.from_text)
                 hashes = key_hashes(key, raw, schemas, from_text=self.from_text) if key else []
             except RowProblems as bad:
-                result.problems.append((position, bad.problems))
+                prepared.problems.append((position, bad.problems))
                 continue
-            pending.append(_Row(position, raw, customer_id, hashes))
+            try:
+                checked = checked_row(raw, schemas, from_text=self.from_text)
+            except RowProblems as bad:
+                checked = bad
+            prepared.rows.append(_Row(position, raw, customer_id, hashes, checked))
+        return prepared
+
+    def load(self, prepared: Prepared, *, stop_at: int | None = None) -> BatchResult:
+        try:
+            return _in_transaction(lambda: self._load(prepared), self.dry_run, stop_at)
+        except IntegrityError:
+            pass  # another writer took a key first: the database decides, row by row
+        result = BatchResult()
+        for position, raw in enumerate(prepared.raws):
+            try:
+                one = _in_transaction(lambda raw=raw: self._load(self.prepare([raw])), self.dry_run)
+                result.add(one, position)
+            except IntegrityError:
+                result.problems.append((position, self.conflict_problems(raw)))
+        return result
+
+    def _load(self, prepared: Prepared) -> BatchResult:
+        """Rows naming a customer an earlier row of the batch names wait for the next wave,
+        so each sees what the earlier one wrote (as one API call after another would)."""
+        schemas = import_schemas(self.tenant)
+        key = self._match_key(schemas)
+        if not schemas.same_as(prepared.schemas):
+            self.schemas = schemas
+            prepared = self.prepare(prepared.raws)
+        result, pending = BatchResult(), prepared.rows
+        result.problems += prepared.problems
         while pending:
             wave, pending = _one_wave(pending)
             self.load_wave(wave, schemas, key, result)
         return result
+
+    def _match_key(self, schemas: ImportSchemas):
+        if self.match == MATCH_BY_ID:
+            return None
+        key = schemas.key(self.match)
+        if key is None:
+            check_match(self.tenant, self.match)
+        return key
 
     def conflict_problems(self, raw) -> list:
         """Why a row lost to another writer: its customer id or a unique key's values."""
@@ -151,6 +194,16 @@ class _Batch:
 
     # -- one wave: no two rows name the same customer ----------------------------------------
 
+    def _checked(self, row: _Row, schemas: ImportSchemas):
+        """The row's checked values: a merge checks the stored attributes with the row's
+        laid over them; otherwise the row's own check stands."""
+        if row.target is not None and self.mode == "merge":
+            body = {**row.target.attributes, **row.raw}
+            return checked_row(body, schemas, from_text=self.from_text)
+        if isinstance(row.checked, RowProblems):
+            raise row.checked
+        return row.checked
+
     def load_wave(self, wave: list[_Row], schemas: ImportSchemas, key, result: BatchResult):
         by_id, by_hash = _existing(self.tenant, wave, key)
         writes = []
@@ -160,10 +213,7 @@ class _Batch:
                 if row.target is not None and self.mode == "create":
                     result.counts["skipped"] += 1
                     continue
-                body = row.raw
-                if row.target is not None and self.mode == "merge":
-                    body = {**row.target.attributes, **row.raw}
-                row.core, row.extensions = checked_row(body, schemas, from_text=self.from_text)
+                row.core, row.extensions = self._checked(row, schemas)
             except RowProblems as bad:
                 result.problems.append((row.position, bad.problems))
                 continue
@@ -207,7 +257,7 @@ def _existing(tenant, wave: list[_Row], key):
     if connection.vendor == "postgresql":
         customers = customers.select_for_update(no_key=True)
     ids = [row.customer_id for row in wave if row.customer_id]
-    by_id = {c.customer_id: c for c in customers.filter(customer_id__in=ids)} if ids else {}
+    by_id = {c.customer_id: c for c in _customers_named(tenant, ids)} if ids else {}
     by_hash: dict[str, list] = {}
     hashes = [digest for row in wave for digest in row.hashes]
     if key is not None and hashes:
@@ -219,6 +269,20 @@ def _existing(tenant, wave: list[_Row], key):
         for digest, pk in found:
             by_hash.setdefault(digest, []).append(by_pk[pk])
     return by_id, by_hash
+
+
+def _customers_named(tenant, ids: list[str]):
+    """The tenant's customers of these ids, locked as the API's writers lock a customer. On
+    PostgreSQL the ids go as one array parameter: an IN list of a batch's thousand ids
+    costs more to send and to parse than the lookup itself."""
+    if connection.vendor != "postgresql":
+        return Customer.objects.filter(tenant=tenant, customer_id__in=ids)
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    return Customer.objects.raw(
+        f"SELECT * FROM {table} WHERE tenant_id = %s AND customer_id = ANY(%s) "  # noqa: S608 - own table
+        "FOR NO KEY UPDATE",
+        [tenant.pk, ids],
+    )
 
 
 def _target(row: _Row, by_id: dict, by_hash: dict, key) -> Customer | None:

@@ -42,6 +42,17 @@ class ImportSchemas:
     def key(self, name: str) -> IdentificationKey | None:
         return next((k for k in self.keys if k.name_lower == name.lower()), None)
 
+    def same_as(self, other: ImportSchemas) -> bool:
+        """Whether rows checked against `other` are checked against these rules too."""
+        return self._rules() == other._rules()
+
+    def _rules(self) -> tuple:
+        extensions = [
+            (s.pk, s.name_lower, s.type, s.attributes, s.unique) for s in self.extensions.values()
+        ]
+        keys = [(k.pk, k.name_lower, k.attributes, k.unique, k.extension_id) for k in self.keys]
+        return self.core, sorted(extensions), sorted(keys)
+
 
 def import_schemas(tenant) -> ImportSchemas:
     """The tenant's schemas and keys, held for writing records (as the API's writers hold
@@ -49,8 +60,7 @@ def import_schemas(tenant) -> ImportSchemas:
     profile = selectors.profile_schema(tenant, for_records=True)
     if profile is None:
         raise ValidationFailed.from_errors({"file": [NO_PROFILE_SCHEMA]})
-    rows = selectors.extension_schemas(tenant)
-    selectors.hold_for_records(rows)
+    rows = selectors.held_for_records(selectors.extension_schemas(tenant))
     return ImportSchemas(
         core=profile.attributes,
         extensions={schema.name_lower: schema for schema in rows},
