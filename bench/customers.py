@@ -162,7 +162,7 @@ def import_customers(tenant, path: Path) -> tuple[dict, float]:
     errors = io.StringIO()
     began = time.perf_counter()
     counts = run_customer_import(
-        tenant=tenant, path=path, reporter=QuietReporter(), errors_out=errors
+        tenant=tenant, source=path, reporter=QuietReporter(), errors_out=errors
     )
     seconds = time.perf_counter() - began
     if counts["errors"] or not counts["created"]:

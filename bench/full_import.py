@@ -80,7 +80,7 @@ def import_into(name: str, path: Path) -> tuple[dict, float, float]:
     tenant = Tenant.objects.create(name=name, mode="maintenance")
     errors = io.StringIO()
     began, cpu = time.perf_counter(), time.process_time()
-    counts = run_import(tenant=tenant, path=path, reporter=QuietReporter(), errors_out=errors)
+    counts = run_import(tenant=tenant, source=path, reporter=QuietReporter(), errors_out=errors)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     if counts["errors"]:
         raise SystemExit(f"{name}: rows refused: {errors.getvalue()[:500]}")

@@ -52,7 +52,7 @@ def import_scenario(ctx, folder: Path) -> list[Row]:
     errors = io.StringIO()
     began = time.perf_counter()
     counts = run_import(
-        tenant=imported, path=folder / "import.zip", reporter=QuietReporter(), errors_out=errors
+        tenant=imported, source=folder / "import.zip", reporter=QuietReporter(), errors_out=errors
     )
     csadmin_s = time.perf_counter() - began
     rows = counts["services"] + counts["states"] + counts["tasks"]

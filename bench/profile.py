@@ -99,7 +99,7 @@ def maintenance_call(args) -> None:
         tenant, _ = Tenant.objects.get_or_create(name=f"Profile import {time.time_ns()}")
         run_import(
             tenant=tenant,
-            path=Path(args.import_files) / "import.zip",
+            source=Path(args.import_files) / "import.zip",
             reporter=QuietReporter(),
             errors_out=io.StringIO(),
         )

@@ -17,7 +17,6 @@ import itertools
 import zipfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.maintenance import readers
@@ -89,26 +88,28 @@ class Source:
         return "services"
 
 
-def sources_of(path: Path, name: str = "", files=None) -> list[Source]:
-    """The files in an upload, services first (states and tasks need their service). `name`
+def sources_of(upload: readers.ImportFile, name: str = "", files=None) -> list[Source]:
+    """The files in an upload (a local path, or a binary file object that can seek, read where
+    it is: readers.ImportFile), services first (states and tasks need their service). `name`
     is the file's name as uploaded (the errors name it), else the path's; `files` what the
     upload holds (readers.SERVICE_FILES by default)."""
     files = files or readers.SERVICE_FILES
-    fmt = readers.check_upload(path, files)
+    fmt = readers.check_upload(upload, files)
     if fmt != "zip":
-        size = path.stat().st_size
-        return [Source(name or path.name, fmt, lambda: open(path, "rb"), size, files=files)]
+        size = readers.size_of(upload)
+        name = name or readers.name_of(upload)
+        return [Source(name, fmt, lambda: readers.from_start(upload), size, files=files)]
     found = []
-    for info in readers.check_zip(path, files):
+    for info in readers.check_zip(upload, files):
         if readers.is_manifest(info.filename):
             continue
-        with zipfile.ZipFile(path) as archive, archive.open(info) as member:
+        with zipfile.ZipFile(upload) as archive, archive.open(info) as member:
             member_fmt = readers.text_format(member.read(readers.CHUNK), files.csv_key)
         if member_fmt is None:
             raise readers.refuse(f"zip member {info.filename} is not JSON, NDJSON or CSV")
 
         def opener(info=info):
-            return _zip_member(path, info)
+            return _zip_member(upload, info)
 
         found.append(
             Source(info.filename, member_fmt, opener, info.file_size, info.file_size, files)
@@ -117,8 +118,11 @@ def sources_of(path: Path, name: str = "", files=None) -> list[Source]:
 
 
 class _zip_member:
-    def __init__(self, path: Path, info) -> None:
-        self.archive = zipfile.ZipFile(path)
+    """One member of the zip, open for reading. A zip given as a file object is left open when
+    the member closes (zipfile closes only the files it opened itself)."""
+
+    def __init__(self, upload: readers.ImportFile, info) -> None:
+        self.archive = zipfile.ZipFile(upload)
         self.member = self.archive.open(info)
 
     def __enter__(self):
@@ -132,17 +136,17 @@ class _zip_member:
 def run_import(
     *,
     tenant,
-    path,
+    source: readers.ImportFile,
     reporter,
     errors_out,
     max_errors: int | None = None,
     batch: int = BATCH,
     name: str = "",
 ) -> dict:
-    """Import every row of the upload at `path` (uploaded as `name`); bad rows go to
-    `errors_out` (CSV)."""
-    sources = sources_of(Path(path), name)
-    manifest = readers.read_manifest(Path(path)) if zipfile.is_zipfile(path) else None
+    """Import every row of the upload `source` (a local path, or a binary file object that can
+    seek: the storage's own), uploaded as `name`; bad rows go to `errors_out` (CSV)."""
+    sources = sources_of(source, name)
+    manifest = readers.read_manifest(source) if readers.sniff(source) == "zip" else None
     ordered = sorted(
         (readers.ENTITY_ORDER.index(source.entity()), n, source) for n, source in enumerate(sources)
     )

@@ -4,6 +4,10 @@ is yielded as (line, BadRow(field, reason)) so the importer reports it and carri
 
 Uploads are checked before anything is inflated or parsed: their size, their type by their
 first bytes (not their name), and for a zip its members' names, total size and ratio.
+
+An upload is read from a local path or from a binary file object that can seek (the storage's
+own file, as `storage.open(name, "rb")` answers it): a zip is read by seeking, through
+zipfile on that object, never through a local copy.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ import csv
 import io
 import itertools
 import json
+import os
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import msgspec
 from django.conf import settings
@@ -41,6 +48,10 @@ ENTITY_ORDER = ("services", "full", "states", "tasks")
 MANIFEST_COUNTS = ("services", "states", "tasks")
 FORMATS_TEXT = "a JSON array, NDJSON, CSV, or a zip of services/states/tasks files"
 MAX_MANIFEST_BYTES = 64 * 1024
+
+# An upload to read: a local path, or a binary file object open for reading that can seek (its
+# opener closes it)
+ImportFile = str | os.PathLike | BinaryIO
 
 
 def max_upload_bytes() -> int:
@@ -148,10 +159,38 @@ def _is_json_string(line: str) -> bool:
         return False
 
 
-def sniff(path: Path, files: FileSet | None = None) -> str:
+def is_local(upload: ImportFile) -> bool:
+    return isinstance(upload, str | os.PathLike)
+
+
+@contextmanager
+def from_start(upload: ImportFile) -> Iterator[BinaryIO]:
+    """The upload read from its first byte: a path is opened (and closed after the block), a
+    file object is rewound (and left open for its opener to close)."""
+    if is_local(upload):
+        with open(upload, "rb") as given:
+            yield given
+    else:
+        upload.seek(0)
+        yield upload
+
+
+def size_of(upload: ImportFile) -> int:
+    if is_local(upload):
+        return os.stat(upload).st_size
+    upload.seek(0, io.SEEK_END)
+    return upload.tell()
+
+
+def name_of(upload: ImportFile) -> str:
+    """A name for the errors to give when the upload's own is not known."""
+    return Path(upload).name if is_local(upload) else "upload"
+
+
+def sniff(upload: ImportFile, files: FileSet | None = None) -> str:
     """zip, json, ndjson or csv, by content; refuses anything else (400 naming `file`)."""
     files = files or SERVICE_FILES
-    with open(path, "rb") as given:
+    with from_start(upload) as given:
         head = given.read(CHUNK)
     if head.startswith(ZIP_MAGIC):
         return "zip"
@@ -161,12 +200,12 @@ def sniff(path: Path, files: FileSet | None = None) -> str:
     return found
 
 
-def check_zip(path: Path, files: FileSet | None = None) -> list[zipfile.ZipInfo]:
+def check_zip(upload: ImportFile, files: FileSet | None = None) -> list[zipfile.ZipInfo]:
     """The members to import, after checking, before inflating anything, their names, their
     total size and each one's compression ratio (a zip bomb is refused here)."""
     files = files or SERVICE_FILES
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(upload)
     except zipfile.BadZipFile:
         raise refuse("is not a readable zip file") from None
     with archive:
@@ -202,11 +241,11 @@ def is_manifest(name: str) -> bool:
     return name == MANIFEST or name.endswith("/" + MANIFEST)
 
 
-def read_manifest(path: Path) -> dict | None:
+def read_manifest(upload: ImportFile) -> dict | None:
     """The export's manifest.json in a zip (checked by check_zip first), or None when it holds
     none. Only its counts are used (compared with the rows read); a manifest that is not a JSON
     object of counts is refused, as any other unreadable member is."""
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(upload) as archive:
         found = [info for info in archive.infolist() if is_manifest(info.filename)]
         if not found:
             return None
@@ -227,12 +266,12 @@ def read_manifest(path: Path) -> dict | None:
     return manifest
 
 
-def check_upload(path: Path, files: FileSet | None = None) -> str:
+def check_upload(upload: ImportFile, files: FileSet | None = None) -> str:
     """Everything checked before a job is queued: answers the upload's format."""
-    found = sniff(path, files)
+    found = sniff(upload, files)
     if found == "zip":
-        check_zip(path, files)
-        read_manifest(path)
+        check_zip(upload, files)
+        read_manifest(upload)
     return found
 
 

@@ -8,9 +8,10 @@ call; the handle is the reporter (progress, counts, log, cancel checks, files)."
 from __future__ import annotations
 
 import datetime as dt
+import io
 import tempfile
+from contextlib import contextmanager
 from functools import partial
-from pathlib import Path
 from typing import Annotated, Literal
 
 from msgspec import Meta
@@ -24,13 +25,16 @@ from plugins.maintenance.exporting import ExportQuery, write_export_files, write
 from plugins.maintenance.importing import run_import
 from plugins.maintenance.models import OPERATIONS
 from plugins.maintenance.purge import audit_purge, run_purge
-from plugins.maintenance.uploads import discard_upload, local_copy, upload_exists
+from plugins.maintenance.uploads import discard_upload, open_upload, upload_exists
 
 RETENTION_TASK = "maintenance.apply_retention_policies"
 SWEEP_UPLOADS_TASK = "maintenance.sweep_orphan_uploads"
 
 Timestamp = Annotated[dt.datetime, Meta(tz=True)]
 Batch = Annotated[int, Meta(ge=1)]
+# An import's errors report is kept in memory up to this size, past it in the system's
+# temporary folder, until it is saved as the job's file
+REPORT_SPOOL_BYTES = 4 * 1024 * 1024
 
 
 class PurgeInputs(JobInputs):
@@ -134,22 +138,33 @@ def check_upload_kept(token: str) -> None:
 
 
 def import_upload(handle, run) -> dict:
-    """What every import job does around its rows: read the kept upload from a local copy,
-    write bad rows to errors.csv (kept as the job's file when there are any, also when the
-    import stops part-way), and discard the upload once imported (a retry needs a new upload).
-    `run(path=..., errors_out=...)` imports and answers the counts."""
+    """What every import job does around its rows: read the kept upload from the storage
+    itself (no local copy), write bad rows to errors.csv (kept as the job's file when there
+    are any, also when the import stops part-way), and discard the upload once imported (a
+    retry needs a new upload). `run(source=..., errors_out=...)` imports and answers the
+    counts."""
     upload = handle.inputs.upload
     check_upload_kept(upload)
-    with local_copy(upload) as path, tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "errors.csv"
-        try:
-            with open(report, "w", encoding="utf-8", newline="") as errors_out:
-                counts = run(path=path, errors_out=errors_out)
-        finally:
-            if handle.counts.get("errors"):
-                handle.add_file("errors.csv", report)
-        discard_upload(upload)
+    with open_upload(upload) as given, errors_report(handle) as errors_out:
+        counts = run(source=given, errors_out=errors_out)
+    discard_upload(upload)
     return counts
+
+
+@contextmanager
+def errors_report(handle):
+    """A text file for the bad rows (CSV), saved as the job's errors.csv when the job counted
+    any, also when the block ends in an error."""
+    with tempfile.SpooledTemporaryFile(max_size=REPORT_SPOOL_BYTES) as raw:
+        errors_out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
+            yield errors_out
+        finally:
+            errors_out.flush()
+            errors_out.detach()  # leaves `raw` open for the save
+            if handle.counts.get("errors"):
+                raw.seek(0)
+                handle.add_file("errors.csv", raw)
 
 
 @job("maintenance.import", inputs=ImportInputs)

@@ -1,6 +1,7 @@
-"""Uploaded import files: streamed to a temporary file with a size limit, checked there, then
-kept in the "uploads" storage (settings.STORAGES) until the import job reads them, wherever it
-runs. A job names its upload by a random token, never by a path."""
+"""Uploaded import files: streamed to the request's temporary file with a size limit, checked
+there, then kept in the "uploads" storage (settings.STORAGES) until the import job reads them
+from the storage, wherever it runs. A job names its upload by a random token, never by a
+path."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import re
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from typing import BinaryIO
 
 from django.core.files import File
 from django.core.files.storage import storages
@@ -22,6 +24,9 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 STORAGE_ALIAS = "uploads"
 UPLOADS = "maintenance/uploads"
 COPY_CHUNK = 1024 * 1024
+# A kept upload whose storage file cannot seek is spooled: in memory up to this size, past it
+# in the system's temporary folder
+SPOOL_BYTES = 4 * 1024 * 1024
 
 
 class UploadTooLarge(Exception):
@@ -66,58 +71,47 @@ def upload_exists(token: str) -> bool:
     return upload_storage().exists(upload_key(token))
 
 
-@contextmanager
-def _local_file(uploaded):
-    """The request's own temporary file of the upload (written here when it has none)."""
-    temporary = getattr(uploaded, "temporary_file_path", None)
-    if temporary is not None:
-        yield Path(temporary())
-        return
-    with tempfile.TemporaryDirectory(prefix="csadmin-upload-") as folder:
-        target = Path(folder) / "upload"
-        with open(target, "wb") as out:
-            for chunk in uploaded.chunks():
-                out.write(chunk)
-        yield target
-
-
-def _save(path: Path) -> str:
+def _save(given: BinaryIO) -> str:
     token = secrets.token_urlsafe(24)
-    with open(path, "rb") as given:
-        upload_storage().save(upload_key(token), File(given, name="upload"))
+    given.seek(0)
+    upload_storage().save(upload_key(token), File(given, name="upload"))
     return token
 
 
 def keep_upload(uploaded, files=None, check=None) -> str:
     """Check the uploaded file's type (and a zip's sizes) by content, as one of `files`
-    (readers.FileSet; services' by default), and then check(path, format) when given, on the
-    request's own temporary file; keep it in the uploads storage and answer its token. A
-    refused file is never kept."""
+    (readers.FileSet; services' by default), and then check(file, format) when given (the
+    file binary, seekable), on the request's own file; keep it in the uploads storage and
+    answer its token. A refused file is never kept."""
     try:
-        with _local_file(uploaded) as path:
-            found = check_upload(path, files)
-            if check is not None:
-                check(path, found)
-            return _save(path)
+        found = check_upload(uploaded, files)
+        if check is not None:
+            check(uploaded, found)
+        return _save(uploaded)
     finally:
         uploaded.close()
 
 
 def keep_local_file(path) -> str:
     """The management command's path into the same place (so it runs the job's code)."""
-    return _save(Path(path))
+    with open(path, "rb") as given:
+        return _save(given)
 
 
 @contextmanager
-def local_copy(token: str):
-    """The kept upload, copied from the storage to a local temporary file for the readers
-    (a zip is read by seeking, which a stream from an object store does poorly); the copy goes
-    when the block ends. FileNotFoundError when the upload is no longer kept."""
-    with tempfile.TemporaryDirectory(prefix="csadmin-import-") as folder:
-        target = Path(folder) / "upload"
-        with upload_storage().open(upload_key(token), "rb") as given, open(target, "wb") as out:
-            shutil.copyfileobj(given, out, COPY_CHUNK)
-        yield target
+def open_upload(token: str) -> Iterator[BinaryIO]:
+    """The kept upload, open for reading from the storage itself (binary, seekable) until the
+    block ends. FileNotFoundError when the upload is no longer kept."""
+    with upload_storage().open(upload_key(token), "rb") as given:
+        if given.seekable():
+            yield given
+            return
+        # A zip is read by seeking (its directory is at its end): a storage whose files only
+        # stream forward is copied once to a spooled file, which seeks.
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spooled:
+            shutil.copyfileobj(given, spooled, COPY_CHUNK)
+            spooled.seek(0)
+            yield spooled
 
 
 def discard_upload(token: str) -> None:

@@ -255,7 +255,7 @@ def import_rows(tenant, tmp_path, name: str, content: str) -> list[list[str]]:
     source = tmp_path / name
     source.write_text(content)
     with open(tmp_path / "errors.csv", "w") as errors:
-        run_import(tenant=tenant, path=source, reporter=QuietReporter(), errors_out=errors)
+        run_import(tenant=tenant, source=source, reporter=QuietReporter(), errors_out=errors)
     report = (tmp_path / "errors.csv").read_text().splitlines()[1:]
     return [[cells[1], cells[3]] for cells in (line.split(",") for line in report)]  # line, field
 

@@ -375,7 +375,7 @@ def test_import_stops_between_batches_when_cancelled(people, tmp_path):
     source.write_bytes(ndjson(*({"customer_id": f"N{n}", "LastName": "x"} for n in range(10))))
     with open(tmp_path / "errors.csv", "w") as errors, pytest.raises(JobCancelled):
         run_customer_import(
-            tenant=people, path=source, reporter=CancelAfter(), errors_out=errors, batch=3
+            tenant=people, source=source, reporter=CancelAfter(), errors_out=errors, batch=3
         )
     assert Customer.objects.filter(tenant=people, customer_id__startswith="N").count() == 6
 

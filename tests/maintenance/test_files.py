@@ -362,7 +362,9 @@ def test_import_stops_between_batches_when_cancelled(tenant, tmp_path):
         )
     )
     with open(tmp_path / "errors.csv", "w") as errors, pytest.raises(JobCancelled):
-        run_import(tenant=tenant, path=source, reporter=CancelAfter(2), errors_out=errors, batch=3)
+        run_import(
+            tenant=tenant, source=source, reporter=CancelAfter(2), errors_out=errors, batch=3
+        )
     assert Service.objects.filter(tenant=tenant).count() == 6
 
 
@@ -414,7 +416,7 @@ def test_the_collector_is_paused_during_an_import_and_restored_after(tenant, tmp
     assert gc.isenabled()
     with open(tmp_path / "errors.csv", "w") as errors:
         try:
-            run_import(tenant=tenant, path=source, reporter=reporter, errors_out=errors, batch=3)
+            run_import(tenant=tenant, source=source, reporter=reporter, errors_out=errors, batch=3)
         except JobCancelled:
             assert checks == 1  # the second batch was cancelled: restored on the way out too
     assert reporter.collector_on == [False, False]

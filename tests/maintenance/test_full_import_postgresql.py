@@ -109,7 +109,7 @@ def test_a_full_content_import_goes_in_through_copy(tenant, tmp_path, monkeypatc
     with open(tmp_path / "errors.csv", "w") as errors:
         counts = run_import(
             tenant=tenant,
-            path=tmp_path / "full.ndjson",
+            source=tmp_path / "full.ndjson",
             reporter=QuietReporter(),
             errors_out=errors,
             batch=200,

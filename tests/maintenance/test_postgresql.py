@@ -60,7 +60,7 @@ def test_import_goes_in_through_copy(postgresql, tenant, tmp_path, monkeypatch):
     with open(tmp_path / "errors.csv", "w") as errors:
         counts = run_import(
             tenant=tenant,
-            path=tmp_path / "rows.ndjson",
+            source=tmp_path / "rows.ndjson",
             reporter=QuietReporter(),
             errors_out=errors,
         )
@@ -93,7 +93,7 @@ def test_binary_copy_stores_every_column_as_the_orm_reads_it(postgresql, tenant,
         source.write_text(json.dumps(row) + "\n")
         with open(tmp_path / "errors.csv", "w") as errors:
             done = run_import(
-                tenant=tenant, path=source, reporter=QuietReporter(), errors_out=errors
+                tenant=tenant, source=source, reporter=QuietReporter(), errors_out=errors
             )
         counts.update({key: counts.get(key, 0) + value for key, value in done.items()})
     assert (counts["services"], counts["states"], counts["errors"]) == (1, 1, 0)
@@ -138,7 +138,7 @@ def test_the_planner_learns_of_the_imported_services_before_their_children(
     with open(tmp_path / "errors.csv", "w") as errors:
         run_import(
             tenant=tenant,
-            path=tmp_path / "rows.ndjson",
+            source=tmp_path / "rows.ndjson",
             reporter=QuietReporter(),
             errors_out=errors,
         )

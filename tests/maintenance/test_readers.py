@@ -1,15 +1,19 @@
 """The import readers on their own: rows split across read chunks, line numbers, CSV cells
-with line breaks and formula escapes, broken input."""
+with line breaks and formula escapes, broken input; uploads read from a local path or from a
+binary file object (a storage's own file), zips included."""
 
 from __future__ import annotations
 
 import io
 import json
+import zipfile
+from contextlib import ExitStack
 
 import pytest
 
 from plugins.maintenance import readers
 from plugins.maintenance.exporting import csv_cell
+from plugins.maintenance.importing import sources_of
 
 
 class Trickle(io.StringIO):
@@ -83,6 +87,20 @@ def test_ndjson_reports_unreadable_lines_and_skips_blank_ones():
     assert isinstance(rows[1][1], readers.BadRow)
 
 
+def as_path(tmp_path, content: bytes):
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    return path
+
+
+def as_file(tmp_path, content: bytes):
+    return io.BytesIO(content)
+
+
+GIVEN_AS = pytest.mark.parametrize("given_as", [as_path, as_file])
+
+
+@GIVEN_AS
 @pytest.mark.parametrize(
     "head, kind",
     [
@@ -92,18 +110,74 @@ def test_ndjson_reports_unreadable_lines_and_skips_blank_ones():
         (b"service_id,service_type\r\na,b\r\n", "csv"),
     ],
 )
-def test_type_by_content(tmp_path, head, kind):
-    path = tmp_path / "upload"
-    path.write_bytes(head)
-    assert readers.sniff(path) == kind
+def test_type_by_content(tmp_path, given_as, head, kind):
+    assert readers.sniff(given_as(tmp_path, head)) == kind
 
 
+@GIVEN_AS
 @pytest.mark.parametrize("head", [b"\x89PNG\r\n", b"name,age\nx,1\n", b"", b"\xff\xfe\x00\x00"])
-def test_other_content_is_refused(tmp_path, head):
-    path = tmp_path / "upload"
-    path.write_bytes(head)
+def test_other_content_is_refused(tmp_path, given_as, head):
     with pytest.raises(readers.ValidationFailed):
-        readers.sniff(path)
+        readers.sniff(given_as(tmp_path, head))
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def rows_of(sources) -> dict[str, list]:
+    found = {}
+    for source in sources:
+        with ExitStack() as stack:
+            found[source.name] = [row for _, row in source.rows(stack, lambda size: None)]
+    return found
+
+
+SERVICE = {"service_id": "s1", "service_type": "Sales"}
+STATE = {"service_id": "s1", "state_id": 1, "state_type": "Queue"}
+
+
+@GIVEN_AS
+def test_a_zip_is_checked_and_its_members_read_where_it_is(tmp_path, given_as):
+    content = zipped(
+        {
+            "export/states.ndjson": json.dumps(STATE).encode() + b"\n",
+            "export/services.json": json.dumps([SERVICE]).encode(),
+            "export/manifest.json": json.dumps({"counts": {"services": 1, "states": 1}}).encode(),
+        }
+    )
+    upload = given_as(tmp_path, content)
+    assert readers.check_upload(upload) == "zip"
+    assert readers.read_manifest(upload)["counts"] == {"services": 1, "states": 1}
+    sources = sources_of(upload, "export.zip")
+    assert [source.entity() for source in sources] == ["states", "services"]
+    assert rows_of(sources) == {"export/states.ndjson": [STATE], "export/services.json": [SERVICE]}
+    assert rows_of(sources) == rows_of(sources)  # read again from the start
+    if given_as is as_file:
+        assert not upload.closed  # its opener closes it
+
+
+@GIVEN_AS
+def test_a_plain_file_is_read_from_its_start_each_time(tmp_path, given_as):
+    upload = given_as(tmp_path, b"service_id,service_type\ns1,Sales\n")
+    if given_as is as_file:
+        upload.seek(5)
+    [source] = sources_of(upload, "rows.csv")
+    assert (source.name, source.fmt, source.size) == ("rows.csv", "csv", 33)
+    assert source.entity() == "services"
+    assert rows_of([source]) == {"rows.csv": [SERVICE]}
+    assert sources_of(upload)[0].name == "upload"  # no name given: the path's, or "upload"
+
+
+@GIVEN_AS
+def test_a_zip_bomb_is_refused_from_a_file_object_as_from_a_path(tmp_path, given_as):
+    bomb = zipped({"services.ndjson": b" " * (1024 * 1024)})
+    with pytest.raises(readers.ValidationFailed, match="inflates"):
+        readers.check_upload(given_as(tmp_path, bomb))
 
 
 @pytest.mark.parametrize(

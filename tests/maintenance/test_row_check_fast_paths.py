@@ -136,7 +136,7 @@ def run(tenant, tmp_path, rows):
     source = tmp_path / "rows.ndjson"
     source.write_text("".join(json.dumps(row) + "\n" for row in rows))
     errors = io.StringIO()
-    counts = run_import(tenant=tenant, path=source, reporter=QuietReporter(), errors_out=errors)
+    counts = run_import(tenant=tenant, source=source, reporter=QuietReporter(), errors_out=errors)
     return counts, errors.getvalue().splitlines()[1:]
 
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import zipfile
 
 import pytest
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import storages
 
 from csadmin.jobs.models import JobRun
+from csadmin.jobs.storage import DatabaseStorage
 from tests.privacy.conftest import CUSTOMER, OTHER
 
 NOT_LOCAL = {
@@ -161,3 +164,142 @@ def test_a_refused_upload_is_never_kept(world, api, on_worker, sides):
     assert response.status_code == 400 and "file" in response.json()["errors"]
     assert kept_uploads() == []
     assert local_files(*sides) == []
+
+
+# -- the import jobs read their upload where the storage keeps it -----------------------------
+
+# tempfile's makers of files and folders that have a path: a local copy would need one of them
+NAMED_LOCAL_FILES = ("NamedTemporaryFile", "TemporaryDirectory", "mkdtemp", "mkstemp")
+
+
+@pytest.fixture
+def no_local_copy(sides, monkeypatch, tmp_path):
+    """No local path to be had: the storages have none (the database's path() raises
+    NotImplementedError, as an object store's does; the memory one's names no file on disk),
+    tempfile's makers of named files and folders refuse, and the temporary folder must stay
+    empty. Answers the refused calls (none, it is hoped)."""
+    if type(storages["uploads"]) is DatabaseStorage:
+        with pytest.raises(NotImplementedError):
+            storages["uploads"].path("maintenance/uploads")
+    refused = []
+    for maker in NAMED_LOCAL_FILES:
+
+        def refuse(*args, maker=maker, **kwargs):
+            refused.append(f"tempfile.{maker}")
+            raise AssertionError(f"tempfile.{maker} called: a local copy")
+
+        monkeypatch.setattr(tempfile, maker, refuse)
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    yield refused
+    assert list(temporary.iterdir()) == []
+
+
+def ndjson(*rows) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def zipped(**members: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+GOOD_SERVICE = {"service_id": "imported-1", "service_type": "Sales", "started": FROM}
+UNTYPED_SERVICE = {"service_id": "no-type", "started": FROM}
+GOOD_CUSTOMER = {"customer_id": "C-91", "LastName": "Newcomer"}
+NAMELESS_CUSTOMER = {"customer_id": "C-92", "FirstName": "Nameless"}
+
+# address, file name, content, counts expected, the errors.csv row of the bad row
+IMPORTS = {
+    "services-ndjson": (
+        SERVICES,
+        "rows.ndjson",
+        ndjson(GOOD_SERVICE, UNTYPED_SERVICE),
+        {"services": 1, "errors": 1},
+        "rows.ndjson,2,,service_type,",
+    ),
+    "services-csv": (
+        SERVICES,
+        "rows.csv",
+        f"service_id,service_type,started\nimported-1,Sales,{FROM}\nno-type,,{FROM}\n".encode(),
+        {"services": 1, "errors": 1},
+        "rows.csv,3,,service_type,",
+    ),
+    "services-zip": (
+        SERVICES,
+        "export.zip",
+        zipped(**{"services.json": json.dumps([GOOD_SERVICE, UNTYPED_SERVICE]).encode()}),
+        {"services": 1, "errors": 1},
+        "services.json,1,1,service_type,",
+    ),
+    "customers-ndjson": (
+        CUSTOMERS,
+        "people.ndjson",
+        ndjson(GOOD_CUSTOMER, NAMELESS_CUSTOMER),
+        {"created": 1, "errors": 1},
+        "people.ndjson,2,,LastName,",
+    ),
+    "customers-csv": (
+        CUSTOMERS,
+        "people.csv",
+        b"customer_id,LastName,FirstName\nC-91,Newcomer,\nC-92,,Nameless\n",
+        {"created": 1, "errors": 1},
+        "people.csv,3,,LastName,",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(IMPORTS))
+def test_the_import_jobs_read_the_upload_from_the_storage_with_no_local_copy(
+    world, api, on_worker, sides, no_local_copy, kind
+):
+    address, name, content, expected, bad_row = IMPORTS[kind]
+    imported = upload(api, on_worker, address, name, content)
+    assert {key: imported.counts[key] for key in expected} == expected, imported.counts
+    assert bad_row in download(api, imported, "errors.csv").decode()
+    assert no_local_copy == []
+    assert kept_uploads() == []  # imported: removed
+    assert local_files(*sides) == []
+
+
+class ForwardOnly(io.RawIOBase):
+    """A stored file read as some storages give it: forward only, no seeking."""
+
+    def __init__(self, given) -> None:
+        self.given = given
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.given.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.given.close()
+        super().close()
+
+
+def test_an_upload_that_cannot_seek_is_spooled_once_and_still_read_whole(
+    world, api, on_worker, sides, no_local_copy, monkeypatch
+):
+    uploads = storages["uploads"]
+    opened = []
+    stored_open = uploads.open
+
+    def open_forward_only(name, mode="rb"):
+        opened.append(name)
+        return File(io.BufferedReader(ForwardOnly(stored_open(name, mode))), name=name)
+
+    monkeypatch.setattr(uploads, "open", open_forward_only)
+    _, name, content, expected, bad_row = IMPORTS["services-zip"]
+    imported = upload(api, on_worker, SERVICES, name, content)
+    assert {key: imported.counts[key] for key in expected} == expected, imported.counts
+    assert bad_row in download(api, imported, "errors.csv").decode()
+    assert len(opened) == 1  # read from the storage once, the zip then read from the spool
+    assert no_local_copy == []

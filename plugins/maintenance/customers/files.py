@@ -6,6 +6,7 @@ escaped as the services export escapes them, and restored on reading."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 
 from plugins.maintenance import readers
@@ -50,11 +51,15 @@ def csv_columns(tenant, schemas: list) -> list[str]:
     return [ID, *bulk.core_attribute_names(tenant), *(schema.name for schema in schemas)]
 
 
-def check_csv_header(path, tenant) -> None:
+def check_csv_header(upload: readers.ImportFile, tenant) -> None:
     """A CSV upload naming a column that is neither customer_id, a profile attribute nor an
     extension schema is refused before any job (400 naming `file`)."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as given:
-        header = next(csv.reader([given.readline()]), [])
+    with readers.from_start(upload) as given:
+        text = io.TextIOWrapper(given, encoding="utf-8-sig", errors="replace", newline="")
+        try:
+            header = next(csv.reader([text.readline()]), [])
+        finally:
+            text.detach()  # leaves `given` open: its opener closes it
     known = bulk.column_names(tenant)
     for name in (readers.unescape_cell(cell.strip()) for cell in header):
         if name != ID and name.lower() not in known:

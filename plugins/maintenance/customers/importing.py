@@ -10,7 +10,6 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.maintenance import readers
@@ -32,7 +31,7 @@ BATCH = 5000
 def run_customer_import(
     *,
     tenant,
-    path,
+    source: readers.ImportFile,
     reporter,
     errors_out,
     mode: str = "create",
@@ -42,9 +41,10 @@ def run_customer_import(
     batch: int = BATCH,
     name: str = "",
 ) -> dict:
-    """Import every customer row of the upload at `path` (uploaded as `name`)."""
+    """Import every customer row of the upload `source` (a local path, or a binary file object
+    that can seek), uploaded as `name`."""
     bulk.check_match(tenant, match)
-    sources = sources_of(Path(path), name, CUSTOMER_FILES)
+    sources = sources_of(source, name, CUSTOMER_FILES)
     run = _CustomerImport(
         tenant=tenant,
         reporter=reporter,

@@ -57,9 +57,9 @@ def keep_customers_upload(tenant, uploaded) -> str:
     """Keep the upload when it is a customers file (a CSV's columns named by the tenant's
     schemas) and answer its token; refused (400 naming `file`) and never kept otherwise."""
 
-    def check_columns(path, found: str) -> None:
+    def check_columns(given, found: str) -> None:
         if found == "csv":
-            check_csv_header(path, tenant)
+            check_csv_header(given, tenant)
 
     return keep_upload(uploaded, CUSTOMER_FILES, check=check_columns)
 

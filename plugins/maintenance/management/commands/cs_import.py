@@ -38,7 +38,7 @@ class Command(BaseCommand):
             with open(errors_path, "w", encoding="utf-8", newline="") as errors_out:
                 counts = run_import(
                     tenant=tenant,
-                    path=path,
+                    source=path,
                     reporter=reporter,
                     errors_out=errors_out,
                     max_errors=options["max_errors"],
