@@ -527,6 +527,7 @@ def run(args) -> tuple[list[Row], dict]:
     began = time.perf_counter()
     folder = data_folder(profile.scale)
     info["generate_s"] = round(time.perf_counter() - began, 1)
+    info["import_zip_max_bytes"] = maintenance.allow_import_of(folder / "import.zip")
     info["load"] = load(url, tenant_id, folder)
     print(f"bench: loaded {info['load']}", flush=True)
     ctx = {

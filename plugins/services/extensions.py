@@ -10,7 +10,7 @@ from plugins.services import selectors
 
 def services_widget(request) -> str:
     """Active services, the median duration, started and completed per day (by type) over the
-    last 30 days and the newest services: four aggregate queries and one list, at any volume."""
+    last 30 days and the newest services: five aggregate queries and one list, at any volume."""
     trend = selectors.dashboard_trend(request.tenant)
     days = len(trend.days)
     return render_to_string(

@@ -23,7 +23,7 @@ from plugins.services.models import Service
 # Queries per page with warm caches (bench.pages.query_count); the bench records the same
 # count at both of its sizes and bench.scale fails a page whose count differs between them.
 PINNED = {
-    "dashboard": 20,  # 19 in the bench: the tests' sample plug-in adds its widget's count
+    "dashboard": 21,  # 20 in the bench: the tests' sample plug-in adds its widget's count
     "customers list": 9,
     "services list, filtered": 10,
     "service with 50 states": 12,

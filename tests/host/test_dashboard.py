@@ -75,6 +75,23 @@ def test_trend_counts_started_and_completed_per_day_and_type(tenant, other_tenan
     assert trend.median_duration == timedelta(minutes=(10 + 60 * 24) / 2)
 
 
+def test_expired_services_are_left_out_of_every_figure(tenant, other_tenant):
+    now = timezone.now()
+    service(tenant, "active", noon(1))
+    service(tenant, "done", noon(1), minutes=10)
+    for name, minutes in (("expired-active", None), ("expired-done", 20)):
+        service(tenant, name, noon(1), minutes=minutes)
+        Service.objects.filter(service_id=name).update(expires_at=now - timedelta(minutes=1))
+    later = service(tenant, "expires-later", noon(1))
+    Service.objects.filter(pk=later.pk).update(expires_at=now + timedelta(days=1))
+    service(other_tenant, "elsewhere", noon(1))
+    trend = selectors.dashboard_trend(tenant)
+    assert trend.active == 2  # "active" and "expires-later"
+    assert trend.completed_total == 1
+    assert trend.median_duration == timedelta(minutes=10)
+    assert selectors.active_count(tenant) == 2
+
+
 def test_median_of_an_odd_count_is_the_middle_duration(tenant):
     for n, minutes in enumerate([30, 1, 7]):
         service(tenant, f"s{n}", noon(3), minutes=minutes)

@@ -139,11 +139,14 @@ def test_purge_deletes_by_primary_key_even_with_stale_statistics(postgresql, ten
     assert "services_service_pkey" in plan, plan
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_dashboard_figures_read_the_last_days_not_the_history(postgresql, tenant, other_tenant):
-    """A year of 100k services (1 in 50 active) in the tenant and another's 50k, analyzed: the
-    dashboard's statements over services read the active ones and the last 30 days through
-    indexes (svc_active, svc_completed, svc_started), never the whole table or tenant."""
+    """A year of 100k services (1 in 50 active) in the tenant and another's 50k, vacuumed and
+    analyzed as autovacuum leaves a table: the dashboard's statements over services read the
+    last 30 days through indexes (svc_completed, svc_started), never the whole table or
+    tenant, and count the active ones from a partial index alone, without reading their rows
+    (together with the completed ones, the count once read every active row from the table:
+    0.3 s at 120,000 active services)."""
     from django.test.utils import CaptureQueriesContext
 
     insert = """
@@ -158,16 +161,23 @@ def test_dashboard_figures_read_the_last_days_not_the_history(postgresql, tenant
     with connection.cursor() as cursor:
         cursor.execute(insert, [tenant.pk, "t", 100_000])
         cursor.execute(insert, [other_tenant.pk, "o", 50_000])
-        cursor.execute("ANALYZE services_service")
+        cursor.execute("VACUUM ANALYZE services_service")
     with CaptureQueriesContext(connection) as captured:
         trend = selectors.dashboard_trend(tenant)
     assert trend.active == 2000
     statements = [q["sql"] for q in captured if 'FROM "services_service"' in q["sql"]]
-    assert len(statements) == 3  # active and median, started per day, completed per day
+    # the median and completed count, started per day, completed per day, the active count
+    assert len(statements) == 4
+    plans = {}
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "Seq Scan" not in plan, plan
-            if 'completed_at" AT TIME ZONE' in sql or "percentile_cont" in sql:
-                assert "svc_completed" in plan, plan
+            plans[sql] = "\n".join(row[0] for row in cursor.fetchall())
+    for sql, plan in plans.items():
+        assert "Seq Scan" not in plan, plan
+        if 'completed_at" AT TIME ZONE' in sql or "percentile_cont" in sql:
+            assert "svc_completed" in plan, plan
+    # the active count, less the expired ones: the only statement without a time bound
+    [active] = [plan for sql, plan in plans.items() if '"completed_at" IS NULL' in sql]
+    assert "Index Only Scan using svc_active on" in active, active
+    assert "Heap Scan" not in active, active
