@@ -43,10 +43,13 @@ def set_raw(customer, attributes_json: str) -> None:
 
 
 @pytest.fixture
-def varied(schemas):
+def varied(schemas, other_tenant):
     """Customers covering every kind of value, numbers jsonb spells otherwise than Python,
-    nested values and keys given twice."""
+    nested values and keys given twice; another tenant's customers sort among them (a chunk is
+    a range of customer ids: theirs must stay out)."""
     tenant = schemas
+    for customer_id in ("A-every-kind", "B-other", "D-big", "Z3", "ZZ-last"):
+        make(other_tenant, customer_id, {"LastName": "Other"})
     make(
         tenant,
         "A-every-kind",
@@ -126,7 +129,7 @@ def test_the_database_puts_each_document_together(varied):
     assert [d["customer_id"] for d in documents][:3] == ["A-every-kind", "B-bare", "C-empty"]
     assert list(documents[0]) == [
         "customer_id",
-        *Customer.objects.get(customer_id="A-every-kind").attributes,
+        *Customer.objects.get(tenant=varied, customer_id="A-every-kind").attributes,
         "Address",
         "Loyalty",
     ]

@@ -80,8 +80,9 @@ def _respelt(text: str, *, lines: bool) -> bytes:
     per line, or comma-separated again."""
     documents = _decode_documents(f"[{text}]")
     data = _encoder.encode_lines(documents) if lines else _encoder.encode(documents)[1:-1]
-    for separator, escaped in _LINE_SEPARATORS:
-        data = data.replace(separator, escaped)
+    if not text.isascii():  # known without a scan: most chunks skip both
+        for separator, escaped in _LINE_SEPARATORS:
+            data = data.replace(separator, escaped)
     return data
 
 
