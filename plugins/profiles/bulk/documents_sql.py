@@ -12,8 +12,8 @@ again would cost more, and would lose the order.
 
 Each extension is one correlated subquery per customer, written into the statement for the
 schemas asked for: a probe of the records' (customer, schema) index whatever the statistics (a
-fresh import has none), and cheaper by half than joining the records to an unnested list of the
-schemas."""
+fresh import has none), and about a quarter less of the server's time than joining the records
+to an unnested list of the schemas."""
 
 from __future__ import annotations
 
