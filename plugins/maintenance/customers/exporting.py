@@ -10,17 +10,16 @@ from plugins.profiles import bulk
 
 
 def stream_json_array(tenant, schemas: list):
-    yield "["
-    first = True
-    for texts in bulk.customer_text_chunks(tenant, schemas):
-        yield ("" if first else ",") + ",".join(texts)
-        first = False
-    yield "]"
+    yield b"["
+    separator = b""
+    for documents in bulk.customer_json_chunks(tenant, schemas, lines=False):
+        yield separator + documents
+        separator = b","
+    yield b"]"
 
 
 def stream_ndjson(tenant, schemas: list):
-    for texts in bulk.customer_text_chunks(tenant, schemas):
-        yield "".join(text + "\n" for text in texts)
+    yield from bulk.customer_json_chunks(tenant, schemas, lines=True)
 
 
 def write_customers_file(*, tenant, extensions: str, fmt: str, open_file, reporter) -> dict:

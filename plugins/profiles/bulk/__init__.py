@@ -6,14 +6,14 @@ module only.
   per transaction, set-based, in mode create / merge / replace, matched by customer id or an
   identification key (loading.py);
 - the export: customers in customer-id order, by keyset, as the API answers them (export.py),
-  as compact JSON texts built by PostgreSQL there (documents_sql.py);
+  as compact JSON put together by PostgreSQL there (documents_sql.py);
 - what both read: the profile schema's attributes and the extensions a parameter names.
 """
 
 from plugins.profiles.bulk.export import (
     customer_count,
     customer_document_chunks,
-    customer_text_chunks,
+    customer_json_chunks,
 )
 from plugins.profiles.bulk.loading import (
     COUNTS,
@@ -71,7 +71,7 @@ __all__ = [
     "core_attribute_names",
     "customer_count",
     "customer_document_chunks",
-    "customer_text_chunks",
+    "customer_json_chunks",
     "identification_key_names",
     "import_customers_batch",
     "is_multi_valued",
