@@ -19,8 +19,9 @@ import pytest
 from django.core.files.storage import storages
 from moto.server import ThreadedMotoServer
 
+from tests.privacy import test_files_not_local as not_local
 from tests.privacy.conftest import CUSTOMER, OTHER
-from tests.privacy.test_files_not_local import (  # the fixtures, on this module's `sides`
+from tests.privacy.test_files_not_local import (
     FROM,
     IMPORTS,
     SERVICES,
@@ -28,10 +29,12 @@ from tests.privacy.test_files_not_local import (  # the fixtures, on this module
     finished,
     kept_uploads,
     local_files,
-    no_local_copy,  # noqa: F401
-    on_worker,  # noqa: F401
     upload,
 )
+
+# The fixtures of the storage that is not local, here on this module's `sides`: the S3 server's.
+on_worker = not_local.on_worker
+no_local_copy = not_local.no_local_copy
 
 BUCKET = "csadmin-files"
 REGION = "eu-west-1"
