@@ -13,12 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.metadata
+import io
 import json
+import shutil
 import tempfile
 import zipfile
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.utils import timezone
 
@@ -331,13 +332,21 @@ def export_manifest(query: ExportQuery, counts: dict, exported_at: dt.datetime) 
 
 def write_export_zip(*, tenant, query: ExportQuery, open_file, reporter) -> dict:
     """One zip (`open_file(ZIP_NAME)` gives a binary stream) holding services.json,
-    states.json, tasks.json and manifest.json. The files are written to a temporary folder
-    first, then deflated into the zip from disk: memory stays flat."""
+    states.json, tasks.json and manifest.json. The files are written to temporary files first,
+    then deflated into the zip from them: memory stays flat. The temporary files have no name
+    (the system's anonymous ones), so no customer's data is left at a local path, even by a
+    worker that dies mid-export."""
     exported_at = dt.datetime.now(dt.UTC)
-    with tempfile.TemporaryDirectory() as folder:
+    with ExitStack() as stack:
+        members = {}
 
+        @contextmanager
         def open_member(name):
-            return open(Path(folder) / name, "w", encoding="utf-8")
+            raw = members[name] = stack.enter_context(tempfile.TemporaryFile())
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            yield text
+            text.flush()
+            text.detach()  # leaves `raw` open for the zip
 
         counts = write_export_files(
             tenant=tenant, query=query, fmt="json", open_file=open_member, reporter=reporter
@@ -345,6 +354,18 @@ def write_export_zip(*, tenant, query: ExportQuery, open_file, reporter) -> dict
         manifest = export_manifest(query, counts, exported_at)
         with open_file(ZIP_NAME) as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
             for entity in FIELDS:
-                zipped.write(Path(folder) / f"{entity}.json", f"{entity}.json")
+                add_zip_member(zipped, f"{entity}.json", members[f"{entity}.json"], exported_at)
             zipped.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return counts
+
+
+def add_zip_member(zipped: zipfile.ZipFile, name: str, raw, written: dt.datetime) -> None:
+    """Deflate the binary file `raw` (read from its start) into `zipped` as `name`. Its size is
+    given first, so a member past 2 GiB gets its ZIP64 fields as ZipFile.write would give."""
+    info = zipfile.ZipInfo(name, date_time=written.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16  # rw-r--r--, as a written file's
+    info.file_size = raw.seek(0, io.SEEK_END)
+    raw.seek(0)
+    with zipped.open(info, "w") as member:
+        shutil.copyfileobj(raw, member)
