@@ -149,9 +149,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # store from django-storages: CSADMIN_FILES_STORAGE=storages.backends.s3.S3Storage and
 # CSADMIN_FILES_STORAGE_OPTIONS='{"bucket_name": "csadmin-files"}' (a JSON object).
 CSADMIN_FILES_STORAGE = {
-    "BACKEND": os.environ.get(
-        "CSADMIN_FILES_STORAGE", "django.core.files.storage.FileSystemStorage"
-    ),
+    "BACKEND": os.environ.get("CSADMIN_FILES_STORAGE")
+    or "django.core.files.storage.FileSystemStorage",
     "OPTIONS": json.loads(os.environ.get("CSADMIN_FILES_STORAGE_OPTIONS") or "{}"),
 }
 if not isinstance(CSADMIN_FILES_STORAGE["OPTIONS"], dict):

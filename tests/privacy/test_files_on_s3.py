@@ -196,3 +196,9 @@ def test_a_refused_upload_leaves_nothing_in_the_bucket(api, on_worker, sides, bu
     assert response.status_code == 400 and "file" in response.json()["errors"]
     assert bucket() == {}
     assert local_files(*sides) == []
+
+
+def test_an_empty_storage_setting_means_the_local_folder():
+    """A deployment template that passes CSADMIN_FILES_STORAGE through unset gives it empty."""
+    storage = deployed_storage({"CSADMIN_FILES_STORAGE": "", "CSADMIN_FILES_STORAGE_OPTIONS": ""})
+    assert storage == {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {}}
