@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from csadmin.tenancy.models import Tenant
 from csadmin.tenancy.services import create_tenant
+from plugins.profiles import selectors as profile_reads
 from plugins.profiles import services as profiles
 from plugins.services import services as service_writes
 from plugins.services.models import BusinessAttributeValue
@@ -42,14 +43,14 @@ def store_payloads(tenant, actor) -> dict:
         },
         actor=actor,
     )
-    first_attribute = profiles.selectors.profile_schema(tenant).attributes[0]["name"]
+    first_attribute = profile_reads.profile_schema(tenant).attributes[0]["name"]
     customers = []
     for n, payload in enumerate(PAYLOADS):
         body = {
             "customer_id": f"XSS{n}",
             "Remarks": [{"Kind": n, "Text": payload}, {"Kind": 100 + n}],
         }
-        for attribute in profiles.selectors.profile_schema(tenant).attributes:
+        for attribute in profile_reads.profile_schema(tenant).attributes:
             if attribute["type"] == "string":
                 body[attribute["name"]] = payload[: attribute.get("length", 256)]
         profiles.customer_create(tenant=tenant, body=body, actor=actor)
