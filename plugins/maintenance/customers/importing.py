@@ -85,8 +85,9 @@ class _CustomerImport:
         self.bytes_read += size
 
     def load(self, name: str, fmt: str, rows, checker: ThreadPoolExecutor) -> None:
-        """Batch after batch; while one is written, the next is read and checked in the
-        `checker` thread (checking touches no database, and the writer mostly waits on it)."""
+        """Batch after batch; while one is written, the next is checked in the `checker`
+        thread (checking touches no database, and the writer mostly waits on it). The rows are
+        read here, in the writer's thread: a storage's file may reach its backend as it reads."""
         importer = bulk.CustomerImport(self.tenant, from_text=fmt == "csv", **self.options)
         try:
             ahead = self.prepare_next(importer, rows, checker)
@@ -108,7 +109,7 @@ class _CustomerImport:
             ) from None
 
     def prepare_next(self, importer, rows, checker: ThreadPoolExecutor):
-        """The next batch read and checked, in the checker thread (None at the end)."""
+        """The next batch, read here and checked in the checker thread (None at the end)."""
         return checker.submit(
             self.prepare_batch, importer, list(itertools.islice(rows, self.batch_size))
         )
