@@ -63,13 +63,13 @@ def service_dict(service, nested: Nested = NO_NESTED) -> dict:
     if service.expires_at is not None:
         body["expiration_time"] = iso(service.expires_at)
     if nested.states:
-        states = service.states.all()  # prefetched, already filtered by the flags
+        states = service.nested_states  # loaded by selectors.load_nested, filtered by the flags
         if nested.active_states:
             body["active_states"] = [state_dict(s) for s in states if s.completed_at is None]
         if nested.completed_states:
             body["completed_states"] = [state_dict(s) for s in states if s.completed_at]
     if nested.tasks:
-        tasks = service.tasks.all()
+        tasks = service.nested_tasks
         if nested.active_tasks:
             body["active_tasks"] = [task_dict(t) for t in tasks if t.completed_at is None]
         if nested.completed_tasks:

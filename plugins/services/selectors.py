@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from csadmin.pluginlib import NotFoundError
 from csadmin.pluginlib.storable import echo
+from plugins.services import statements
 from plugins.services.attributes import ATTRIBUTES
 from plugins.services.models import (
     ACTIVE,
@@ -91,23 +92,41 @@ class ServiceFilter:
     service_types: tuple[str, ...] = ()
 
 
+def nested_status(active: bool, completed: bool) -> str:
+    return "all" if active and completed else "active" if active else "completed"
+
+
+def load_nested(services: list[Service], nested: Nested) -> list[Service]:
+    """Sets `nested_states` and `nested_tasks` (filtered by the flags, by number) on each
+    service: two queries at most, whatever the number of services."""
+    ids = [service.pk for service in services]
+    parts = [
+        ("nested_states", State, nested.states, nested.active_states, nested.completed_states),
+        ("nested_tasks", Task, nested.tasks, nested.active_tasks, nested.completed_tasks),
+    ]
+    for attribute, model, wanted, active, completed in parts:
+        if not wanted:
+            continue
+        by_service = {pk: [] for pk in ids}
+        for row in statements.nested_rows(model, ids, nested_status(active, completed)):
+            by_service[row.service_id].append(row)
+        for service in services:
+            setattr(service, attribute, by_service[service.pk])
+    return services
+
+
 def with_nested(queryset, nested: Nested):
-    """Two extra queries at most (states, tasks) whatever the number of services or rows."""
+    """The ORM's form of load_nested, for a queryset the console pages: the same attributes,
+    two extra queries at most."""
     lookups = []
-    if nested.states:
-        states = State.objects.order_by("state_id")
-        if not nested.completed_states:
-            states = states.filter(ACTIVE)
-        elif not nested.active_states:
-            states = states.filter(completed_at__isnull=False)
-        lookups.append(Prefetch("states", queryset=states))
-    if nested.tasks:
-        tasks = Task.objects.order_by("task_id")
-        if not nested.completed_tasks:
-            tasks = tasks.filter(ACTIVE)
-        elif not nested.active_tasks:
-            tasks = tasks.filter(completed_at__isnull=False)
-        lookups.append(Prefetch("tasks", queryset=tasks))
+    parts = [
+        ("states", State, "state_id", nested.states, nested.active_states, nested.completed_states),
+        ("tasks", Task, "task_id", nested.tasks, nested.active_tasks, nested.completed_tasks),
+    ]
+    for name, model, number, wanted, active, completed in parts:
+        if wanted:
+            rows = by_status(model.objects.order_by(number), nested_status(active, completed))
+            lookups.append(Prefetch(name, queryset=rows, to_attr=f"nested_{name}"))
     return queryset.prefetch_related(*lookups) if lookups else queryset
 
 
@@ -131,6 +150,21 @@ def service_list(tenant, filters: ServiceFilter, nested: Nested = NO_NESTED):
     return with_nested(queryset, nested)
 
 
+def service_page_source(tenant, filters: ServiceFilter):
+    """What the API's keyset pager pages for a list: a customer's list, or a contact key's
+    anonymous list, with no other filter (the calls other programs make most) is a statement
+    written once; any other filter is the ORM's queryset."""
+    f = filters
+    narrowed = f.started_from or f.started_to or f.service_types
+    if not narrowed and f.contact_key is None and f.anonymous is None and f.customer_id:
+        return statements.ServicesOf(tenant.pk, "customer_id", f.customer_id, f.status)
+    if not narrowed and f.customer_id is None and f.anonymous is True and f.contact_key:
+        return statements.ServicesOf(
+            tenant.pk, "contact_key", f.contact_key, f.status, without_customer=True
+        )
+    return service_list(tenant, filters)
+
+
 def status_counts(queryset) -> dict[str, int]:
     """Active and completed counts of a filtered list, in one query."""
     counts = queryset.aggregate(
@@ -140,10 +174,12 @@ def status_counts(queryset) -> dict[str, int]:
 
 
 def get_service(tenant, service_id: str, nested: Nested = NO_NESTED) -> Service:
-    service = with_nested(live_services(tenant), nested).filter(service_id=service_id).first()
+    """The live service of this id with the nested lists the flags ask for (statements
+    written once: the API's most frequent read)."""
+    service = statements.live_service(tenant.pk, service_id)
     if service is None:
         raise NotFoundError(f"service {echo(service_id)} not found")
-    return service
+    return load_nested([service], nested)[0]
 
 
 @functools.cache

@@ -141,8 +141,7 @@ class ServiceDetailPage(TenantPageMixin, RefuseNul, TemplateView):
             service, events = selectors.service_detail(self.request.tenant, service_id)
         except DomainError:
             raise Http404("No such service") from None
-        states = list(service.states.all())
-        tasks = list(service.tasks.all())
+        states, tasks = service.nested_states, service.nested_tasks
         context.update(
             service=service,
             customer_name=customer_names(self.request.tenant, [service.customer_id]).get(

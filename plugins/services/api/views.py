@@ -102,8 +102,11 @@ class ServicesView(TenantAPIView):
     def render_service(self, service, status=200, nested=NO_NESTED):
         return Response(service_dict(service, nested), status=status)
 
-    def service_page(self, queryset, nested: Nested):
-        return self.paginate(queryset, lambda page: [service_dict(x, nested) for x in page])
+    def service_page(self, source, nested: Nested):
+        def serialize(page):
+            return [service_dict(x, nested) for x in selectors.load_nested(page, nested)]
+
+        return self.paginate(source, serialize)
 
 
 # -- services --------------------------------------------------------------------------------
@@ -232,7 +235,7 @@ class ServiceListView(ServicesView):
         else:
             filters = list_filter(request, self.status, contact_key=key, anonymous=True)
         nested = nested_flags(request)
-        return self.service_page(selectors.service_list(request.tenant, filters, nested), nested)
+        return self.service_page(selectors.service_page_source(request.tenant, filters), nested)
 
 
 class AssociateView(ServicesView):
