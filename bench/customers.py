@@ -107,11 +107,12 @@ def copy_customers(url: str, tenant, path: Path) -> int:
             "SELECT customer_id, id FROM profiles_customer WHERE tenant_id = %s", (tenant.pk,)
         )
         pks = dict(cur.fetchall())
-        columns = "tenant_id, customer_id, schema_id, values"
+        # Loyalty is single-valued: its records carry the one-record flag, as the import's do
+        columns = "tenant_id, customer_id, schema_id, values, one_per_customer"
         with cur.copy(f"COPY profiles_extensionrecord ({columns}) FROM STDIN") as copy:
             for row in _rows(path):
                 copy.write_row(
-                    (tenant.pk, pks[row["customer_id"]], schema_id, Jsonb(row["Loyalty"]))
+                    (tenant.pk, pks[row["customer_id"]], schema_id, Jsonb(row["Loyalty"]), True)
                 )
                 count += 1
     return count
@@ -137,7 +138,13 @@ def bulk_create_customers(tenant, path: Path, batch: int = 2000) -> int:
             )
             ExtensionRecord.objects.bulk_create(
                 [
-                    ExtensionRecord(tenant=tenant, customer=c, schema=schema, values=r["Loyalty"])
+                    ExtensionRecord(
+                        tenant=tenant,
+                        customer=c,
+                        schema=schema,
+                        values=r["Loyalty"],
+                        one_per_customer=True,  # single-valued, as the import writes it
+                    )
                     for c, r in zip(customers, chunk, strict=True)
                 ]
             )

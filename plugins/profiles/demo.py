@@ -117,6 +117,7 @@ def _customers(tenant) -> int:
                     customer=customer,
                     schema=schema,
                     values=validate_values(values, schema.attributes),
+                    one_per_customer=not schema.is_multi,
                 )
             )
     ExtensionRecord.objects.bulk_create(records)

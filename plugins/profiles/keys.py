@@ -9,8 +9,6 @@ import json
 from plugins.profiles.models import ExtensionSchema, IdentityKey, RecordKey
 from plugins.profiles.schema_rules import unique_items
 
-SINGLE_RECORD_HASH = "single"
-
 
 def value_hash(values: list) -> str:
     text = json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -19,9 +17,10 @@ def value_hash(values: list) -> str:
 
 def record_key_hashes(schema: ExtensionSchema, values: dict) -> list[tuple[int, str]]:
     """(item index, hash) of each unique item of a record; an item whose attributes are all
-    empty makes no key (as SQL's NULLs do not collide)."""
-    if schema.type != ExtensionSchema.Type.MULTI:
-        return [(RecordKey.SINGLE_ITEM, SINGLE_RECORD_HASH)]
+    empty makes no key (as SQL's NULLs do not collide). None for a single-valued or classifier
+    record: its one-record rule is its own row's (ExtensionRecord.one_per_customer)."""
+    if not schema.is_multi:
+        return []
     found = []
     for index, names in enumerate(unique_items(schema.unique, schema.attributes)):
         parts = [values.get(name) for name in names]

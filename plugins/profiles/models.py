@@ -1,10 +1,12 @@
 """Schemas, identification keys, customers and their extension records.
 
 Attribute values live in JSON columns. Two derived tables make the rules index-backed:
-RecordKey holds one hash per unique item of each extension record under a database unique
+RecordKey holds one hash per unique item of each multi-valued record under a database unique
 constraint (so two concurrent writers cannot both win), and IdentityKey holds the hashed values
 of each identification key per customer (so identifying a customer is an index lookup).
-Both are rewritten by the services on every write; nothing else writes them.
+Both are rewritten by the services on every write; nothing else writes them. A single-valued
+or classifier record carries its own rule: ExtensionRecord.one_per_customer under a partial
+unique constraint on (customer, schema).
 """
 
 from django.db import models
@@ -108,25 +110,38 @@ class ExtensionRecord(models.Model):
     )
     schema = models.ForeignKey(ExtensionSchema, on_delete=models.CASCADE, related_name="records")
     values = models.JSONField(default=dict)
+    # Set when the schema is single-valued or a classifier (not multi-valued): the partial
+    # constraint below is then the "a customer holds at most one record" rule, on the record's
+    # own row (no key row to write beside it). Schema replace keeps it in step with the type.
+    one_per_customer = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["customer", "schema"], name="extrecord_customer_schema")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "schema"],
+                condition=Q(one_per_customer=True),
+                name="extrecord_one_per_customer",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.schema_id}/{self.customer_id}/{self.pk}"
 
 
 class RecordKey(models.Model):
-    """One hash per unique item of a record; item -1 is the "one record only" key of
-    single-valued and classifier extensions. The constraint is the uniqueness rule."""
+    """One hash per unique item of a multi-valued record. The constraint is the uniqueness
+    rule. Single-valued and classifier records have no key row: their rule is
+    ExtensionRecord.one_per_customer's constraint."""
 
+    # The item a "one record only" collision is reported as (no row carries it).
     SINGLE_ITEM = -1
 
     # The key's tenant, schema and customer repeat its record's (recordkey_unique needs them
     # on the key's row). The record's foreign key vouches for them: the database checks only
-    # that one, which halves a key row's cost on insert (the bulk import writes one per
-    # single-valued record). recordkey_unique, led by customer, serves the customer's lookups.
+    # that one, which halves a key row's cost on insert. recordkey_unique, led by customer,
+    # serves the customer's lookups.
     tenant = models.ForeignKey(
         "tenancy.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )

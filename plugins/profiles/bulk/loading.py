@@ -183,14 +183,32 @@ class CustomerImport:
         return key
 
     def conflict_problems(self, raw) -> list:
-        """Why a row lost to another writer: its customer id or a unique key's values."""
+        """Why a row lost to another writer: a record of a single-valued extension the
+        customer holds already, its customer id, or a unique key's values."""
         customer_id = raw.get("customer_id") if isinstance(raw, dict) else None
-        there = Customer.objects.filter(tenant=self.tenant, customer_id=customer_id)
-        if customer_id and there.exists():
-            return [("customer_id", f"a customer {customer_id} exists")]
+        there = Customer.objects.filter(tenant=self.tenant, customer_id=customer_id).first()
+        if customer_id and there is not None:
+            # a create row lost on the customer id; a merge or replace row only on a record
+            held = self._held_single_records(raw, there) if self.mode != "create" else []
+            return held or [("customer_id", f"a customer {customer_id} exists")]
         names = ", ".join(k.name for k in selectors.identification_keys(self.tenant) if k.unique)
         _message, errors = services.identity_conflict_rule(names)
         return [(f, reason) for f, reasons in errors.items() for reason in reasons]
+
+    def _held_single_records(self, raw: dict, customer: Customer) -> list:
+        """The one-record rule's problems (the API's 409 message) of the single-valued and
+        classifier extensions the row gives and the customer holds a record of."""
+        given = {str(name).lower() for name, value in raw.items() if value is not None}
+        singles = [
+            schema
+            for name, schema in self.schemas.extensions.items()
+            if name in given and not schema.is_multi
+        ]
+        for schema in singles:
+            if ExtensionRecord.objects.filter(customer=customer, schema=schema).exists():
+                _message, errors = services.duplicate_record_rule(schema, RecordKey.SINGLE_ITEM)
+                return [(f, reason) for f, reasons in errors.items() for reason in reasons]
+        return []
 
     # -- one wave: no two rows name the same customer ----------------------------------------
 
@@ -438,14 +456,16 @@ def _drop_replaced_records(rows: list[_Row]) -> None:
     by_schema: dict = {}
     for row in rows:
         for schema, _values in row.extensions:
-            by_schema.setdefault(schema.pk, []).append(row.target.pk)
-    for schema_pk, customers in by_schema.items():
-        RecordKey.objects.filter(schema_id=schema_pk, customer_id__in=customers).delete()
-        ExtensionRecord.objects.filter(schema_id=schema_pk, customer_id__in=customers).delete()
+            by_schema.setdefault(schema, []).append(row.target.pk)
+    for schema, customers in by_schema.items():
+        if schema.is_multi:  # only multi-valued records have key rows
+            RecordKey.objects.filter(schema_id=schema.pk, customer_id__in=customers).delete()
+        ExtensionRecord.objects.filter(schema_id=schema.pk, customer_id__in=customers).delete()
 
 
 def _insert_records(tenant, rows: list[_Row], pks: dict) -> None:
-    """The rows' extension records, then their unique-item key rows (RecordKey)."""
+    """The rows' extension records, then their unique-item key rows (RecordKey): none for a
+    single-valued or classifier record, whose flag is its one-record rule."""
     records, schemas = [], []
     for row in rows:
         for schema, values_list in row.extensions:
@@ -456,6 +476,7 @@ def _insert_records(tenant, rows: list[_Row], pks: dict) -> None:
                         "customer_id": pks[id(row)],
                         "schema_id": schema.pk,
                         "values": values,
+                        "one_per_customer": not schema.is_multi,
                     }
                 )
                 schemas.append(schema)

@@ -1,8 +1,10 @@
 """The writes of a customer's extension records (spec §3): set, add, update, delete, by id or
 by their unique attributes; the check of one extension of a body; the record keys that make
-a unique item or a single-valued extension race-free."""
+a unique item race-free, and the record flag that makes a single-valued extension so."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 
@@ -52,9 +54,14 @@ def extension_record_add(
         customer = selectors.customer(tenant, customer_id, for_update=True)
         schema = selectors.extension_schema(tenant, extension, for_records=True)
         clean = validate_values(values, schema.attributes, path=schema.name, from_text=from_text)
-        record = ExtensionRecord.objects.create(
-            tenant=tenant, customer=customer, schema=schema, values=clean
-        )
+        with _one_record_rule(schema):
+            record = ExtensionRecord.objects.create(
+                tenant=tenant,
+                customer=customer,
+                schema=schema,
+                values=clean,
+                one_per_customer=not schema.is_multi,
+            )
         _insert_record_keys(schema, [record])
         refresh_identity(customer)
     return record
@@ -199,21 +206,45 @@ def parse_extension(
 def write_records(customer, schema, values_list: list[dict]) -> None:
     """Replace the customer's records of `schema` with `values_list`."""
     ExtensionRecord.objects.filter(customer=customer, schema=schema).delete()
-    records = ExtensionRecord.objects.bulk_create(
-        [
-            ExtensionRecord(
-                tenant_id=customer.tenant_id, customer=customer, schema=schema, values=values
-            )
-            for values in values_list
-        ]
-    )
+    with _one_record_rule(schema):
+        records = ExtensionRecord.objects.bulk_create(
+            [
+                ExtensionRecord(
+                    tenant_id=customer.tenant_id,
+                    customer=customer,
+                    schema=schema,
+                    values=values,
+                    one_per_customer=not schema.is_multi,
+                )
+                for values in values_list
+            ]
+        )
     if records and records[0].pk is None:  # backends that do not return ids
         records = list(ExtensionRecord.objects.filter(customer=customer, schema=schema))
     _insert_record_keys(schema, records)
 
 
+@contextmanager
+def _one_record_rule(schema):
+    """Around a record insert: a second record of a single-valued or classifier extension for
+    a customer is refused by the database (extrecord_one_per_customer, race-free), answered
+    as the API's 409 for a duplicate. Multi-valued records need no savepoint here: their
+    rules are their key rows'."""
+    if schema.is_multi:
+        yield
+        return
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        message, errors = duplicate_record_rule(schema, RecordKey.SINGLE_ITEM)
+        raise ConflictError(message, errors=errors) from None
+
+
 def _insert_record_keys(schema, records) -> None:
     rows = [row for record in records for row in record_key_rows(schema, record)]
+    if not rows:
+        return  # nothing to check, and no savepoint to pay for
     seen = {}
     items = unique_items(schema.unique, schema.attributes)
     for row in rows:
@@ -243,7 +274,7 @@ def _colliding_item(rows) -> int:
             .exists()
         ):
             return row.item
-    return rows[0].item if rows else RecordKey.SINGLE_ITEM
+    return rows[0].item
 
 
 def duplicate_record_rule(schema, item: int):

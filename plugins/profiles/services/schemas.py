@@ -5,6 +5,7 @@ records would break is refused with a count and the first broken rule."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 
 from csadmin.pluginlib import ValidationFailed, require_maintenance_mode
 from plugins.profiles import selectors
@@ -157,8 +158,12 @@ def extension_schema_replace(
         _refuse_breaking_keys(schema, records)
         schema.save()
         _renormalize(records, "values", data["attributes"])
+        # the type may have changed (multi-valued <-> not): the records' flag follows it
+        records.exclude(one_per_customer=not schema.is_multi).update(
+            one_per_customer=not schema.is_multi
+        )
         RecordKey.objects.filter(schema=schema).delete()
-        for start in range(0, records.count(), BATCH):
+        for start in range(0, records.count() if schema.is_multi else 0, BATCH):
             batch = list(records[start : start + BATCH])
             RecordKey.objects.bulk_create([k for r in batch for k in record_key_rows(schema, r)])
         for key in schema.keys.all():
@@ -177,6 +182,18 @@ def extension_schema_replace(
 
 def _refuse_breaking_keys(schema, records) -> None:
     """Count records whose unique keys (or the one-record rule) would collide."""
+    if schema.is_multi:
+        broken, rule = _breaking_unique_items(schema, records)
+    else:
+        broken, rule = _breaking_one_record(records)
+    if broken:
+        raise ValidationFailed(
+            f"{broken} existing records would break the new schema: {rule}",
+            errors={"unique": [f"{broken} existing records break the rule: {rule}"]},
+        )
+
+
+def _breaking_unique_items(schema, records) -> tuple[int, str | None]:
     seen, broken, rule = set(), 0, None
     items = unique_items(schema.unique, schema.attributes)
     for record in records.iterator(chunk_size=BATCH):
@@ -185,17 +202,16 @@ def _refuse_breaking_keys(schema, records) -> None:
         for item, digest in record_key_hashes(schema, values):
             if (record.customer_id, item, digest) in seen:
                 broken += 1
-                rule = rule or (
-                    "a customer holds more than one record of a single-valued extension"
-                    if item == RecordKey.SINGLE_ITEM
-                    else f"unique {', '.join(items[item])}"
-                )
+                rule = rule or f"unique {', '.join(items[item])}"
             seen.add((record.customer_id, item, digest))
-    if broken:
-        raise ValidationFailed(
-            f"{broken} existing records would break the new schema: {rule}",
-            errors={"unique": [f"{broken} existing records break the rule: {rule}"]},
-        )
+    return broken, rule
+
+
+def _breaking_one_record(records) -> tuple[int, str | None]:
+    """The records beyond each customer's first: the flag's constraint would refuse them."""
+    counts = records.order_by().values("customer_id").annotate(n=Count("pk")).filter(n__gt=1)
+    broken = sum(row["n"] - 1 for row in counts)
+    return broken, "a customer holds more than one record of a single-valued extension"
 
 
 def extension_schema_delete(*, tenant, name: str, actor) -> int:
