@@ -196,7 +196,7 @@ class CustomerImport:
         return [(f, reason) for f, reasons in errors.items() for reason in reasons]
 
     def _held_single_records(self, raw: dict, customer: Customer) -> list:
-        """The one-record rule's problems (the API's 409 message) of the single-valued and
+        """The one-record rule's problems (the API's duplicate message) of the single-valued and
         classifier extensions the row gives and the customer holds a record of."""
         given = {str(name).lower() for name, value in raw.items() if value is not None}
         singles = [

@@ -228,8 +228,8 @@ def write_records(customer, schema, values_list: list[dict]) -> None:
 def _one_record_rule(schema):
     """Around a record insert: a second record of a single-valued or classifier extension for
     a customer is refused by the database (extrecord_one_per_customer, race-free), answered
-    as the API's 409 for a duplicate. Multi-valued records need no savepoint here: their
-    rules are their key rows'."""
+    as the API answers a duplicate (ConflictException). Multi-valued records need no
+    savepoint here: their rules are their key rows'."""
     if schema.is_multi:
         yield
         return
