@@ -4,7 +4,7 @@ and import all call `validate_values`."""
 
 from __future__ import annotations
 
-import copy
+from functools import cached_property
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.profiles.schema_rules import Errors
@@ -22,17 +22,24 @@ class AttributeRules:
 
     def __init__(self, attributes: list) -> None:
         self.source = attributes
-        # a deep copy: an attribute changed in place must not be checked by its old rules
-        self.snapshot = copy.deepcopy(attributes)
+        # a copy of each attribute: one changed in place must not be checked by its old rules
+        # (attributes are flat: schema_rules.attribute_problems gives scalars only)
+        self.snapshot = [dict(attribute) for attribute in attributes]
         self.names = tuple(attribute["name"] for attribute in attributes)
-        known = attribute_map(attributes)
-        self.checks = {
-            lowered: (attribute, attribute["name"], coercer(attribute.get("type")))
-            for lowered, attribute in known.items()
-        }
-        self.text_checks = {
-            lowered: (attribute, attribute["name"], coercer(attribute.get("type"), from_text=True))
-            for lowered, attribute in known.items()
+        self.checks = self._checks(from_text=False)
+
+    @cached_property
+    def text_checks(self) -> dict:
+        return self._checks(from_text=True)  # only forms and CSV files send text: when asked
+
+    def _checks(self, *, from_text: bool) -> dict:
+        return {
+            lowered: (
+                attribute,
+                attribute["name"],
+                coercer(attribute.get("type"), from_text=from_text),
+            )
+            for lowered, attribute in attribute_map(self.source).items()
         }
 
     def fits(self, attributes: list) -> bool:
