@@ -26,10 +26,32 @@ class BadValue(ValueError):
 
 def coerce(value, attribute: dict, *, from_text: bool = False):
     """The value in its stored form, or BadValue naming the broken rule."""
-    kind = attribute["type"]
-    if from_text and isinstance(value, str) and kind != "string":
-        value = _parse_text(value.strip(), kind)
-    return _CHECKS[kind](value, attribute)
+    return coercer(attribute["type"], from_text=from_text)(value, attribute)
+
+
+def coercer(kind: str, *, from_text: bool = False):
+    """The function `(value, attribute)` that coerces values of type `kind`: what `coerce`
+    calls, chosen once by callers that check many values of one attribute."""
+    try:
+        return (_TEXT_CHECKS if from_text else _CHECKS)[kind]
+    except (KeyError, TypeError):
+        return _unknown_type
+
+
+def _unknown_type(value, attribute):
+    # fails as a value of an unknown type always failed: when a value comes, not before
+    return _CHECKS[attribute["type"]](value, attribute)
+
+
+def _from_text(kind, check):
+    """`check` of type `kind`, reading a text value by its text form first."""
+
+    def parse_then_check(value, attribute):
+        if isinstance(value, str):
+            value = _parse_text(value.strip(), kind)
+        return check(value, attribute)
+
+    return parse_then_check
 
 
 def _parse_text(text: str, kind: str):
@@ -139,4 +161,8 @@ _CHECKS = {
     "boolean": _boolean,
     "date": _date,
     "datetime": _datetime,
+}
+# a string's text form is the string itself
+_TEXT_CHECKS = {
+    kind: check if kind == "string" else _from_text(kind, check) for kind, check in _CHECKS.items()
 }

@@ -94,7 +94,7 @@ class _Row:
     position: int
     raw: dict
     customer_id: str | None
-    hashes: list
+    hashes: list | tuple  # () when the import matches by id: one less object per row
     checked: tuple | RowProblems  # the body's check alone: (core, extensions) or its problems
     target: Customer | None = None
     core: dict | None = None
@@ -134,7 +134,7 @@ class CustomerImport:
         for position, raw in enumerate(rows):
             try:
                 customer_id = row_customer_id(raw, schemas, from_text=self.from_text)
-                hashes = key_hashes(key, raw, schemas, from_text=self.from_text) if key else []
+                hashes = key_hashes(key, raw, schemas, from_text=self.from_text) if key else ()
             except RowProblems as bad:
                 prepared.problems.append((position, bad.problems))
                 continue

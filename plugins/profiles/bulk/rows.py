@@ -91,6 +91,8 @@ def checked_row(body: dict, schemas: ImportSchemas, *, from_text: bool):
     except ValidationFailed as error:
         raise RowProblems(problems_of(error)) from None
     for schema, records in extensions:
+        if not schema.is_multi:
+            continue  # no unique items: one record at most, by the body's check
         seen = set()
         for values in records:
             for item, digest in record_key_hashes(schema, values):

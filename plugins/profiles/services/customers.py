@@ -10,12 +10,13 @@ from django.db import IntegrityError, transaction
 from csadmin.pluginlib import ConflictError, Refused, ValidationFailed
 from plugins.profiles import selectors
 from plugins.profiles.models import Customer, ExtensionRecord, IdentityKey, RecordKey
-from plugins.profiles.record_rules import check_values
+from plugins.profiles.record_rules import attribute_rules, check_by_rules
 from plugins.profiles.schema_rules import Errors
 from plugins.profiles.services.identity import refresh_identity
 from plugins.profiles.services.records import parse_extension, write_records
 
 CUSTOMER_ID_MAX = 64
+_ID_REFUSED = frozenset("/?#%\\")  # a customer_id is a path segment of the API
 
 
 def customer_create(*, tenant, body, actor, from_text: bool = False) -> Customer:
@@ -78,7 +79,7 @@ def checked_customer_id(body) -> str | None:
         raise ValidationFailed.from_errors(
             {"customer_id": [f"must be a text of 1 to {CUSTOMER_ID_MAX} characters"]}
         )
-    if any(ch in raw for ch in "/?#%\\") or raw != raw.strip() or not raw.isprintable():
+    if not _ID_REFUSED.isdisjoint(raw) or raw != raw.strip() or not raw.isprintable():
         raise ValidationFailed.from_errors(
             {
                 "customer_id": [
@@ -114,7 +115,8 @@ def check_customer_body(
         raise ValidationFailed.from_errors({"body": ["must be a JSON object"]})
     if records_from_text is None:
         records_from_text = from_text
-    core_names = {attribute["name"].lower() for attribute in core_attributes}
+    core_rules = attribute_rules(core_attributes)
+    core_names = core_rules.checks  # by lower-case name
     core_raw, extensions, errors = {}, [], Errors()
     for name, value in body.items():
         if name == "customer_id":
@@ -132,6 +134,6 @@ def check_customer_body(
             )
             if parsed is not None:
                 extensions.append(parsed)
-    core = check_values(core_raw, core_attributes, path="", errors=errors, from_text=from_text)
+    core = check_by_rules(core_raw, core_rules, path="", errors=errors, from_text=from_text)
     errors.raise_if_any()
     return core, extensions

@@ -186,19 +186,25 @@ def parse_extension(
             else "is not an extension schema",
         )
         return None
-    items = [] if value is None else value if isinstance(value, list) else [value]
-    if schema.type != ExtensionSchema.Type.MULTI and len(items) > 1:
+    if not isinstance(value, list):  # one record (or none), named without an index
+        if value is None:
+            return schema, []
+        one = check_values(
+            value, schema.attributes, path=schema.name, errors=errors, from_text=from_text
+        )
+        return schema, [one]
+    if schema.type != ExtensionSchema.Type.MULTI and len(value) > 1:
         errors.add(schema.name, f"is {schema.type}: give one record, not a list")
         return None
     values = [
         check_values(
             item,
             schema.attributes,
-            path=f"{schema.name}[{i}]" if isinstance(value, list) else schema.name,
+            path=f"{schema.name}[{i}]",
             errors=errors,
             from_text=from_text,
         )
-        for i, item in enumerate(items)
+        for i, item in enumerate(value)
     ]
     return schema, values
 
