@@ -47,6 +47,8 @@ def varied(schemas, other_tenant):
     """Customers covering every kind of value, numbers jsonb spells otherwise than Python,
     nested values and keys given twice; another tenant's customers sort among them (a chunk is
     a range of customer ids: theirs must stay out)."""
+    # before any data: some of it is written as jsonb text, which only PostgreSQL reads
+    require_service(uses_postgresql(), "PostgreSQL")
     tenant = schemas
     for customer_id in ("A-every-kind", "B-other", "D-big", "Z3", "ZZ-last"):
         make(other_tenant, customer_id, {"LastName": "Other"})
