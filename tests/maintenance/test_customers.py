@@ -380,6 +380,30 @@ def test_import_stops_between_batches_when_cancelled(people, tmp_path):
     assert Customer.objects.filter(tenant=people, customer_id__startswith="N").count() == 6
 
 
+def test_every_batch_is_written_when_a_load_never_calls_its_written_hook(
+    people, tmp_path, monkeypatch
+):
+    """A batch loaded again row by row (another writer took a key first) may never call the
+    hook that starts the next batch's check: the job starts it afterwards."""
+    from plugins.maintenance.customers.importing import run_customer_import
+    from plugins.profiles.bulk import loading
+
+    load = loading.CustomerImport.load
+
+    def without_hook(self, prepared, *, stop_at=None, on_written=None):
+        return load(self, prepared, stop_at=stop_at)
+
+    monkeypatch.setattr(loading.CustomerImport, "load", without_hook)
+    source = tmp_path / "rows.ndjson"
+    source.write_bytes(ndjson(*({"customer_id": f"N{n}", "LastName": "x"} for n in range(10))))
+    with open(tmp_path / "errors.csv", "w") as errors:
+        counts = run_customer_import(
+            tenant=people, source=source, reporter=QuietReporter(), errors_out=errors, batch=3
+        )
+    assert (counts["rows"], counts["created"], counts["errors"]) == (10, 10, 0)
+    assert Customer.objects.filter(tenant=people, customer_id__startswith="N").count() == 10
+
+
 # -- moving a tenant ---------------------------------------------------------------------------
 
 

@@ -113,3 +113,18 @@ def test_a_concurrent_writer_of_the_same_customer_id_wins_and_the_row_is_skipped
     assert result.problems == []
     assert Customer.objects.get(tenant=tenant, customer_id="N3").attributes == {}
     assert Customer.objects.filter(tenant=tenant).count() == 5
+
+
+def test_copied_customers_carry_the_time_of_their_batch(db, tenant, admin):
+    """COPY writes a batch's timestamps as text, formatted once: the stored instant is the
+    batch's own, to the microsecond, created and updated alike."""
+    require_service(uses_postgresql(), "PostgreSQL")
+    define_schemas(tenant, admin)
+    before = timezone.now()
+    rows = [{"customer_id": f"T{n}", "LastName": "x"} for n in range(3)]
+    assert bulk.import_customers_batch(tenant, rows, mode="create").counts["created"] == 3
+    after = timezone.now()
+    stamps = set(Customer.objects.filter(tenant=tenant).values_list("created_at", "updated_at"))
+    assert len(stamps) == 1
+    ((created, updated),) = stamps
+    assert created == updated and before <= created <= after

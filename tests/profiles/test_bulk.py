@@ -279,3 +279,25 @@ def test_a_batch_prepared_against_unchanged_schemas_is_not_checked_again(keys, m
     prepared = importer.prepare([{**ANN}])
     monkeypatch.setattr(loading, "checked_row", None)  # a second check would fail loudly
     assert importer.load(prepared).counts["created"] == 1
+
+
+def test_the_written_hook_runs_once_the_batch_is_written_and_before_it_commits(keys):
+    """The customers job starts its next batch's check from this hook, while the database
+    commits: the batch's rows are there, and a failure in the hook leaves none of them."""
+    importer = bulk.CustomerImport(keys, mode="create")
+    seen = []
+
+    def written():
+        seen.append(Customer.objects.filter(tenant=keys, customer_id="W1").exists())
+
+    first = importer.prepare([{"customer_id": "W1", "LastName": "Lee"}])
+    assert importer.load(first, on_written=written).counts["created"] == 1
+    assert seen == [True]
+
+    def unreadable_next_batch():
+        raise RuntimeError("the next batch cannot be read")
+
+    second = importer.prepare([{"customer_id": "W2", "LastName": "Kim"}])
+    with pytest.raises(RuntimeError):
+        importer.load(second, on_written=unreadable_next_batch)
+    assert not Customer.objects.filter(tenant=keys, customer_id="W2").exists()

@@ -85,19 +85,18 @@ class _CustomerImport:
         self.bytes_read += size
 
     def load(self, name: str, fmt: str, rows, checker: ThreadPoolExecutor) -> None:
-        """Batch after batch; while one is written, the next is checked in the `checker`
-        thread (checking touches no database, and the writer mostly waits on it). The rows are
-        read here, in the writer's thread: a storage's file may reach its backend as it reads."""
+        """Batch after batch; while one commits, the next is checked in the `checker` thread
+        (checking touches no database, and a commit is the database's work). The rows are
+        read here, in the writer's thread, before the batch's transaction: a storage's file may
+        reach its backend as it reads, and a file problem leaves the batch before it whole."""
         importer = bulk.CustomerImport(self.tenant, from_text=fmt == "csv", **self.options)
         try:
-            ahead = self.prepare_next(importer, rows, checker)
-            while True:
-                batch = ahead.result()
-                if batch is None:
-                    return
-                ahead = self.prepare_next(importer, rows, checker)
+            batch = self.prepare_batch(importer, self.read_batch(rows))
+            while batch is not None:
+                upcoming = _Ahead(checker, self.prepare_batch, importer, self.read_batch(rows))
                 self.reporter.check_cancelled()
-                self.write_batch(importer, name, batch)
+                self.write_batch(importer, name, batch, on_written=upcoming.start)
+                batch = upcoming.result()
                 self.reporter.set_counts(**{**self.counts, "errors": self.report.rows})
                 self.reporter.progress(min(self.bytes_read, self.total), self.total)
         except (readers.FileProblem, UnicodeDecodeError) as problem:
@@ -108,11 +107,8 @@ class _CustomerImport:
                 {"file": [f"{name} {problem.place}: {problem.reason}"]}
             ) from None
 
-    def prepare_next(self, importer, rows, checker: ThreadPoolExecutor):
-        """The next batch, read here and checked in the checker thread (None at the end)."""
-        return checker.submit(
-            self.prepare_batch, importer, list(itertools.islice(rows, self.batch_size))
-        )
+    def read_batch(self, rows) -> list:
+        return list(itertools.islice(rows, self.batch_size))
 
     def prepare_batch(self, importer, batch: list) -> _Prepared | None:
         """Unreadable rows reported; the rest checked on their own (no database)."""
@@ -133,12 +129,12 @@ class _CustomerImport:
             places.append(where)
         return _Prepared(len(batch), importer.prepare(good), places, bad)
 
-    def write_batch(self, importer, name: str, batch: _Prepared) -> None:
+    def write_batch(self, importer, name: str, batch: _Prepared, on_written=None) -> None:
         """One batch loaded in one transaction. A batch whose bad rows reach max_errors is
         rolled back (nothing more is imported)."""
         limit = self.report.max_errors
         room = None if limit is None else max(0, limit - self.report.rows - len(batch.bad))
-        result = importer.load(batch.rows, stop_at=room)
+        result = importer.load(batch.rows, stop_at=room, on_written=on_written)
         bad = batch.bad + [(batch.places[at], problems) for at, problems in result.problems]
         if not result.stopped:
             self.counts["rows"] += batch.size
@@ -146,6 +142,23 @@ class _CustomerImport:
                 self.counts[key] += value
         for where, problems in sorted(bad, key=lambda item: _line_of(item[0])):
             self.report.add(name, where, problems)
+
+
+class _Ahead:
+    """The next batch's check, started in the checker thread by `start` (once, however often
+    it is called); `result` starts it if nothing did (the batch went row by row, or failed)."""
+
+    def __init__(self, checker: ThreadPoolExecutor, prepare, importer, rows: list) -> None:
+        self.checker, self.prepare, self.importer, self.rows = checker, prepare, importer, rows
+        self.future = None
+
+    def start(self) -> None:
+        if self.future is None:
+            self.future = self.checker.submit(self.prepare, self.importer, self.rows)
+
+    def result(self):
+        self.start()
+        return self.future.result()
 
 
 @dataclass

@@ -51,7 +51,11 @@ def copy_rows(model, rows: list[dict], *, with_ids: bool = True) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     json_at = [n for n, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    time_at = [n for n, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
     values_of = operator.itemgetter(*(f.attname for f in fields))
+    # A batch's rows share their timestamps: each is written as text once, which spares
+    # psycopg's datetime conversion per row (three quarters of a customer row's COPY cost).
+    times: dict = {}
     # wrap_database_errors: a unique violation is Django's IntegrityError, as from the ORM
     with (
         connection.wrap_database_errors,
@@ -62,4 +66,7 @@ def copy_rows(model, rows: list[dict], *, with_ids: bool = True) -> None:
             values = list(values_of(row))
             for n in json_at:
                 values[n] = json_text(values[n])
+            for n in time_at:
+                if (moment := values[n]) is not None:
+                    values[n] = times.get(moment) or times.setdefault(moment, moment.isoformat())
             copy.write_row(values)

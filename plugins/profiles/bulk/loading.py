@@ -79,9 +79,11 @@ def import_customers_batch(
     return load.load(load.prepare(rows), stop_at=stop_at)
 
 
-def _in_transaction(work, dry_run: bool, stop_at: int | None = None) -> BatchResult:
+def _in_transaction(work, dry_run: bool, stop_at=None, on_written=None) -> BatchResult:
     with transaction.atomic():
         result = work()
+        if on_written is not None:
+            on_written()
         stopped = stop_at is not None and len(result.problems) >= stop_at
         if dry_run or stopped:
             transaction.set_rollback(True)
@@ -145,9 +147,12 @@ class CustomerImport:
             prepared.rows.append(_Row(position, raw, customer_id, hashes, checked))
         return prepared
 
-    def load(self, prepared: Prepared, *, stop_at: int | None = None) -> BatchResult:
+    def load(self, prepared: Prepared, *, stop_at: int | None = None, on_written=None):
+        """`on_written` is called once the batch is written, before its commit: a caller that
+        checks its next batch in another thread starts it there, so the checks run while
+        the database commits (its key checks) rather than slow this batch's round trips."""
         try:
-            return _in_transaction(lambda: self._load(prepared), self.dry_run, stop_at)
+            return _in_transaction(lambda: self._load(prepared), self.dry_run, stop_at, on_written)
         except IntegrityError:
             pass  # another writer took a key first: the database decides, row by row
         result = BatchResult()
