@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from csadmin.pluginlib import ConflictError
 from plugins.profiles import bulk, services
-from plugins.profiles.bulk import loading
+from plugins.profiles.bulk import writing
 from plugins.profiles.models import Customer, ExtensionRecord, ExtensionSchema, RecordKey
 from tests.profiles.conftest import ADDRESS, LOYALTY
 
@@ -118,7 +118,7 @@ def test_adding_a_second_record_is_refused_with_the_duplicate_answer(holder, adm
 def test_the_bulk_import_reports_a_second_record_as_an_error_row(holder, monkeypatch):
     # the import drops the records it replaces; skipping that leaves the stored one in place,
     # as another writer's record would be: the database refuses the import's
-    monkeypatch.setattr(loading, "_drop_replaced_records", lambda rows: None)
+    monkeypatch.setattr(writing, "_drop_replaced_records", lambda rows: None)
     rows = [{"customer_id": "C1", "Loyalty": {"Points": 2}}]
     result = bulk.import_customers_batch(holder.tenant, rows, mode="merge")
     assert result.problems == [(0, [("Loyalty", ONE_RECORD)])]

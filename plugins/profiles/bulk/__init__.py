@@ -4,7 +4,7 @@ module only.
 
 - the import: each row checked by the very check of `POST /profiles` (rows.py), loaded a batch
   per transaction, set-based, in mode create / merge / replace, matched by customer id or an
-  identification key (loading.py);
+  identification key (loading.py), written by COPY on PostgreSQL (writing.py, copying.py);
 - the export: customers in customer-id order, by keyset, as the API answers them (export.py),
   as compact JSON put together by PostgreSQL there (documents_sql.py);
 - what both read: the profile schema's attributes and the extensions a parameter names.

@@ -11,16 +11,13 @@ is then loaded again row by row, and the losing rows are reported)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from csadmin.pluginlib import ValidationFailed
 from plugins.profiles import selectors, services
-from plugins.profiles.bulk import copying
 from plugins.profiles.bulk.rows import (
     ImportSchemas,
     RowProblems,
@@ -29,7 +26,8 @@ from plugins.profiles.bulk.rows import (
     key_hashes,
     row_customer_id,
 )
-from plugins.profiles.keys import identity_rows, record_key_hashes
+from plugins.profiles.bulk.writing import write_rows
+from plugins.profiles.keys import identity_rows
 from plugins.profiles.models import Customer, ExtensionRecord, IdentityKey, RecordKey
 
 MODES = ("create", "merge", "replace")
@@ -254,7 +252,7 @@ class CustomerImport:
             result.problems.append((row.position, clashes[id(row)]))
         changed = [row for row in changed if id(row) not in clashes]
         fresh = sum(1 for row in changed if row.target is None)
-        _write(self.tenant, changed, identities)
+        write_rows(self.tenant, changed, identities)
         result.counts["created"] += fresh
         result.counts["updated"] += len(changed) - fresh
 
@@ -407,112 +405,3 @@ def _identity_clashes(tenant, rows: list[_Row], identities: dict, keys: list) ->
                 if item.unique_scope:
                     taken[(item.key_id, item.value_hash)] = row
     return clashes
-
-
-# -- the writes: a few statements per wave ---------------------------------------------------
-
-
-def _write(tenant, rows: list[_Row], identities: dict) -> None:
-    """New rows go in as plain dicts of column values (model objects would cost more than
-    the insert itself): COPY on PostgreSQL."""
-    if not rows:
-        return
-    now = timezone.now()
-    fresh = [row for row in rows if row.target is None]
-    known = [row for row in rows if row.target is not None]
-    created = [
-        {
-            "tenant_id": tenant.pk,
-            "customer_id": row.customer_id or uuid.uuid4().hex,
-            "attributes": row.core,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for row in fresh
-    ]
-    _insert(Customer, created)
-    pks = {id(row): customer["id"] for row, customer in zip(fresh, created, strict=True)}
-    for row in known:
-        row.target.attributes, row.target.updated_at = row.core, now
-        pks[id(row)] = row.target.pk
-    if known:
-        updated = [row.target for row in known]
-        Customer.objects.bulk_update(updated, ["attributes", "updated_at"], batch_size=1000)
-        _drop_replaced_records(known)
-        IdentityKey.objects.filter(customer__in=[c.pk for c in updated]).delete()
-    _insert_records(tenant, rows, pks)
-    identity = [
-        {
-            "tenant_id": tenant.pk,
-            "key_id": item.key_id,
-            "customer_id": pks[id(row)],
-            "depth": item.depth,
-            "value_hash": item.value_hash,
-            "unique_scope": item.unique_scope,
-        }
-        for row in rows
-        for item in identities[id(row)]
-    ]
-    _insert(IdentityKey, identity, with_ids=False)
-
-
-def _drop_replaced_records(rows: list[_Row]) -> None:
-    """The stored records of the extensions each row gives: one delete per extension."""
-    by_schema: dict = {}
-    for row in rows:
-        for schema, _values in row.extensions:
-            by_schema.setdefault(schema, []).append(row.target.pk)
-    for schema, customers in by_schema.items():
-        if schema.is_multi:  # only multi-valued records have key rows
-            RecordKey.objects.filter(schema_id=schema.pk, customer_id__in=customers).delete()
-        ExtensionRecord.objects.filter(schema_id=schema.pk, customer_id__in=customers).delete()
-
-
-def _insert_records(tenant, rows: list[_Row], pks: dict) -> None:
-    """The rows' extension records, then their unique-item key rows (RecordKey): none for a
-    single-valued or classifier record, whose flag is its one-record rule."""
-    records, schemas = [], []
-    for row in rows:
-        for schema, values_list in row.extensions:
-            for values in values_list:
-                records.append(
-                    {
-                        "tenant_id": tenant.pk,
-                        "customer_id": pks[id(row)],
-                        "schema_id": schema.pk,
-                        "values": values,
-                        "one_per_customer": not schema.is_multi,
-                    }
-                )
-                schemas.append(schema)
-    _insert(ExtensionRecord, records)
-    keys = [
-        {
-            "tenant_id": tenant.pk,
-            "schema_id": schema.pk,
-            "customer_id": record["customer_id"],
-            "record_id": record["id"],
-            "item": item,
-            "key_hash": key_hash,
-        }
-        for schema, record in zip(schemas, records, strict=True)
-        for item, key_hash in record_key_hashes(schema, record["values"])
-    ]
-    _insert(RecordKey, keys, with_ids=False)
-
-
-def _insert(model, rows: list[dict], *, with_ids: bool = True) -> None:
-    """Insert rows (column values by attribute name); with `with_ids` each row gets its
-    "id" (other rows refer to it)."""
-    if not rows:
-        return
-    if copying.copies():
-        if with_ids:
-            for row, pk in zip(rows, copying.next_ids(model, len(rows)), strict=True):
-                row["id"] = pk
-        copying.copy_rows(model, rows, with_ids=with_ids)
-        return
-    objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
-    if with_ids:
-        for row, item in zip(rows, objects, strict=True):
-            row["id"] = item.pk
