@@ -66,6 +66,20 @@ def test_the_erase_page_asks_for_the_id_with_a_label_and_hint(world, web):
     assert f"Yes, erase customer {CUSTOMER}" in page
 
 
+def test_the_erase_page_counts_what_each_part_removes(world, web):
+    """The customer, its three records, its three services and the four deliveries about it
+    (one names a service purged long ago); the other customer's are not counted."""
+    page = web.get(ERASE).content.decode()
+    goes = page.split('data-testid="confirm-goes">', 1)[1].split("</ul>", 1)[0]
+    listed = [item.split("</li>")[0] for item in goes.split("<li>")[1:]]
+    assert listed == [
+        "<span>Customer</span>: <strong>1</strong>",
+        "<span>Extension records</span>: <strong>3</strong>",
+        "<span>Deliveries</span>: <strong>4</strong>",
+        "<span>Services</span>: <strong>3</strong>",
+    ]
+
+
 @pytest.mark.parametrize("typed", ["", "C-7", "c-77", " C-77"])
 def test_a_wrong_id_is_refused_naming_the_field(world, web, typed):
     response = web.post(ERASE, {"confirm": typed})

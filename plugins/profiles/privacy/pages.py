@@ -18,7 +18,7 @@ from csadmin.pluginlib import (
     TenantPageMixin,
 )
 from plugins.profiles import selectors
-from plugins.profiles.privacy import requests
+from plugins.profiles.privacy import requests, running
 
 PRIVACY = "profiles.customers.privacy"
 
@@ -107,10 +107,7 @@ class ErasePage(ConfirmActionView):
             heading=f"Are you sure you want to erase customer {shown}?",
             button=f"Yes, erase customer {shown}",
             cancel_url=reverse("profiles:customer", args=[shown]),
-            goes=[
-                ("Customer", 1),
-                ("Extension records", selectors.customer_record_count(self.customer)),
-            ],
+            goes=running.erase_preview(self.request.tenant, self.customer),
             note=(
                 "Everything stored about the customer goes as well: its services with their "
                 "states, tasks and events, the event deliveries about them, and earlier export "

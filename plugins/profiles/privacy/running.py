@@ -58,6 +58,17 @@ def erase_customer(handle, customer_id: str, batch: int) -> dict[str, int]:
     return totals
 
 
+def erase_preview(tenant, customer) -> list[tuple[str, int]]:
+    """What an erase of the customer removes, as its confirmation lists it: the customer, its
+    extension records, then each other installed part's rows by unit ("Services: 12"), the
+    parts with none left out (job files are only found by reading them, as the erase goes)."""
+    goes = [("Customer", 1), ("Extension records", selectors.customer_record_count(customer))]
+    for part in customer_data_parts():
+        if part.unit != "profiles" and (left := part.remaining(tenant, customer.customer_id)):
+            goes.append((part.unit.replace("_", " ").capitalize(), left))
+    return goes
+
+
 def _redact_own_arguments(handle, customer_id: str) -> None:
     arguments = {**handle.arguments, "customer_id": customer_reference(handle.tenant, customer_id)}
     withdraw_job_files(handle.run, ARGUMENTS_REDACTED, arguments=arguments)
