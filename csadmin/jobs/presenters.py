@@ -21,6 +21,11 @@ def timestamp(value) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# A job that skips bad rows lists them in this file of its own, one per problem with its line
+# and reason (a CSV whose header names its columns); its `errors` in the API point there.
+ROW_ERRORS_FILE = "errors.csv"
+
+
 def status_url(run: JobRun, request=None) -> str:
     url = reverse("jobs-api:job", args=[run.pk])
     return request.build_absolute_uri(url) if request is not None else url
@@ -35,7 +40,7 @@ def job_json(run: JobRun, request=None) -> dict:
         "outcome": outcome(run).word,  # the word of the job page's badge
         "progress": {"done": run.done, "total": run.total},
         "counts": run.counts or {},
-        "errors": [run.error] if run.error else [],
+        "errors": job_errors(run, request),
         "arguments": run.arguments or {},
         "attempts": run.attempts,
         "cancel_requested": run.cancel_requested,
@@ -47,6 +52,20 @@ def job_json(run: JobRun, request=None) -> dict:
         "files": [stored.name for stored in run.files.all()],
         "status_url": status_url(run, request),
     }
+
+
+def job_errors(run: JobRun, request=None) -> list[str]:
+    """Why the run failed, if it did; and when it skipped bad rows, how many and where each is
+    listed (the file's address: its rows quote the data, which the file's privilege guards).
+    Reads only the run and its prefetched files, so a page of runs costs no more."""
+    errors = [run.error] if run.error else []
+    bad = int((run.counts or {}).get("errors") or 0)
+    if bad and any(stored.name == ROW_ERRORS_FILE for stored in run.files.all()):
+        url = reverse("jobs-api:file", args=[run.pk, ROW_ERRORS_FILE])
+        url = request.build_absolute_uri(url) if request is not None else url
+        rows = "row" if bad == 1 else "rows"
+        errors.append(f"{bad} bad {rows} skipped, each listed with its line and reason in {url}")
+    return errors
 
 
 def job_accepted(request, run: JobRun):

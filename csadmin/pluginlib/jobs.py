@@ -8,6 +8,7 @@
     runs_inline             True when tasks run in the calling process (tests, embedded)
     job_accepted            the API's 202 answer for a job call; JobAcceptedSerializer its schema
     JobRun                  the run model, for reads
+    ROW_ERRORS_FILE         the file a job lists its skipped bad rows in (errors.csv)
     withdraw_job_files      remove a run's files that hold data which may no longer be kept
 
 Schedules are declared on the plug-in's config (csadmin.pluginlib.Schedule). Import this module
@@ -18,11 +19,12 @@ plug-in's __init__.
 from csadmin.jobs.api.serializers import JobAcceptedSerializer
 from csadmin.jobs.inputs import JobInputs, NoInputs
 from csadmin.jobs.models import JobRun
-from csadmin.jobs.presenters import job_accepted
+from csadmin.jobs.presenters import ROW_ERRORS_FILE, job_accepted
 from csadmin.jobs.runtime import JobCancelled, JobHandle, job, runs_inline, send_task, task
 from csadmin.jobs.services import enqueue_job, withdraw_job_files
 
 __all__ = [
+    "ROW_ERRORS_FILE",
     "JobAcceptedSerializer",
     "JobCancelled",
     "JobHandle",

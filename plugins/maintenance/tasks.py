@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from csadmin.pluginlib import ValidationFailed
-from csadmin.pluginlib.jobs import JobInputs, job, task
+from csadmin.pluginlib.jobs import ROW_ERRORS_FILE, JobInputs, job, task
 from plugins.maintenance import services
 from plugins.maintenance.customers.exporting import write_customers_file
 from plugins.maintenance.customers.importing import run_customer_import
@@ -164,7 +164,7 @@ def errors_report(handle):
             errors_out.detach()  # leaves `raw` open for the save
             if handle.counts.get("errors"):
                 raw.seek(0)
-                handle.add_file("errors.csv", raw)
+                handle.add_file(ROW_ERRORS_FILE, raw)
 
 
 @job("maintenance.import", inputs=ImportInputs)

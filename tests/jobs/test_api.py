@@ -93,6 +93,27 @@ def browser_of(client, admin):
     return lambda path: client.get(path).content.decode()
 
 
+def test_a_job_that_skipped_bad_rows_says_where_they_are_listed(api, tenant):
+    run = _job(tenant, counts={"rows": 5, "errors": 2})
+    _file(run, "errors.csv", b"file,line,index,field,reason\nc.ndjson,2,,LastName,is mandatory\n")
+    listed = (
+        f"2 bad rows skipped, each listed with its line and reason in "
+        f"http://testserver/genesys/1/cs/maintenance/jobs/{run.pk}/files/errors.csv"
+    )
+    assert api.get(f"maintenance/jobs/{run.pk}").json()["errors"] == [listed]
+    assert api.get("maintenance/jobs").json()[0]["errors"] == [listed]
+    # its rows quote the data: the errors point to the file, which keeps its own privilege
+    assert "LastName" not in listed
+
+
+def test_no_pointer_without_bad_rows_or_their_file(api, tenant):
+    counted = _job(tenant, counts={"rows": 5, "errors": 2})
+    clean = _job(tenant, counts={"rows": 5, "errors": 0})
+    _file(clean, "errors.csv", b"file,line,index,field,reason\n")
+    for run in (counted, clean):
+        assert api.get(f"maintenance/jobs/{run.pk}").json()["errors"] == []
+
+
 def test_a_failed_job_shows_its_error(api, tenant):
     run = _job(tenant, State.FAILED, error="RuntimeError: boom")
     assert api.get(f"maintenance/jobs/{run.pk}").json()["errors"] == ["RuntimeError: boom"]
