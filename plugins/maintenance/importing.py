@@ -19,8 +19,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from csadmin.pluginlib import ValidationFailed
-from plugins.maintenance import readers
-from plugins.maintenance.exporting import escape_cell
+from plugins.maintenance import readers, upload_checks
+from plugins.maintenance.exporting import MANIFEST, escape_cell
 from plugins.services import bulk
 
 BATCH = 2000
@@ -94,17 +94,17 @@ def sources_of(upload: readers.ImportFile, name: str = "", files=None) -> list[S
     is the file's name as uploaded (the errors name it), else the path's; `files` what the
     upload holds (readers.SERVICE_FILES by default)."""
     files = files or readers.SERVICE_FILES
-    fmt = readers.check_upload(upload, files)
+    fmt = upload_checks.check_upload(upload, files)
     if fmt != "zip":
-        size = readers.size_of(upload)
-        name = name or readers.name_of(upload)
-        return [Source(name, fmt, lambda: readers.from_start(upload), size, files=files)]
+        size = upload_checks.size_of(upload)
+        name = name or upload_checks.name_of(upload)
+        return [Source(name, fmt, lambda: upload_checks.from_start(upload), size, files=files)]
     found = []
-    for info in readers.check_zip(upload, files):
-        if readers.is_manifest(info.filename):
+    for info in upload_checks.check_zip(upload, files):
+        if upload_checks.is_manifest(info.filename):
             continue
         with zipfile.ZipFile(upload) as archive, archive.open(info) as member:
-            member_fmt = readers.text_format(member.read(readers.CHUNK), files.csv_key)
+            member_fmt = upload_checks.text_format(member.read(readers.CHUNK), files.csv_key)
         if member_fmt is None:
             raise readers.refuse(f"zip member {info.filename} is not JSON, NDJSON or CSV")
 
@@ -146,7 +146,7 @@ def run_import(
     """Import every row of the upload `source` (a local path, or a binary file object that can
     seek: the storage's own), uploaded as `name`; bad rows go to `errors_out` (CSV)."""
     sources = sources_of(source, name)
-    manifest = readers.read_manifest(source) if readers.sniff(source) == "zip" else None
+    manifest = upload_checks.read_manifest(source) if upload_checks.sniff(source) == "zip" else None
     ordered = sorted(
         (readers.ENTITY_ORDER.index(source.entity()), n, source) for n, source in enumerate(sources)
     )
@@ -179,11 +179,11 @@ def run_import(
 def compare_with_manifest(manifest: dict, rows_of: dict, report: ErrorReport) -> None:
     """Each count the zip's manifest gives against the rows its file held (a file cut short,
     or one swapped for another, is reported; its rows were checked and imported as any)."""
-    for entity in readers.MANIFEST_COUNTS:
+    for entity in upload_checks.MANIFEST_COUNTS:
         expected, held = manifest["counts"].get(entity), rows_of.get(entity, 0)
         if expected is not None and expected != held:
             report.add(
-                readers.MANIFEST,
+                MANIFEST,
                 "",
                 [(f"counts.{entity}", f"the manifest counts {expected}; the zip holds {held}")],
             )

@@ -18,7 +18,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from plugins.maintenance.readers import check_upload, max_upload_bytes
+from plugins.maintenance.upload_checks import check_upload, max_upload_bytes
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 STORAGE_ALIAS = "uploads"

@@ -35,7 +35,7 @@ from plugins.maintenance.forms import (
     PurgeForm,
 )
 from plugins.maintenance.models import OPERATIONS
-from plugins.maintenance.readers import max_upload_bytes
+from plugins.maintenance.upload_checks import max_upload_bytes
 from plugins.maintenance.uploads import LimitedUploadHandler, UploadTooLarge, keep_upload
 
 RUN = "maintenance.run"

@@ -11,7 +11,7 @@ import pytest
 from bench.generate import write_files
 from bench.maintenance import allow_import_of
 from csadmin.pluginlib.errors import ValidationFailed
-from plugins.maintenance.readers import check_upload
+from plugins.maintenance.upload_checks import check_upload
 
 LIMIT = "CSADMIN_IMPORT_ZIP_MAX_BYTES"
 

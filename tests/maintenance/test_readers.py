@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from plugins.maintenance import readers
+from plugins.maintenance import readers, upload_checks
 from plugins.maintenance.exporting import csv_cell
 from plugins.maintenance.importing import sources_of
 
@@ -111,14 +111,14 @@ GIVEN_AS = pytest.mark.parametrize("given_as", [as_path, as_file])
     ],
 )
 def test_type_by_content(tmp_path, given_as, head, kind):
-    assert readers.sniff(given_as(tmp_path, head)) == kind
+    assert upload_checks.sniff(given_as(tmp_path, head)) == kind
 
 
 @GIVEN_AS
 @pytest.mark.parametrize("head", [b"\x89PNG\r\n", b"name,age\nx,1\n", b"", b"\xff\xfe\x00\x00"])
 def test_other_content_is_refused(tmp_path, given_as, head):
     with pytest.raises(readers.ValidationFailed):
-        readers.sniff(given_as(tmp_path, head))
+        upload_checks.sniff(given_as(tmp_path, head))
 
 
 def zipped(members: dict[str, bytes]) -> bytes:
@@ -151,8 +151,8 @@ def test_a_zip_is_checked_and_its_members_read_where_it_is(tmp_path, given_as):
         }
     )
     upload = given_as(tmp_path, content)
-    assert readers.check_upload(upload) == "zip"
-    assert readers.read_manifest(upload)["counts"] == {"services": 1, "states": 1}
+    assert upload_checks.check_upload(upload) == "zip"
+    assert upload_checks.read_manifest(upload)["counts"] == {"services": 1, "states": 1}
     sources = sources_of(upload, "export.zip")
     assert [source.entity() for source in sources] == ["states", "services"]
     assert rows_of(sources) == {"export/states.ndjson": [STATE], "export/services.json": [SERVICE]}
@@ -177,7 +177,7 @@ def test_a_plain_file_is_read_from_its_start_each_time(tmp_path, given_as):
 def test_a_zip_bomb_is_refused_from_a_file_object_as_from_a_path(tmp_path, given_as):
     bomb = zipped({"services.ndjson": b" " * (1024 * 1024)})
     with pytest.raises(readers.ValidationFailed, match="inflates"):
-        readers.check_upload(given_as(tmp_path, bomb))
+        upload_checks.check_upload(given_as(tmp_path, bomb))
 
 
 @pytest.mark.parametrize(
@@ -189,4 +189,4 @@ def test_a_zip_bomb_is_refused_from_a_file_object_as_from_a_path(tmp_path, given
     ],
 )
 def test_a_leading_quote_is_an_ndjson_id_or_a_quoted_csv_header(head, found):
-    assert readers.text_format(head) == found
+    assert upload_checks.text_format(head) == found

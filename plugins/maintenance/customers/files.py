@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from plugins.maintenance import readers
+from plugins.maintenance import readers, upload_checks
 from plugins.maintenance.exporting import JsonRowsWriter, escape_cell
 from plugins.profiles import bulk
 
@@ -54,7 +54,7 @@ def csv_columns(tenant, schemas: list) -> list[str]:
 def check_csv_header(upload: readers.ImportFile, tenant) -> None:
     """A CSV upload naming a column that is neither customer_id, a profile attribute nor an
     extension schema is refused before any job (400 naming `file`)."""
-    with readers.from_start(upload) as given:
+    with upload_checks.from_start(upload) as given:
         text = io.TextIOWrapper(given, encoding="utf-8-sig", errors="replace", newline="")
         try:
             header = next(csv.reader([text.readline()]), [])
